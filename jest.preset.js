@@ -1,0 +1,20 @@
+// Shared jest settings: tests import sibling packages from source, so `npm test` needs no build.
+const path = require('path');
+
+/** @param {string} packageDir absolute directory of the package whose tests run */
+module.exports = function jestPreset(packageDir) {
+  return {
+    rootDir: packageDir,
+    testEnvironment: 'node',
+    testMatch: ['<rootDir>/src/**/*.test.ts'],
+    transform: {
+      '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(packageDir, 'tsconfig.json'), isolatedModules: true, diagnostics: false }],
+    },
+    moduleNameMapper: {
+      '^@vitkit/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+    },
+    setupFiles: [path.join(__dirname, 'tools/jest/setup-reflect.js')],
+    testTimeout: 120000,
+    maxWorkers: 1,
+  };
+};

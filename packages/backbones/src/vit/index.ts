@@ -1,0 +1,49 @@
+import { PresetDefinition, RegistryLike, s } from '@vitkit/core';
+import { VisionTransformer, VisionTransformerOptions } from './vision-transformer';
+
+export { VisionTransformer } from './vision-transformer';
+export type { VisionTransformerOptions } from './vision-transformer';
+
+export const vitOptions = s.object({
+  imgSize: s.default(s.int({ min: 1 }), 224),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  numClasses: s.default(s.int({ min: 0 }), 1000),
+  embedDim: s.default(s.int({ min: 1 }), 768),
+  depth: s.default(s.int({ min: 1 }), 12),
+  numHeads: s.default(s.int({ min: 1 }), 12),
+  mlpRatio: s.default(s.number({ gt: 0 }), 4),
+  qkvBias: s.default(s.boolean(), true),
+  normEps: s.default(s.number({ gt: 0 }), 1e-6),
+  dropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  attnDropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  dropPathRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  globalPool: s.default(s.enum(['token', 'avg'] as const), 'token'),
+  tokenizer: s.default(s.any(), { type: 'patch', patchSize: 16 }),
+});
+
+const owner = '@vitkit/backbones';
+
+function vit(name: string, description: string, spec: Record<string, unknown>): PresetDefinition {
+  return { name, owner, description, spec: { type: 'vit', ...spec } };
+}
+
+export const vitPresets: PresetDefinition[] = [
+  vit('vit_tiny_patch16_224', 'ViT-Ti/16 (DeiT-Ti widths)', { embedDim: 192, depth: 12, numHeads: 3 }),
+  vit('vit_small_patch16_224', 'ViT-S/16', { embedDim: 384, depth: 12, numHeads: 6 }),
+  vit('vit_base_patch16_224', 'ViT-B/16', { embedDim: 768, depth: 12, numHeads: 12 }),
+  vit('vit_s_bench_32', 'Benchmark config S of the performance study: 32 px, patch 4 (64 tokens), width 192, depth 4, 4 heads, MLP 3x', {
+    imgSize: 32, numClasses: 10, embedDim: 192, depth: 4, numHeads: 4, mlpRatio: 3, tokenizer: { type: 'patch', patchSize: 4 },
+  }),
+];
+
+export function registerVit(registry: RegistryLike): void {
+  registry.register({
+    kind: 'backbone',
+    name: 'vit',
+    owner,
+    description: 'Plain Vision Transformer: tokenizer + pre-norm transformer blocks + cls-token head (timm names)',
+    options: vitOptions,
+    create: (o, ctx) => new VisionTransformer(o as VisionTransformerOptions, ctx),
+  });
+  for (const p of vitPresets) registry.registerPreset(p);
+}

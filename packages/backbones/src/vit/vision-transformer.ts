@@ -1,0 +1,80 @@
+import { Block, BuildContext, Dropout, ImageClassifier, ImageModelConfig, init, Layer, LayerNorm, ModuleList, Parameter, createLinearHead, tf, Tokenizer } from '@vitkit/core';
+
+export interface VisionTransformerOptions {
+  imgSize: number;
+  inChans: number;
+  numClasses: number;
+  embedDim: number;
+  depth: number;
+  numHeads: number;
+  mlpRatio: number;
+  qkvBias: boolean;
+  normEps: number;
+  dropRate: number;
+  attnDropRate: number;
+  dropPathRate: number;
+  globalPool: 'token' | 'avg';
+  tokenizer: unknown;
+}
+
+/**
+ * Plain ViT (timm `VisionTransformer` names: `patch_embed`, `cls_token`, `pos_embed`, `blocks`, `norm`, `head`):
+ * the first end-to-end model, with any registered tokenizer in place of the patch embedding.
+ */
+export class VisionTransformer extends ImageClassifier {
+  readonly config: ImageModelConfig;
+  readonly patchEmbed: Tokenizer;
+  readonly clsToken: Parameter;
+  readonly posEmbed: Parameter;
+  readonly blocks: ModuleList<Block>;
+  readonly norm: LayerNorm;
+  head: Layer;
+  private readonly posDrop: Dropout;
+
+  constructor(readonly options: VisionTransformerOptions, ctx: BuildContext) {
+    super();
+    const o = options;
+    this.config = { inputSize: [o.imgSize, o.imgSize], inChans: o.inChans, numClasses: o.numClasses };
+    this.patchEmbed = this.addModule(
+      'patch_embed',
+      ctx.build<Tokenizer>('tokenizer', (o.tokenizer ?? { type: 'patch' }) as { type: string }, `${ctx.path}.tokenizer`, { imgSize: o.imgSize, inChans: o.inChans, embedDim: o.embedDim }),
+    );
+    const n = this.patchEmbed.numTokens + 1;
+    this.clsToken = this.addParameter('cls_token', init.truncNormal(0.02)([1, 1, o.embedDim]), { decay: false });
+    this.posEmbed = this.addParameter('pos_embed', init.truncNormal(0.02)([1, n, o.embedDim]), { decay: false });
+    this.posDrop = this.addModule('pos_drop', new Dropout(o.dropRate));
+    this.blocks = this.addModule('blocks', new ModuleList<Block>());
+    for (let i = 0; i < o.depth; i++) {
+      const dropPath = o.depth > 1 ? (o.dropPathRate * i) / (o.depth - 1) : 0;
+      this.blocks.push(
+        new Block(o.embedDim, {
+          numHeads: o.numHeads, mlpRatio: o.mlpRatio, qkvBias: o.qkvBias, normEps: o.normEps,
+          drop: o.dropRate, attnDrop: o.attnDropRate, dropPath, weightInit: init.truncNormal(0.02), biasInit: init.zeros,
+        }),
+      );
+    }
+    this.norm = this.addModule('norm', new LayerNorm(o.embedDim, o.normEps));
+    this.head = this.addModule('head', createLinearHead(o.embedDim, o.numClasses));
+  }
+
+  /** Token features after the final norm: `[B, N + 1, D]`. */
+  forwardFeatures(x: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => {
+      const tokens = this.patchEmbed.forward(x);
+      const b = tokens.shape[0];
+      const cls = tf.tile(this.clsToken.variable, [b, 1, 1]);
+      let h: tf.Tensor = this.posDrop.forward(tf.add(tf.concat([cls, tokens], 1), this.posEmbed.variable));
+      for (const blk of this.blocks.items) h = blk.forward(h);
+      return this.norm.forward(h) as tf.Tensor3D;
+    });
+  }
+
+  forward(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => {
+      const h = this.forwardFeatures(x);
+      const [b, n, d] = h.shape;
+      const pooled = this.options.globalPool === 'avg' ? tf.mean(tf.slice(h, [0, 1, 0], [b, n - 1, d]), 1) : tf.reshape(tf.slice(h, [0, 0, 0], [b, 1, d]), [b, d]);
+      return this.head.forward(pooled) as tf.Tensor2D;
+    });
+  }
+}

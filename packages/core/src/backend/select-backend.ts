@@ -1,0 +1,77 @@
+import { tf } from '../tf';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** What the user may ask for: a backend, or the node package that provides it. */
+export type BackendRequest = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | BackendName;
+
+export interface BackendChoice {
+  backend: string;
+  /** Package that provided it (for tfjs-node the GPU build and the CPU build both register "tensorflow"). */
+  provider: string;
+  threads?: number;
+}
+
+export const BACKEND_ENV = 'VITKIT_BACKEND';
+
+function tryRequire(name: string): boolean {
+  try {
+    require(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function activate(name: string): Promise<boolean> {
+  try {
+    return await tf.setBackend(name);
+  } catch {
+    return false;
+  }
+}
+
+async function useWasm(): Promise<boolean> {
+  if (!tryRequire('@tensorflow/tfjs-backend-wasm')) return false;
+  return activate('wasm');
+}
+
+/**
+ * Picks the backend at run time: an explicit request (CLI flag) first, then `$VITKIT_BACKEND`, else the
+ * fastest installed: tfjs-node-gpu, tfjs-node, wasm, cpu. An explicit request that cannot be met is an error.
+ */
+export async function selectBackend(request: BackendRequest | string = 'auto', options: { quiet?: boolean } = {}): Promise<BackendChoice> {
+  const wanted = (request === 'auto' ? process.env[BACKEND_ENV] : request) || 'auto';
+  const attempts: Record<string, () => Promise<BackendChoice | null>> = {
+    'tfjs-node-gpu': async () => (tryRequire('@tensorflow/tfjs-node-gpu') && (await activate('tensorflow')) ? { backend: 'tensorflow', provider: '@tensorflow/tfjs-node-gpu' } : null),
+    'tfjs-node': async () => (tryRequire('@tensorflow/tfjs-node') && (await activate('tensorflow')) ? { backend: 'tensorflow', provider: '@tensorflow/tfjs-node' } : null),
+    wasm: async () => ((await useWasm()) ? { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm' } : null),
+    cpu: async () => ((await activate('cpu')) ? { backend: 'cpu', provider: '@tensorflow/tfjs-backend-cpu' } : null),
+  };
+  attempts.tensorflow = async () => (await attempts['tfjs-node-gpu']()) ?? (await attempts['tfjs-node']());
+  let choice: BackendChoice | null = null;
+  if (wanted === 'auto') {
+    for (const k of ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']) {
+      choice = await attempts[k]();
+      if (choice) break;
+    }
+  } else {
+    const attempt = attempts[wanted];
+    if (!attempt) {
+      throw new Error(`unknown backend "${wanted}"; choose one of auto, tfjs-node-gpu, tfjs-node, tensorflow, wasm, cpu`);
+    }
+    choice = await attempt();
+    if (!choice) {
+      const pkg = wanted === 'cpu' ? '@tensorflow/tfjs' : wanted === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : `@tensorflow/${wanted === 'tensorflow' ? 'tfjs-node' : wanted}`;
+      throw new Error(`backend "${wanted}" is not available; install ${pkg} (npm install ${pkg})`);
+    }
+  }
+  if (!choice) throw new Error('no tfjs backend could be initialised');
+  await tf.ready();
+  if (choice.backend === 'cpu') {
+    // The cpu backend advertises tfjs-node on first use; the choice was deliberate, so keep stderr clean.
+    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  }
+  if (!options.quiet) process.stderr.write(`vitkit: backend ${choice.backend} (${choice.provider})\n`);
+  return choice;
+}

@@ -1,0 +1,50 @@
+import * as path from 'path';
+import { tf } from '../tf';
+import { readSafetensors, writeSafetensors } from '../io/safetensors';
+import { loadStateDict } from '../io/state-dict';
+import { buildModel, ModelSpec } from '../spec/model-spec';
+import type { RunSpec } from '../spec/run-spec';
+import { openSpec } from './session';
+
+export interface ForwardArgs {
+  /** Preset name, spec file, or spec object. */
+  spec: string | RunSpec | ModelSpec;
+  /** safetensors with the model's state dict (reference names); strict loading. */
+  weights?: string;
+  /** safetensors holding `__input__` (NCHW float32). */
+  input: string;
+  /** Where to write `__logits__`; omitted = do not write. */
+  output?: string;
+}
+
+export interface ForwardResult {
+  logits: Float32Array;
+  shape: number[];
+}
+
+/** Reads `__input__`, runs the model in eval mode, writes `__logits__`: the parity check from outside the code. */
+export async function runForward(args: ForwardArgs): Promise<ForwardResult> {
+  const { loaded, registry } = await openSpec(args.spec);
+  const { tensors } = await readSafetensors(args.input);
+  const input = tensors.get('__input__');
+  if (!input) throw new Error(`${args.input}: has no tensor "__input__" (expected NCHW float32)`);
+  if (input.shape.length !== 4) throw new Error(`${args.input}: "__input__" has shape [${input.shape}], expected NCHW`);
+  const model = buildModel(registry, loaded.spec.model);
+  try {
+    if (args.weights) {
+      const w = args.weights === args.input ? tensors : (await readSafetensors(args.weights)).tensors;
+      loadStateDict(model, w, { source: args.weights });
+    }
+    model.eval();
+    const out = tf.tidy(() => model.forward(tf.transpose(tf.tensor4d(input.data, input.shape as [number, number, number, number]), [0, 2, 3, 1])));
+    const logits = out.dataSync() as Float32Array;
+    const shape = out.shape;
+    out.dispose();
+    if (args.output) {
+      await writeSafetensors(path.resolve(args.output), [['__logits__', { shape, data: logits }]], { format: 'pt', producer: 'vitkit forward' });
+    }
+    return { logits, shape };
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,68 @@
+export { tf } from './tf';
+export type { Tensor, Rank } from './tf';
+
+// tsyringe, re-exported so plugins share core's single copy and container.
+export { container, injectable, inject, singleton, registry as tsyringeRegistry } from 'tsyringe';
+export type { DependencyContainer, InjectionToken } from 'tsyringe';
+
+export { Module, ModuleList } from './nn/module';
+export type { ParameterCount } from './nn/module';
+export { Parameter, toTorchShape } from './nn/parameter';
+export type { ParameterLayout, ParameterOptions } from './nn/parameter';
+export { Layer, Sequential, Identity } from './nn/layer';
+export { Linear } from './nn/linear';
+export type { LinearOptions } from './nn/linear';
+export { LayerNorm } from './nn/layer-norm';
+export { Conv2d } from './nn/conv2d';
+export type { Conv2dOptions } from './nn/conv2d';
+export { BatchNorm2d } from './nn/batch-norm';
+export type { BatchNormOptions } from './nn/batch-norm';
+export { GELU, ReLU, gelu } from './nn/activations';
+export { Dropout, DropPath } from './nn/dropout';
+export { Attention, scaledDotProductAttention, splitHeads, mergeHeads } from './nn/attention';
+export type { AttentionOptions } from './nn/attention';
+export { Mlp } from './nn/mlp';
+export type { MlpOptions } from './nn/mlp';
+export { Block } from './nn/block';
+export type { BlockOptions } from './nn/block';
+export { sinusoidTable } from './nn/position';
+export { resizeBicubic, bicubicMatrix } from './nn/resize';
+export * as init from './nn/init';
+export type { Initializer } from './nn/init';
+export { manualSeed, random, nextSeed, getRngState, setRngState } from './nn/rng';
+
+export { MacCounter, countMacs, reportMacs } from './ops/macs';
+
+export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, writeFileAtomic, SafetensorsError } from './io/safetensors';
+export type { HostTensor, TensorMap } from './io/safetensors';
+export { stateDict, loadStateDict, loadSafetensorsInto, saveSafetensors, StateDictError } from './io/state-dict';
+export type { LoadOptions, LoadResult, StateDictAdapter } from './io/state-dict';
+
+export { Tokenizer, Fusion, ImageClassifier } from './models/contracts';
+export type { ImageModelConfig } from './models/contracts';
+export { createLinearHead, linearHead } from './heads/linear-head';
+
+export { s, validate } from './spec/schema';
+export type { Schema, InferShape, NumberConstraints } from './spec/schema';
+export { SpecError, describeValue } from './spec/errors';
+export type { SpecIssue } from './spec/errors';
+export { buildModel, resolveModelSpec, mergeSpec } from './spec/model-spec';
+export type { ModelSpec } from './spec/model-spec';
+
+export { Registry, BUILD_CONTEXT, globToRegExp } from './registry/registry';
+export type { BuildContext, ComponentDefinition, ComponentKind, ComponentSpec, PresetDefinition, RegistryLike, VitkitPlugin } from './registry/types';
+export { createRegistry, corePlugin } from './registry/create-registry';
+export type { CreateRegistryOptions } from './registry/create-registry';
+export { loadPlugins, usePlugin, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
+
+export { selectBackend, BACKEND_ENV } from './backend/select-backend';
+export type { BackendChoice, BackendName, BackendRequest } from './backend/select-backend';
+
+export { modelInfo } from './models/model-info';
+export type { ModelInfo } from './models/model-info';
+export { loadRunSpec } from './spec/run-spec';
+export type { RunSpec, LoadedRunSpec } from './spec/run-spec';
+export { runForward } from './cli/forward';
+export type { ForwardArgs, ForwardResult } from './cli/forward';
+export { main as runCli } from './cli/main';
+export { EXIT, UsageError } from './cli/exit-codes';

@@ -1,0 +1,147 @@
+import { promises as fs } from 'fs';
+import * as path from 'path';
+
+/** A host-side tensor as stored in a safetensors file, converted to float32. */
+export interface HostTensor {
+  shape: number[];
+  data: Float32Array;
+  /** The dtype in the file (F32, F16, BF16, F64, I64, I32 are read; all come back as float32). */
+  dtype: string;
+}
+
+export type TensorMap = Map<string, HostTensor>;
+
+export class SafetensorsError extends Error {
+  constructor(file: string, message: string) {
+    super(`${file}: ${message}`);
+    this.name = 'SafetensorsError';
+  }
+}
+
+const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4 };
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+function decode(dtype: string, bytes: Buffer, count: number): Float32Array {
+  const out = new Float32Array(count);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (dtype) {
+    case 'F32':
+      for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4, true);
+      break;
+    case 'F16':
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(dv.getUint16(i * 2, true));
+      break;
+    case 'BF16': {
+      const u = new Uint32Array(1);
+      const f = new Float32Array(u.buffer);
+      for (let i = 0; i < count; i++) {
+        u[0] = dv.getUint16(i * 2, true) << 16;
+        out[i] = f[0];
+      }
+      break;
+    }
+    case 'F64':
+      for (let i = 0; i < count; i++) out[i] = dv.getFloat64(i * 8, true);
+      break;
+    case 'I64':
+      for (let i = 0; i < count; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
+      break;
+    case 'I32':
+      for (let i = 0; i < count; i++) out[i] = dv.getInt32(i * 4, true);
+      break;
+  }
+  return out;
+}
+
+/** Parses a safetensors buffer. `file` only names the source in errors. */
+export function parseSafetensors(buf: Buffer, file = '<buffer>'): { tensors: TensorMap; metadata: Record<string, string> } {
+  if (buf.length < 8) throw new SafetensorsError(file, `too short to be a safetensors file (${buf.length} bytes)`);
+  const headerLen = Number(buf.readBigUInt64LE(0));
+  if (headerLen <= 0 || 8 + headerLen > buf.length) {
+    throw new SafetensorsError(file, `header length ${headerLen} does not fit a file of ${buf.length} bytes (not a safetensors file, or truncated)`);
+  }
+  let header: Record<string, unknown>;
+  try {
+    header = JSON.parse(buf.subarray(8, 8 + headerLen).toString('utf8'));
+  } catch (e) {
+    throw new SafetensorsError(file, `header is not valid JSON (${(e as Error).message})`);
+  }
+  const base = 8 + headerLen;
+  const tensors: TensorMap = new Map();
+  let metadata: Record<string, string> = {};
+  for (const [name, entry] of Object.entries(header)) {
+    if (name === '__metadata__') {
+      metadata = (entry ?? {}) as Record<string, string>;
+      continue;
+    }
+    const { dtype, shape, data_offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    if (!(dtype in BYTES)) throw new SafetensorsError(file, `tensor "${name}" has unsupported dtype ${dtype}`);
+    const count = shape.reduce((a, b) => a * b, 1);
+    const [start, end] = data_offsets;
+    if (end - start !== count * BYTES[dtype] || base + end > buf.length) {
+      throw new SafetensorsError(file, `tensor "${name}" (${dtype} [${shape}]) has byte range ${start}..${end} that does not match its shape or lies outside the file (truncated?)`);
+    }
+    tensors.set(name, { shape: [...shape], dtype, data: decode(dtype, buf.subarray(base + start, base + end), count) });
+  }
+  return { tensors, metadata };
+}
+
+export async function readSafetensors(file: string): Promise<{ tensors: TensorMap; metadata: Record<string, string> }> {
+  let buf: Buffer;
+  try {
+    buf = await fs.readFile(file);
+  } catch (e) {
+    throw new SafetensorsError(file, `cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  return parseSafetensors(buf, file);
+}
+
+/** Serialises float32 tensors; the header is space-padded to a multiple of 8 so every tensor is aligned. */
+export function serializeSafetensors(tensors: Iterable<[string, { shape: number[]; data: Float32Array }]>, metadata: Record<string, string> = {}): Buffer {
+  const header: Record<string, unknown> = { __metadata__: metadata };
+  const chunks: Buffer[] = [];
+  let offset = 0;
+  for (const [name, t] of tensors) {
+    const count = t.shape.reduce((a, b) => a * b, 1);
+    if (count !== t.data.length) throw new Error(`serializeSafetensors: "${name}" has ${t.data.length} values for shape [${t.shape}]`);
+    const bytes = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+    header[name] = { dtype: 'F32', shape: t.shape, data_offsets: [offset, offset + bytes.length] };
+    chunks.push(bytes);
+    offset += bytes.length;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  const head = Buffer.alloc(8);
+  head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+  return Buffer.concat([head, Buffer.from(json, 'utf8'), ...chunks]);
+}
+
+/**
+ * Writes atomically: to a temporary file in the same directory, fsync, then rename, so a crash mid-write
+ * leaves the previous file intact.
+ */
+export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
+  const dir = path.dirname(file);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
+  const handle = await fs.open(tmp, 'w');
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fs.rename(tmp, file);
+}
+
+export async function writeSafetensors(file: string, tensors: Iterable<[string, { shape: number[]; data: Float32Array }]>, metadata: Record<string, string> = {}): Promise<void> {
+  await writeFileAtomic(file, serializeSafetensors(tensors, metadata));
+}

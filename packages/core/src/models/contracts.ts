@@ -1,0 +1,34 @@
+import { tf } from '../tf';
+import { Module } from '../nn/module';
+
+/** Turns an NHWC image batch into a token sequence `[B, N, D]`. */
+export abstract class Tokenizer extends Module {
+  /** Token width D. */
+  abstract readonly embedDim: number;
+  /** Number of tokens N for the configured image size. */
+  abstract readonly numTokens: number;
+  abstract forward(x: tf.Tensor4D): tf.Tensor3D;
+}
+
+/** Exchanges information between the token sequences of several branches; returns one sequence per branch. */
+export abstract class Fusion extends Module {
+  abstract forward(branches: tf.Tensor3D[]): tf.Tensor3D[];
+}
+
+export interface ImageModelConfig {
+  /** `[height, width]` the model expects. */
+  inputSize: [number, number];
+  inChans: number;
+  numClasses: number;
+}
+
+/**
+ * A complete image model as a backbone factory builds it (tokenizer, body and head mounted under the
+ * reference parameter names). Input NHWC, output logits `[B, numClasses]`.
+ */
+export abstract class ImageClassifier extends Module {
+  abstract readonly config: ImageModelConfig;
+  abstract forward(x: tf.Tensor4D): tf.Tensor2D;
+  /** Replaces the classification head with a freshly initialised one for `numClasses` (fine-tuning). */
+  resetClassifier?(numClasses: number): void;
+}

@@ -1,0 +1,77 @@
+import { tf } from '../tf';
+import { reportMacs } from '../ops/macs';
+import { Dropout } from './dropout';
+import { Initializer } from './init';
+import { Linear } from './linear';
+import { Module } from './module';
+
+/**
+ * softmax(q·kᵀ·scale)·v on rank-4 `[B, H, N, d]` tensors (rank-4 keeps clear of tfjs's slow rank-5 transposes).
+ * Returns `[B, H, Nq, d]`.
+ */
+export function scaledDotProductAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, scale: number, dropout?: Dropout): tf.Tensor4D {
+  const [b, h, nq, d] = q.shape;
+  const nk = k.shape[2];
+  reportMacs('attention', b * h * nq * nk * d * 2);
+  return tf.tidy(() => {
+    let attn: tf.Tensor = tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale));
+    if (dropout) attn = dropout.forward(attn);
+    return tf.matMul(attn as tf.Tensor4D, v);
+  });
+}
+
+/** `[B, N, H·d]` → `[B, H, N, d]`. */
+export function splitHeads(x: tf.Tensor, heads: number): tf.Tensor4D {
+  const [b, n, c] = x.shape;
+  return tf.transpose(tf.reshape(x, [b, n, heads, c / heads]), [0, 2, 1, 3]);
+}
+
+/** `[B, H, N, d]` → `[B, N, H·d]`. */
+export function mergeHeads(x: tf.Tensor4D): tf.Tensor3D {
+  const [b, h, n, d] = x.shape;
+  return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, n, h * d]);
+}
+
+export interface AttentionOptions {
+  numHeads: number;
+  qkvBias?: boolean;
+  /** Overrides the default `head_dim ** -0.5`. */
+  qkScale?: number;
+  attnDrop?: number;
+  projDrop?: number;
+  weightInit?: Initializer;
+  biasInit?: Initializer;
+}
+
+/** Multi-head self-attention with a fused `qkv` linear and a `proj` output linear (timm `Attention`). */
+export class Attention extends Module {
+  readonly qkv: Linear;
+  readonly proj: Linear;
+  readonly numHeads: number;
+  readonly scale: number;
+  private readonly attnDrop: Dropout;
+  private readonly projDrop: Dropout;
+
+  constructor(readonly dim: number, options: AttentionOptions) {
+    super();
+    if (dim % options.numHeads !== 0) {
+      throw new Error(`Attention: dim ${dim} is not divisible by numHeads ${options.numHeads}`);
+    }
+    this.numHeads = options.numHeads;
+    this.scale = options.qkScale ?? (dim / options.numHeads) ** -0.5;
+    const init = { weightInit: options.weightInit, biasInit: options.biasInit };
+    this.qkv = this.addModule('qkv', new Linear(dim, dim * 3, { bias: options.qkvBias ?? false, ...init }));
+    this.attnDrop = this.addModule('attn_drop', new Dropout(options.attnDrop ?? 0));
+    this.proj = this.addModule('proj', new Linear(dim, dim, init));
+    this.projDrop = this.addModule('proj_drop', new Dropout(options.projDrop ?? 0));
+  }
+
+  /** `x`: `[B, N, C]`. */
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const [q, k, v] = tf.split(this.qkv.forward(x), 3, 2).map((t) => splitHeads(t, this.numHeads));
+      const out = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop));
+      return this.projDrop.forward(this.proj.forward(out));
+    });
+  }
+}

@@ -1,0 +1,55 @@
+import { tf } from '../tf';
+import { Layer } from './layer';
+import { Parameter } from './parameter';
+
+export interface BatchNormOptions {
+  eps?: number;
+  momentum?: number;
+}
+
+/**
+ * BatchNorm over the channel (last) axis of NHWC tensors, PyTorch semantics: training normalises with the
+ * biased batch variance and updates the running variance with the unbiased one; eval uses running statistics.
+ */
+export class BatchNorm2d extends Layer {
+  readonly weight: Parameter;
+  readonly bias: Parameter;
+  readonly runningMean: tf.Variable;
+  readonly runningVar: tf.Variable;
+  readonly eps: number;
+  readonly momentum: number;
+
+  constructor(readonly numFeatures: number, options: BatchNormOptions = {}) {
+    super();
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.1;
+    this.weight = this.addParameter('weight', tf.ones([numFeatures]), { decay: false });
+    this.bias = this.addParameter('bias', tf.zeros([numFeatures]), { decay: false });
+    this.runningMean = this.addBuffer('running_mean', tf.zeros([numFeatures]));
+    this.runningVar = this.addBuffer('running_var', tf.ones([numFeatures]));
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    const axes = [...Array(x.rank - 1).keys()];
+    return tf.tidy(() => {
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (this.training) {
+        const m = tf.moments(x, axes);
+        mean = m.mean;
+        variance = m.variance;
+        const n = x.size / this.numFeatures;
+        const mom = this.momentum;
+        // The running-statistics update does not feed the output, so it never enters the gradient.
+        const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
+        this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - mom), tf.mul(mean, mom)));
+        this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - mom), tf.mul(unbiased, mom)));
+      } else {
+        mean = this.runningMean;
+        variance = this.runningVar;
+      }
+      const scale = tf.mul(tf.rsqrt(tf.add(variance, this.eps)), this.weight.variable);
+      return tf.add(tf.mul(tf.sub(x, mean), scale), this.bias.variable);
+    });
+  }
+}

@@ -1,0 +1,27 @@
+import { tf } from '../tf';
+import { Layer } from './layer';
+import { Parameter } from './parameter';
+
+/** LayerNorm over the last axis with biased variance: `(x − μ)/√(σ² + eps)·γ + β`. */
+export class LayerNorm extends Layer {
+  readonly weight: Parameter;
+  readonly bias: Parameter;
+
+  /** `eps` has no default on purpose: T2T-ViT uses 1e-5, CrossViT 1e-6, and a wrong one is invisible in tests. */
+  constructor(readonly dim: number, readonly eps: number) {
+    super();
+    this.weight = this.addParameter('weight', tf.ones([dim]), { decay: false });
+    this.bias = this.addParameter('bias', tf.zeros([dim]), { decay: false });
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      const axis = x.rank - 1;
+      const mean = tf.mean(x, axis, true);
+      const centered = tf.sub(x, mean);
+      const variance = tf.mean(tf.square(centered), axis, true);
+      const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, this.eps)));
+      return tf.add(tf.mul(normed, this.weight.variable), this.bias.variable);
+    });
+  }
+}

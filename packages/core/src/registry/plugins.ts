@@ -1,0 +1,76 @@
+import * as path from 'path';
+import type { Registry } from './registry';
+import type { RegistryLike, VitkitPlugin } from './types';
+
+/** The first-party plugins the CLI loads when they are installed. */
+export const FIRST_PARTY_PLUGINS = ['@vitkit/tokenizers', '@vitkit/backbones', '@vitkit/fusion', '@vitkit/data', '@vitkit/trainer'];
+
+export class PluginNotFoundError extends Error {
+  constructor(readonly plugin: string, where: string) {
+    super(
+      plugin.startsWith('.') || path.isAbsolute(plugin)
+        ? `plugin "${plugin}" not found (resolved from ${where})`
+        : `plugin "${plugin}" is not installed; install it with: npm install ${plugin}`,
+    );
+    this.name = 'PluginNotFoundError';
+  }
+}
+
+function asPlugin(mod: unknown, id: string): VitkitPlugin {
+  const m = mod as { plugin?: VitkitPlugin; default?: unknown; register?: (r: RegistryLike) => void; name?: string };
+  if (m.plugin && typeof m.plugin.register === 'function') return m.plugin;
+  if (typeof m.register === 'function') return { name: id, register: m.register };
+  if (m.default && m.default !== mod) return asPlugin(m.default, id);
+  throw new Error(`module "${id}" is not a vitkit plugin: it exports neither \`plugin\` ({ name, register }) nor \`register(registry)\``);
+}
+
+/** Registers an already-imported plugin once. */
+export function usePlugin(registry: Registry, plugin: VitkitPlugin): void {
+  if (registry.markPluginLoaded(plugin.name)) plugin.register(registry);
+}
+
+/**
+ * Loads plugins by package name or path (relative paths resolve against `baseDir`, typically the spec's folder).
+ * A plugin that is not installed is an error naming the install command.
+ */
+export function loadPlugins(registry: Registry, ids: string[], baseDir = process.cwd()): void {
+  for (const id of ids) {
+    const local = id.startsWith('.') || path.isAbsolute(id);
+    const request = local ? path.resolve(baseDir, id) : id;
+    const mod = tryRequire(request, [baseDir, process.cwd()]);
+    if (mod === undefined) throw new PluginNotFoundError(id, baseDir);
+    usePlugin(registry, asPlugin(mod, id));
+  }
+}
+
+function isNotFound(e: unknown, request: string): boolean {
+  const err = e as NodeJS.ErrnoException;
+  return err?.code === 'MODULE_NOT_FOUND' && err.message.includes(request);
+}
+
+/** Requires from the user's folders first (third-party plugins live there), then from core's own location. */
+function tryRequire(request: string, paths: string[]): unknown {
+  try {
+    return require(require.resolve(request, { paths }));
+  } catch (e) {
+    if (!isNotFound(e, request)) throw e;
+  }
+  try {
+    return require(request);
+  } catch (e) {
+    if (!isNotFound(e, request)) throw e;
+    return undefined;
+  }
+}
+
+/** Loads those first-party plugins that are installed; returns their names. */
+export function loadInstalledFirstParty(registry: Registry): string[] {
+  const loaded: string[] = [];
+  for (const id of FIRST_PARTY_PLUGINS) {
+    const mod = tryRequire(id, [process.cwd()]);
+    if (mod === undefined) continue;
+    usePlugin(registry, asPlugin(mod, id));
+    loaded.push(id);
+  }
+  return loaded;
+}

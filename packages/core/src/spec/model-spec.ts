@@ -1,0 +1,50 @@
+import type { ImageClassifier } from '../models/contracts';
+import type { Registry } from '../registry/registry';
+import { describeValue, SpecError } from './errors';
+
+/** A model in a spec: a preset name, a preset with overrides, or a full `{ type: <backbone>, ... }`. */
+export type ModelSpec = string | ({ preset: string } & Record<string, unknown>) | ({ type: string } & Record<string, unknown>);
+
+type Json = Record<string, unknown>;
+
+function isPlainObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Deep merge for overrides: objects merge key by key, arrays and scalars replace. */
+export function mergeSpec(base: Json, override: Json): Json {
+  const out: Json = { ...base };
+  for (const [k, v] of Object.entries(override)) {
+    out[k] = isPlainObject(v) && isPlainObject(base[k]) ? mergeSpec(base[k] as Json, v) : v;
+  }
+  return out;
+}
+
+/** Expands presets into a plain backbone spec. */
+export function resolveModelSpec(registry: Registry, spec: ModelSpec, path = 'model'): { type: string } & Json {
+  if (typeof spec === 'string') spec = { preset: spec };
+  if (!isPlainObject(spec)) {
+    throw new SpecError([{ path, message: `${describeValue(spec)} is not a model spec; expected a preset name or an object` }]);
+  }
+  if ('preset' in spec) {
+    const { preset, ...overrides } = spec as { preset: unknown } & Json;
+    const def = typeof preset === 'string' ? registry.preset(preset) : undefined;
+    if (!def) {
+      const near = typeof preset === 'string' ? registry.listModels(`*${preset.split(/[_-]/)[0]}*`) : [];
+      const known = registry.listModels();
+      throw new SpecError([
+        {
+          path: `${path}.preset`,
+          message: `${describeValue(preset)} is not a registered preset; ${near.length ? `similar: ${near.slice(0, 12).join(', ')}` : `registered: ${known.slice(0, 30).join(', ') || '(none)'}`}`,
+        },
+      ]);
+    }
+    return mergeSpec(def.spec, overrides) as { type: string } & Json;
+  }
+  return spec as { type: string } & Json;
+}
+
+/** Builds a complete model from a spec through the registry (a fresh child container per build). */
+export function buildModel(registry: Registry, spec: ModelSpec, path = 'model'): ImageClassifier {
+  return registry.build<ImageClassifier>('backbone', resolveModelSpec(registry, spec, path), path);
+}

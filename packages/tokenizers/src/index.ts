@@ -1,0 +1,3 @@
+export { plugin, register } from './plugin';
+export { PatchEmbed, registerPatch, patchOptions } from './patch';
+export type { PatchEmbedOptions } from './patch';
