@@ -12,6 +12,7 @@ module.exports = function jestPreset(packageDir) {
     },
     moduleNameMapper: {
       '^@vitkit/([a-z-]+)$': path.join(__dirname, 'packages/$1/src/index.ts'),
+      '^@vitkit/([a-z-]+)/testing$': path.join(__dirname, 'packages/$1/src/testing/index.ts'),
     },
     setupFiles: [path.join(__dirname, 'tools/jest/setup-reflect.js')],
     testTimeout: 120000,

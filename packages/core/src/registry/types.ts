@@ -35,6 +35,11 @@ export interface ComponentDefinition<O = Record<string, unknown>, T = unknown> {
   description: string;
   options: Schema<O>;
   create(options: O, ctx: BuildContext): T;
+  /**
+   * Backbones: a small complete option set (tiny image, few blocks) that the registry contract tests build, run
+   * and round-trip. Required for every backbone so no registered model escapes the contract.
+   */
+  example?: Record<string, unknown>;
 }
 
 /** A named model configuration (timm-style preset) written as a plain model spec. */

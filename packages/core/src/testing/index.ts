@@ -1,0 +1,5 @@
+/// <reference types="jest" />
+// Test kit for plugin authors (`@vitkit/core/testing`): registry contract tests and backend helpers. Needs jest.
+export { describeRegistryContract } from './contract';
+export type { ContractOptions } from './contract';
+export { TEST_BACKENDS, useBackend } from './backends';
