@@ -1,3 +1,6 @@
+// tsyringe needs the Reflect metadata polyfill before any container is touched; core owns it so users need not.
+import 'reflect-metadata';
+
 export { tf } from './tf';
 export type { Tensor, Rank } from './tf';
 
