@@ -20,6 +20,9 @@ export class SafetensorsError extends Error {
 
 const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4 };
 
+// safetensors is little-endian; on such a host F32 data is copied in bulk instead of value by value.
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 function halfToFloat(h: number): number {
   const s = h & 0x8000 ? -1 : 1;
   const e = (h >> 10) & 0x1f;
@@ -30,6 +33,7 @@ function halfToFloat(h: number): number {
 }
 
 function decode(dtype: string, bytes: Buffer, count: number): Float32Array {
+  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 4));
   const out = new Float32Array(count);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
@@ -74,6 +78,9 @@ export function parseSafetensors(buf: Buffer, file = '<buffer>'): { tensors: Ten
   } catch (e) {
     throw new SafetensorsError(file, `header is not valid JSON (${(e as Error).message})`);
   }
+  if (typeof header !== 'object' || header === null || Array.isArray(header)) {
+    throw new SafetensorsError(file, 'header is not a JSON object');
+  }
   const base = 8 + headerLen;
   const tensors: TensorMap = new Map();
   let metadata: Record<string, string> = {};
@@ -82,7 +89,17 @@ export function parseSafetensors(buf: Buffer, file = '<buffer>'): { tensors: Ten
       metadata = (entry ?? {}) as Record<string, string>;
       continue;
     }
-    const { dtype, shape, data_offsets } = entry as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    const { dtype, shape, data_offsets } = (entry ?? {}) as { dtype: string; shape: number[]; data_offsets: [number, number] };
+    if (
+      typeof dtype !== 'string' ||
+      !Array.isArray(shape) ||
+      !shape.every((d) => Number.isInteger(d) && d >= 0) ||
+      !Array.isArray(data_offsets) ||
+      data_offsets.length !== 2 ||
+      !data_offsets.every((o) => Number.isInteger(o) && o >= 0)
+    ) {
+      throw new SafetensorsError(file, `tensor "${name}" has a malformed header entry ${JSON.stringify(entry)}`);
+    }
     if (!(dtype in BYTES)) throw new SafetensorsError(file, `tensor "${name}" has unsupported dtype ${dtype}`);
     const count = shape.reduce((a, b) => a * b, 1);
     const [start, end] = data_offsets;
@@ -118,7 +135,8 @@ export function serializeSafetensors(tensors: Iterable<[string, { shape: number[
     offset += bytes.length;
   }
   let json = JSON.stringify(header);
-  json += ' '.repeat((8 - (json.length % 8)) % 8);
+  // Pad by UTF-8 byte length (names or metadata may hold non-ASCII characters).
+  json += ' '.repeat((8 - (Buffer.byteLength(json, 'utf8') % 8)) % 8);
   const head = Buffer.alloc(8);
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
   return Buffer.concat([head, Buffer.from(json, 'utf8'), ...chunks]);
@@ -132,14 +150,20 @@ export async function writeFileAtomic(file: string, data: Buffer | string): Prom
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  const handle = await fs.open(tmp, 'w');
   try {
-    await handle.writeFile(data);
-    await handle.sync();
-  } finally {
-    await handle.close();
+    const handle = await fs.open(tmp, 'w');
+    try {
+      await handle.writeFile(data);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await fs.rename(tmp, file);
+  } catch (e) {
+    // Leave no temporary file behind; the target is untouched.
+    await fs.rm(tmp, { force: true }).catch(() => undefined);
+    throw e;
   }
-  await fs.rename(tmp, file);
 }
 
 export async function writeSafetensors(file: string, tensors: Iterable<[string, { shape: number[]; data: Float32Array }]>, metadata: Record<string, string> = {}): Promise<void> {

@@ -33,11 +33,13 @@ export function stateDict(module: Module): TensorMap {
   const out: TensorMap = new Map();
   for (const [name, p] of module.namedParameters()) {
     const t = p.toTorch();
-    out.set(name, { shape: t.shape, data: t.dataSync() as Float32Array, dtype: 'F32' });
+    // A copy: on the cpu backend dataSync() returns the tensor's own storage, which a 'same'-layout clone shares
+    // with the live parameter.
+    out.set(name, { shape: t.shape, data: (t.dataSync() as Float32Array).slice(), dtype: 'F32' });
     t.dispose();
   }
   for (const [name, b] of module.namedBuffers()) {
-    out.set(name, { shape: b.shape, data: b.dataSync() as Float32Array, dtype: 'F32' });
+    out.set(name, { shape: b.shape, data: (b.dataSync() as Float32Array).slice(), dtype: 'F32' });
   }
   return out;
 }
@@ -81,7 +83,8 @@ export function loadStateDict(module: Module, tensors: TensorMap, options: LoadO
       continue;
     }
     assign.push(() => {
-      const v = tf.tensor(t.data, t.shape);
+      // Copies: the cpu backend would otherwise keep the caller's array as the parameter's storage.
+      const v = tf.tensor(t.data.slice(), t.shape);
       p.assignFromTorch(v);
       v.dispose();
     });
@@ -96,7 +99,7 @@ export function loadStateDict(module: Module, tensors: TensorMap, options: LoadO
       mismatched.push(`${name}: checkpoint [${t.shape}] vs model [${b.shape}]`);
       continue;
     }
-    assign.push(() => tf.tidy(() => b.assign(tf.tensor(t.data, t.shape))));
+    assign.push(() => tf.tidy(() => b.assign(tf.tensor(t.data.slice(), t.shape))));
   }
   const unexpected = [...incoming.keys()].filter((k) => !params.has(k) && !buffers.has(k));
   if (strict && (missing.length || unexpected.length || mismatched.length)) {

@@ -117,7 +117,8 @@ export class Registry implements RegistryLike {
     const options = validate(def.options, { ...hints, ...rest }, path);
     const ctx: BuildContext = {
       path,
-      build: <U>(k: ComponentKind, s: ComponentSpec, p: string, inh?: Record<string, unknown>) => this.buildIn<U>(scope, k, s, p, inh ?? {}),
+      // Each sub-component gets its own child scope, so its context never shadows its parent's.
+      build: <U>(k: ComponentKind, s: ComponentSpec, p: string, inh?: Record<string, unknown>) => this.buildIn<U>(scope.createChildContainer(), k, s, p, inh ?? {}),
     };
     scope.register(BUILD_CONTEXT, { useValue: ctx });
     return def.create(options, ctx) as T;
