@@ -58,6 +58,7 @@ export { createRegistry, corePlugin } from './registry/create-registry';
 export type { CreateRegistryOptions } from './registry/create-registry';
 export { loadPlugins, usePlugin, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
 
+export { registerWasmKernels, wasmKernelsRegistered, wasmKernelConfigs } from './kernels';
 export { selectBackend, BACKEND_ENV } from './backend/select-backend';
 export type { BackendChoice, BackendName, BackendRequest } from './backend/select-backend';
 

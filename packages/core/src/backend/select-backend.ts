@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { registerWasmKernels } from '../kernels';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -33,6 +34,9 @@ async function activate(name: string): Promise<boolean> {
 
 async function useWasm(): Promise<boolean> {
   if (!tryRequire('@tensorflow/tfjs-backend-wasm')) return false;
+  // Stock wasm lacks conv weight gradients and the gather gradient, runs transposed/batched matmuls ~10x slower
+  // and computes MaxPoolGrad wrongly; the kernel pack fixes all of these (idempotent).
+  registerWasmKernels();
   return activate('wasm');
 }
 
