@@ -7,6 +7,8 @@ module.exports = function jestPreset(packageDir) {
     rootDir: packageDir,
     testEnvironment: 'node',
     testMatch: ['<rootDir>/src/**/*.test.ts'],
+    // TypeScript first: a stray compiled .js next to a .ts source must never shadow it.
+    moduleFileExtensions: ['ts', 'js', 'json', 'node'],
     transform: {
       '^.+\\.ts$': ['ts-jest', { tsconfig: path.join(packageDir, 'tsconfig.json'), isolatedModules: true, diagnostics: false }],
     },

@@ -1,3 +1,7 @@
+// Public API: one curated barrel per backbone family, plus the plugin that registers them and their presets.
 export { plugin, register } from './plugin';
-export { VisionTransformer, registerVit, vitOptions, vitPresets } from './vit';
-export type { VisionTransformerOptions } from './vit';
+export * from './vit';
+export * from './deep-narrow';
+export * from './dual-branch';
+export * from './resnet';
+export * from './vt-resnet';

@@ -1,3 +1,6 @@
+// Public API: one curated barrel per tokenizer family, plus the plugin that registers them all.
 export { plugin, register } from './plugin';
-export { PatchEmbed, registerPatch, patchOptions } from './patch';
-export type { PatchEmbedOptions } from './patch';
+export * from './patch';
+export * from './conv-stem';
+export * from './t2t';
+export * from './vt';

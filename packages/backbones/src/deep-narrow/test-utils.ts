@@ -1,0 +1,50 @@
+import * as path from 'path';
+import { createRegistry } from '@vitkit/core';
+import type { Registry } from '@vitkit/core';
+import { registerT2T } from '../../../tokenizers/src/t2t';
+import { registerDeepNarrow } from './index';
+
+export const REPO_ROOT = path.resolve(__dirname, '../../../..');
+export const SHARED = path.resolve(REPO_ROOT, '../shared');
+export const FIXTURES = path.join(SHARED, 'fixtures');
+
+/** A registry with the t2t tokenizer and the deep-narrow backbone only (what the package plugins will wire in). */
+export function t2tRegistry(): Registry {
+  return createRegistry({
+    plugins: [
+      {
+        name: 't2t-test',
+        register: (r) => {
+          registerT2T(r);
+          registerDeepNarrow(r);
+        },
+      },
+    ],
+  });
+}
+
+/**
+ * Model spec of a T2T fixture, derived from its JSON `constructor` string
+ * (`T2T_ViT(img_size=64, tokens_type='performer', ..., token_dim=32[, qk_scale=64 ** -0.5])`).
+ */
+export function fixtureSpec(constructorCall: string): { type: string } & Record<string, unknown> {
+  const arg = (name: string): string => {
+    const m = new RegExp(`${name}=([^,)]+)`).exec(constructorCall);
+    if (!m) throw new Error(`fixture constructor has no ${name}: ${constructorCall}`);
+    return m[1].trim();
+  };
+  const num = (name: string) => Number(arg(name));
+  const qk = /qk_scale=([0-9.]+) \*\* (-?[0-9.]+)/.exec(constructorCall);
+  return {
+    type: 'deep-narrow',
+    imgSize: num('img_size'),
+    inChans: num('in_chans'),
+    numClasses: num('num_classes'),
+    embedDim: num('embed_dim'),
+    depth: num('depth'),
+    numHeads: num('num_heads'),
+    mlpRatio: num('mlp_ratio'),
+    ...(qk ? { qkScale: Number(qk[1]) ** Number(qk[2]) } : {}),
+    tokenizer: { type: 't2t', attention: arg('tokens_type').replace(/'/g, ''), tokenDim: num('token_dim') },
+  };
+}

@@ -1,0 +1,39 @@
+import { PresetDefinition, RegistryLike, s } from '@vitkit/core';
+import { ResNet, ResNetOptions } from './resnet';
+
+export { ResNet, BasicBlock, Bottleneck, ResNetStem, makeLayer, maxPool2d, subsample2d, blockExpansion, nativeMaxPoolGradIsExact, fastNormal } from './resnet';
+export type { ResNetOptions, BlockKind } from './resnet';
+
+export const resnetOptions = s.object({
+  block: s.default(s.enum(['basic', 'bottleneck'] as const), 'basic'),
+  layers: s.array(s.int({ min: 1 }), { length: 4 }),
+  widths: s.default(s.array(s.int({ min: 1 }), { length: 4 }), [64, 128, 256, 512]),
+  numClasses: s.default(s.int({ min: 0 }), 1000),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  imgSize: s.default(s.int({ min: 1 }), 224),
+});
+
+const owner = '@vitkit/backbones';
+
+function preset(name: string, description: string, spec: Record<string, unknown>): PresetDefinition {
+  return { name, owner, description, spec: { type: 'resnet', ...spec } };
+}
+
+export const resnetPresets: PresetDefinition[] = [
+  preset('resnet18', 'ResNet-18 (torchvision): BasicBlock [2,2,2,2]', { block: 'basic', layers: [2, 2, 2, 2] }),
+  preset('resnet34', 'ResNet-34 (torchvision): BasicBlock [3,4,6,3]', { block: 'basic', layers: [3, 4, 6, 3] }),
+  preset('resnet50', 'ResNet-50 (torchvision V1.5): Bottleneck [3,4,6,3]', { block: 'bottleneck', layers: [3, 4, 6, 3] }),
+  preset('resnet101', 'ResNet-101 (torchvision V1.5): Bottleneck [3,4,23,3]', { block: 'bottleneck', layers: [3, 4, 23, 3] }),
+];
+
+export function registerResNet(registry: RegistryLike): void {
+  registry.register({
+    kind: 'backbone',
+    name: 'resnet',
+    owner,
+    description: 'torchvision ResNet (BasicBlock / Bottleneck V1.5), configurable stage widths; loads torchvision checkpoints',
+    options: resnetOptions,
+    create: (o, ctx) => new ResNet(o as ResNetOptions, ctx),
+  });
+  for (const p of resnetPresets) registry.registerPreset(p);
+}

@@ -1,0 +1,154 @@
+import { BatchNorm2d, BuildContext, ComponentSpec, Conv2d, createLinearHead, ImageClassifier, ImageModelConfig, Layer, Linear, ModuleList, Sequential, SpecError, tf } from '@vitkit/core';
+import { BlockKind, fastNormal, makeLayer, ResNetStem } from '../resnet/resnet';
+import { isVtTokenizer, TokenInteraction, VtModule, VtTokenizerLike } from './vt-module';
+
+export interface VtResNetOptions {
+  block: BlockKind;
+  /** Blocks in ResNet stages 1–3 (the paper's stages 2–4). */
+  layers: number[];
+  /** Widths of stages 1–3 (default 64/128/256; ×4 output for Bottleneck). */
+  widths: number[];
+  /** Number of VT modules replacing the last ResNet stage (2 for VT-R18, 3 otherwise). */
+  vtModules: number;
+  /** Feature channels C of the VT modules; default = the stage-3 output width (the paper's text). */
+  channels?: number;
+  tokenChannels: number;
+  numTokens: number;
+  /** Tokenizer of the first VT module (filter, clustering, pooling). */
+  tokenizer: unknown;
+  /** Later modules use the recurrent tokenizer (Table 4 "w/ RT"); false = the first module's kind everywhere. */
+  recurrent: boolean;
+  interaction: TokenInteraction;
+  /** Projectors (Eq. 5) in the VT modules; false = Table 7's "w/o projector". */
+  projector: boolean;
+  /** Also build the last module's projector, whose feature map the classification head never reads. */
+  projectLast: boolean;
+  attnDim?: number;
+  ffnDim?: number;
+  projDim?: number;
+  numClasses: number;
+  inChans: number;
+  imgSize: number;
+}
+
+/**
+ * VT-ResNet (Wu et al. 2020, Table 11): the torchvision ResNet stem and stages 1–3 (names `conv1`, `bn1`,
+ * `layer1..3`, so those load from torchvision checkpoints), then `vtModules` VT modules (`vt.{i}`) in place of the
+ * last stage, working on the stride-16 feature map; head = mean over the last module's tokens + `fc`.
+ * When `channels` differs from the stage-3 width, a 1×1 conv + BN + ReLU (`vt_in`) adapts the width first.
+ */
+export class VtResNet extends ImageClassifier {
+  readonly config: ImageModelConfig;
+  readonly stem: ResNetStem;
+  readonly layers: Sequential[] = [];
+  readonly adapter: Sequential | null;
+  readonly vt: ModuleList<VtModule>;
+  readonly fc: Layer;
+  readonly channels: number;
+
+  constructor(readonly options: VtResNetOptions, ctx: BuildContext) {
+    super();
+    const o = options;
+    this.config = { inputSize: [o.imgSize, o.imgSize], inChans: o.inChans, numClasses: o.numClasses };
+    this.stem = new ResNetStem({ add: (n, m) => this.addModule(n, m) }, o.inChans, o.widths[0]);
+    let inplanes = o.widths[0];
+    for (let i = 0; i < 3; i++) {
+      const { layer, outplanes } = makeLayer(o.block, inplanes, o.widths[i], o.layers[i], i === 0 ? 1 : 2);
+      this.layers.push(this.addModule(`layer${i + 1}`, layer));
+      inplanes = outplanes;
+    }
+    const c = o.channels ?? inplanes;
+    this.channels = c;
+    this.adapter =
+      c !== inplanes
+        ? this.addModule('vt_in', new Sequential([new Conv2d(inplanes, c, 1, { bias: false, weightInit: fastNormal(Math.sqrt(2 / c)) }), new BatchNorm2d(c)]))
+        : null;
+    const ct = o.tokenChannels;
+    const first = (o.tokenizer ?? 'filter') as ComponentSpec;
+    const firstType = typeof first === 'string' ? first : (first as { type?: unknown }).type;
+    if (firstType === 'recurrent') {
+      throw new SpecError([{ path: `${ctx.path}.tokenizer`, message: '"recurrent" needs the tokens of a previous VT module; the first module takes filter, clustering or pooling' }]);
+    }
+    const inherited = { inChannels: c, tokenChannels: ct, numTokens: o.numTokens };
+    this.vt = this.addModule('vt', new ModuleList<VtModule>());
+    for (let i = 0; i < o.vtModules; i++) {
+      const spec: ComponentSpec = i > 0 && o.recurrent ? 'recurrent' : first;
+      const path = i === 0 ? `${ctx.path}.tokenizer` : `${ctx.path}.vt[${i}].tokenizer`;
+      const tok = ctx.build<unknown>('tokenizer', spec, path, inherited);
+      if (!isVtTokenizer(tok)) {
+        throw new SpecError([{ path, message: `tokenizer ${JSON.stringify(firstType)} is not a Visual Transformer tokenizer; use filter, clustering or pooling` }]);
+      }
+      if (tok.numTokens !== o.numTokens) {
+        throw new SpecError([{ path: `${path}.numTokens`, message: `${tok.numTokens} differs from the model's numTokens ${o.numTokens}` }]);
+      }
+      const last = i === o.vtModules - 1;
+      this.vt.push(
+        new VtModule(
+          {
+            channels: c, tokenChannels: ct, numTokens: o.numTokens, interaction: o.interaction,
+            projector: o.projector && (!last || o.projectLast),
+            attnDim: o.attnDim ?? Math.max(1, Math.floor(ct / 2)), ffnDim: o.ffnDim ?? ct, projDim: o.projDim,
+          },
+          tok as VtTokenizerLike,
+        ),
+      );
+    }
+    this.fc = this.addModule('fc', o.numClasses > 0 ? new Linear(ct, o.numClasses) : createLinearHead(ct, 0));
+  }
+
+  /** ResNet stem and stages 1–3: the stride-16 feature map the VT modules read (before `vt_in`). */
+  forwardStages(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() => {
+      let h: tf.Tensor = this.stem.forward(x, this.training);
+      for (const l of this.layers) h = l.forward(h);
+      return h as tf.Tensor4D;
+    });
+  }
+
+  /** The tokens of the last VT module `[B, L, CT]` (and the feature map it refined). */
+  forwardFeatures(x: tf.Tensor4D): { x: tf.Tensor4D; tokens: tf.Tensor3D } {
+    return tf.tidy(() => this.forwardVt(this.forwardStages(x)));
+  }
+
+  /** The VT part alone (`vt_in` when present, then the VT modules) on a stage-3 feature map. */
+  forwardVt(stage3: tf.Tensor4D): { x: tf.Tensor4D; tokens: tf.Tensor3D } {
+    return tf.tidy(() => {
+      let h: tf.Tensor = stage3;
+      if (this.adapter) h = tf.relu(this.adapter.forward(h));
+      let t: tf.Tensor3D | undefined;
+      let fm = h as tf.Tensor4D;
+      for (const m of this.vt.items) {
+        const out = m.forward(fm, t);
+        fm = out.x;
+        t = out.tokens;
+      }
+      return { x: fm, tokens: t! };
+    });
+  }
+
+  forward(x: tf.Tensor4D): tf.Tensor2D {
+    return tf.tidy(() => this.fc.forward(tf.mean(this.forwardFeatures(x).tokens, 1)) as tf.Tensor2D);
+  }
+
+  /**
+   * The spatial attention of every VT module's tokenizer for `x` (eval mode, no state change), one
+   * `[B, H, W, L]` tensor per module on the stride-16 grid (the paper's Fig. 5). Caller disposes.
+   */
+  attentionMaps(x: tf.Tensor4D): tf.Tensor4D[] {
+    const toks = this.vt.items.map((m) => m.tokenizer);
+    const flags = toks.map((t) => t.recordAttention);
+    const wasTraining = this.training;
+    this.eval();
+    try {
+      toks.forEach((t) => (t.recordAttention = true));
+      tf.dispose(this.forward(x));
+      return toks.map((t) => t.lastAttention()!.clone());
+    } finally {
+      toks.forEach((t, i) => {
+        t.recordAttention = flags[i];
+        t.clearAttention();
+      });
+      this.train(wasTraining);
+    }
+  }
+}

@@ -1,0 +1,22 @@
+import type { RegistryLike } from '@vitkit/core';
+import { T2TTokenizer, t2tOptionsSchema } from './t2t-tokenizer';
+
+export { softSplit, restructurize, splitOutputSize } from './soft-split';
+export { TokenPerformer, TokenTransformer, TokenAttention, orthogonalRandomFeatures, T2T_NORM_EPS, T2T_LINEAR_INIT } from './layers';
+export type { TokenPerformerOptions } from './layers';
+export { T2TTokenizer, t2tOptionsSchema, t2tOptions, t2tGeometry, imageSizeSchema, T2T_ATTENTION_TYPES } from './t2t-tokenizer';
+export type { T2TOptions, T2TAttention, T2TGeometry } from './t2t-tokenizer';
+
+/** Registers the `t2t` tokenizer (Tokens-to-Token module of T2T-ViT). */
+export function registerT2T(registry: RegistryLike): void {
+  registry.register({
+    kind: 'tokenizer',
+    name: 't2t',
+    owner: '@vitkit/tokenizers',
+    description:
+      'Tokens-to-Token (T2T-ViT): soft splits (unfold) with performer / transformer T2T layers, or the convolution variant T2T-ViT_c; ' +
+      'parameters named like the official T2T_module (attention1, attention2, project)',
+    options: t2tOptionsSchema,
+    create: (options, ctx) => new T2TTokenizer(options, ctx.path),
+  });
+}
