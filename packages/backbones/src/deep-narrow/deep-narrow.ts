@@ -75,14 +75,6 @@ export type DeepNarrowOptions = ReturnType<typeof deepNarrowOptionsSchema.parse>
 const T2T_INIT = { weightInit: init.truncNormal(0.02), biasInit: init.zeros };
 
 /** Replaces a child module (the core `Module` has no public API for it yet). */
-function replaceChild(parent: Module, name: string, child: Module): void {
-  const children = (parent as unknown as { children?: unknown }).children;
-  if (!(children instanceof Map) || !children.has(name)) {
-    throw new Error(`cannot replace child "${name}" of ${parent.constructor.name}: core Module internals changed`);
-  }
-  children.set(name, child);
-}
-
 /** `torch.linspace(0, rate, n)`. */
 function linspace(rate: number, n: number): number[] {
   return Array.from({ length: n }, (_, i) => (n === 1 ? 0 : (rate * i) / (n - 1)));
@@ -195,9 +187,7 @@ export class DeepNarrowViT extends ImageClassifier {
   override resetClassifier(numClasses: number): void {
     if (!Number.isInteger(numClasses) || numClasses < 0) throw new RangeError(`resetClassifier: numClasses must be an integer >= 0, got ${numClasses}`);
     const head = createLinearHead(this.numFeatures, numClasses);
-    replaceChild(this, 'head', head);
-    this.headLayer.dispose();
-    this.headLayer = head;
+    this.headLayer = this.replaceModule('head', head);
     head.train(this.training);
     (this.config as { numClasses: number }).numClasses = numClasses;
     (this.options as { numClasses: number }).numClasses = numClasses;

@@ -45,6 +45,15 @@ export abstract class Module {
     return module;
   }
 
+  /** Swaps an existing child for another (head reset for fine-tuning); the old child's variables are disposed. */
+  protected replaceModule<M extends Module>(name: string, module: M): M {
+    const old = this.children.get(name);
+    if (!old) throw new Error(`${this.constructor.name}: no child module "${name}" to replace`);
+    old.dispose();
+    this.children.set(name, module);
+    return module;
+  }
+
   private assertFreeName(name: string): void {
     if (name === '' || name.includes('.')) {
       throw new Error(`${this.constructor.name}: member name "${name}" must be non-empty and contain no dot`);
