@@ -63,6 +63,7 @@ export { selectBackend, BACKEND_ENV } from './backend/select-backend';
 export type { BackendChoice, BackendName, BackendRequest } from './backend/select-backend';
 
 export { modelInfo } from './models/model-info';
+export type { Report } from './models/report';
 export type { ModelInfo } from './models/model-info';
 export { loadRunSpec } from './spec/run-spec';
 export type { RunSpec, LoadedRunSpec } from './spec/run-spec';

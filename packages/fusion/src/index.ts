@@ -1,4 +1,6 @@
-import type { RegistryLike, VitkitPlugin } from '@vitkit/core';
+import { s } from '@vitkit/core';
+import type { ComponentDefinition, RegistryLike, Report, VitkitPlugin } from '@vitkit/core';
+import { fusionAblation, formatFusionAblation } from './ablation';
 import { crossAttentionFusion } from './cross-attention';
 import { allAttentionFusion, classTokenFusion, noFusion, pairwiseFusion } from './heuristic';
 
@@ -18,6 +20,23 @@ export function register(registry: RegistryLike): void {
   registry.register(classTokenFusion);
   registry.register(pairwiseFusion);
   registry.register(noFusion);
+  registry.register(fusionAblationReport);
 }
+
+/** `vitkit info --report fusion-ablation`: paper Table 6 recomputed (each fusion swapped into CrossViT-S). */
+export const fusionAblationReport: ComponentDefinition<{ base: string }, Report> = {
+  kind: 'report',
+  name: 'fusion-ablation',
+  owner: '@vitkit/fusion',
+  description: 'Params and MACs of every fusion on CrossViT-S next to the paper (Table 6)',
+  options: s.object({ base: s.default(s.string(), 'crossvit_small_240') }),
+  create: (o) => ({
+    title: `Fusion ablation on ${o.base} (paper Table 6)`,
+    run(registry) {
+      const rows = fusionAblation(registry, { base: o.base });
+      return { rows: rows.map((r) => ({ ...r })), text: formatFusionAblation(rows) };
+    },
+  }),
+};
 
 export const plugin: VitkitPlugin = { name: '@vitkit/fusion', register };

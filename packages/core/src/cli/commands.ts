@@ -1,6 +1,7 @@
 import { parseArgs } from 'util';
 import { selectBackend } from '../backend/select-backend';
 import { modelInfo } from '../models/model-info';
+import type { Report } from '../models/report';
 import { buildModel } from '../spec/model-spec';
 import { tf } from '../tf';
 import { runForward } from './forward';
@@ -65,11 +66,21 @@ export const commands: Record<string, Command> = {
   },
   info: {
     summary: 'parameters (total, trainable) and MACs of a preset or spec',
-    usage: 'vitkit info <preset|spec.json> [--json] [--input C,H,W] [--backend <name>]',
+    usage:
+      'vitkit info <preset|spec.json> [--json] [--input C,H,W] [--backend <name>]\n' +
+      'vitkit info --report <name> [--json]   a table a plugin computes (e.g. fusion-ablation: paper Table 6 on CrossViT-S)',
     async run(argv) {
-      const { values, positionals } = parse(argv, { json: { type: 'boolean' }, input: { type: 'string' }, ...backendOption }, true);
+      const { values, positionals } = parse(argv, { json: { type: 'boolean' }, input: { type: 'string' }, report: { type: 'string' }, ...backendOption }, true);
       if (values.help) return help('info');
-      if (!positionals[0]) throw new UsageError('info needs a preset name or a spec file');
+      if (values.report) {
+        await selectBackend(values.backend ?? 'auto', { quiet: values.json });
+        const registry = registryFor();
+        const report = registry.build<Report>('report', values.report, 'report');
+        const { rows, text } = report.run(registry);
+        process.stdout.write(values.json ? JSON.stringify({ report: values.report, title: report.title, rows }, null, 2) + '\n' : `${report.title}\n${text}\n`);
+        return EXIT.ok;
+      }
+      if (!positionals[0]) throw new UsageError('info needs a preset name or a spec file (or --report <name>)');
       await selectBackend(values.backend ?? 'auto', { quiet: values.json });
       const { loaded, registry } = await openSpec(positionals[0]);
       let input: [number, number, number] | undefined;
