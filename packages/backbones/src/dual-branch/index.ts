@@ -35,6 +35,7 @@ export function registerDualBranch(registry: RegistryLike): void {
     owner: '@vitkit/backbones',
     description: 'Multi-branch multi-scale ViT (CrossViT): per-branch tokenizer/size/width, K multi-scale blocks with a registered fusion, mean of branch heads',
     options: dualBranchOptions,
+    example: { imgSize: [24, 16], patchSize: [6, 8], numClasses: 5, embedDim: [16, 32], depth: [[1, 1, 0]], numHeads: [2, 2], mlpRatio: [2, 2] },
     create: (o, ctx) => new DualBranchViT(o as DualBranchOptions, ctx),
   });
   for (const p of crossvitPresets) registry.registerPreset(p);

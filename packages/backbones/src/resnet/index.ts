@@ -33,6 +33,7 @@ export function registerResNet(registry: RegistryLike): void {
     owner,
     description: 'torchvision ResNet (BasicBlock / Bottleneck V1.5), configurable stage widths; loads torchvision checkpoints',
     options: resnetOptions,
+    example: { block: 'basic', layers: [1, 1, 1, 1], widths: [4, 8, 8, 16], imgSize: 32, numClasses: 5 },
     create: (o, ctx) => new ResNet(o as ResNetOptions, ctx),
   });
   for (const p of resnetPresets) registry.registerPreset(p);

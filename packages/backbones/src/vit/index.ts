@@ -43,6 +43,7 @@ export function registerVit(registry: RegistryLike): void {
     owner,
     description: 'Plain Vision Transformer: tokenizer + pre-norm transformer blocks + cls-token head (timm names)',
     options: vitOptions,
+    example: { imgSize: 16, numClasses: 5, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2, tokenizer: { type: 'patch', patchSize: 4 } },
     create: (o, ctx) => new VisionTransformer(o as VisionTransformerOptions, ctx),
   });
   for (const p of vitPresets) registry.registerPreset(p);

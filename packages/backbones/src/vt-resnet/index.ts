@@ -52,6 +52,7 @@ export function registerVtResNet(registry: RegistryLike): void {
     owner,
     description: 'Visual-Transformer ResNet: ResNet stem + stages 1-3, VT modules (tokenizer, transformer, projector) in place of the last stage, head on the mean token',
     options: vtResnetOptions,
+    example: { block: 'basic', layers: [1, 1, 1], widths: [4, 8, 16], vtModules: 2, tokenChannels: 16, numTokens: 4, imgSize: 32, numClasses: 5 },
     create: (o, ctx) => new VtResNet(o as VtResNetOptions, ctx),
   });
   for (const p of vtResnetPresets) registry.registerPreset(p);
