@@ -3,6 +3,8 @@ const path = require('path');
 
 /** @param {string} packageDir absolute directory of the package whose tests run */
 module.exports = function jestPreset(packageDir) {
+  // Each package's `test` script writes its results here for tools/test-summary.js.
+  require('fs').mkdirSync(path.join(__dirname, '.jest-results', 'packages'), { recursive: true });
   return {
     rootDir: packageDir,
     testEnvironment: 'node',

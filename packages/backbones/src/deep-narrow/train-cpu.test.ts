@@ -1,4 +1,4 @@
-import { buildModel, selectBackend, tf } from '@vitkit/core';
+import { buildModel, manualSeed, selectBackend, tf } from '@vitkit/core';
 import { t2tRegistry } from './test-utils';
 import { makeBatch, mean, train } from './train-utils';
 
@@ -22,6 +22,7 @@ describe('T2T-ViT trains on cpu', () => {
 
   it.each(['performer', 'transformer', 'convolution'])('%s T2T at 16 px: loss falls over 20 Adam steps, no tensor leak', (attention) => {
     tf.util.assert(tf.getBackend() === 'cpu', () => 'cpu expected');
+    manualSeed(1); // fixed init: deterministic test (seeds 1-3 all train; tiny performers can stall from an unlucky init)
     const model = buildModel(t2tRegistry(), tiny(attention));
     const { x, y } = makeBatch(4, 16, 4);
     const { losses, counts } = train(model, x, y, 20, 1e-2);
