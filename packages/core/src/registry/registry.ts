@@ -84,10 +84,11 @@ export class Registry implements RegistryLike {
     return this.presets.get(name) ?? this.presets.get(this.aliases.get(name) ?? '');
   }
 
-  /** Preset names matching a glob (`crossvit_*`), sorted, like timm's `list_models`. */
+  /** Preset names matching a glob (`crossvit_*`), naturally sorted, like timm's `list_models`. */
   listModels(pattern = '*'): string[] {
     const re = globToRegExp(pattern);
-    return [...this.presets.keys()].filter((n) => re.test(n)).sort();
+    // Natural order, like timm: t2t_vit_7 before t2t_vit_10.
+    return [...this.presets.keys()].filter((n) => re.test(n)).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
   }
 
   presetDefinitions(): PresetDefinition[] {
