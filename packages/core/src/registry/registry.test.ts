@@ -85,12 +85,12 @@ describe('Registry', () => {
     expect(r.preset('toy_t')!.name).toBe('toy_tiny');
   });
 
-  it('listModels filters preset names with a glob and sorts them', () => {
+  it('listModels filters preset names with a glob and sorts them naturally (7 before 14)', () => {
     const r = registry();
     for (const name of ['t2t_vit_14', 't2t_vit_7', 'crossvit_9_240', 'crossvit_tiny_240', 'crossvit_9_dagger_240', 'vt_resnet18']) {
       r.registerPreset({ name, owner: '@test', description: '', spec: { type: 'multi' } });
     }
-    expect(r.listModels()).toEqual(['crossvit_9_240', 'crossvit_9_dagger_240', 'crossvit_tiny_240', 't2t_vit_14', 't2t_vit_7', 'vt_resnet18']);
+    expect(r.listModels()).toEqual(['crossvit_9_240', 'crossvit_9_dagger_240', 'crossvit_tiny_240', 't2t_vit_7', 't2t_vit_14', 'vt_resnet18']);
     expect(r.listModels('crossvit_*')).toEqual(['crossvit_9_240', 'crossvit_9_dagger_240', 'crossvit_tiny_240']);
     expect(r.listModels('*dagger*')).toEqual(['crossvit_9_dagger_240']);
     expect(r.listModels('t2t_vit_?')).toEqual(['t2t_vit_7']);
