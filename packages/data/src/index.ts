@@ -24,10 +24,12 @@ export {
   CIFAR100_STATS,
   CIFAR10_CLASSES,
   ImageFolderDataset,
+  decodeImageFile,
   IMAGENET_STATS,
   IMAGE_EXTENSIONS,
   SyntheticDataset,
 } from './datasets';
+export type { DecodeImageOptions } from './datasets';
 export type { SplitOptions, Split, CifarOptions, ImageFolderOptions, SkippedFile, SyntheticOptions } from './datasets';
 export { parseIdx, readIdx, encodeIdx, IdxError } from './idx';
 export type { IdxArray, IdxData } from './idx';

@@ -55,6 +55,45 @@ export interface SkippedFile {
   reason: string;
 }
 
+export interface DecodeImageOptions {
+  /** How the image is fitted (sharp semantics); default `fill` (stretch). */
+  fit?: 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
+  /** Padding colour for `contain`, per channel in [0, 1]. */
+  background?: readonly number[];
+}
+
+/**
+ * Decodes a JPEG/PNG/WebP file to a float HWC image in [0, 1] of `[height, width, channels]` (1 = greyscale,
+ * 3 = sRGB), bilinear resize. Errors name the file.
+ */
+export async function decodeImageFile(file: string, shape: readonly [number, number, number], options: DecodeImageOptions = {}): Promise<Float32Array> {
+  const sharp = loadSharp();
+  const [h, w, c] = shape;
+  const bg = (options.background ?? [0, 0, 0]).map((m) => Math.round(m * 255));
+  let data: Buffer;
+  let info: { width: number; height: number; channels: number };
+  try {
+    let p = sharp(file, { failOn: 'error' }).removeAlpha();
+    p = c === 1 ? p.grayscale() : p.toColourspace('srgb');
+    p = p.resize(w, h, {
+      fit: options.fit ?? 'fill',
+      position: 'centre',
+      kernel: 'linear',
+      background: c === 1 ? { r: bg[0], g: bg[0], b: bg[0] } : { r: bg[0], g: bg[1] ?? bg[0], b: bg[2] ?? bg[0] },
+    });
+    ({ data, info } = await p.raw().toBuffer({ resolveWithObject: true }));
+  } catch (e) {
+    throw new Error(`cannot decode image ${file}: ${(e as Error).message}`);
+  }
+  if (info.width !== w || info.height !== h) throw new Error(`${file}: decoded to ${info.width}x${info.height}, expected ${w}x${h}`);
+  const out = new Float32Array(h * w * c);
+  const ic = info.channels;
+  for (let i = 0; i < h * w; i++) {
+    for (let k = 0; k < c; k++) out[i * c + k] = data[i * ic + (ic === 1 ? 0 : k)] / 255;
+  }
+  return out;
+}
+
 async function mapLimit<T>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
@@ -196,26 +235,8 @@ export class ImageFolderDataset implements Dataset {
   }
 
   /** Decodes one file to a float HWC image of `shape`. */
-  async decode(file: string): Promise<Float32Array> {
-    const sharp = loadSharp();
-    const [h, w, c] = this.shape;
-    let p = sharp(file, { failOn: 'error' }).removeAlpha();
-    p = c === 1 ? p.grayscale() : p.toColourspace('srgb');
-    const bg = this.stats.mean.map((m) => Math.round(m * 255));
-    p = p.resize(w, h, {
-      fit: this.options.fit,
-      position: 'centre',
-      kernel: 'linear',
-      background: c === 1 ? { r: bg[0], g: bg[0], b: bg[0] } : { r: bg[0], g: bg[1], b: bg[2] },
-    });
-    const { data, info } = await p.raw().toBuffer({ resolveWithObject: true });
-    if (info.width !== w || info.height !== h) throw new Error(`decoded to ${info.width}x${info.height}, expected ${w}x${h}`);
-    const out = new Float32Array(h * w * c);
-    const ic = info.channels;
-    for (let i = 0; i < h * w; i++) {
-      for (let k = 0; k < c; k++) out[i * c + k] = data[i * ic + (ic === 1 ? 0 : k)] / 255;
-    }
-    return out;
+  decode(file: string): Promise<Float32Array> {
+    return decodeImageFile(file, this.shape, { fit: this.options.fit, background: this.stats.mean });
   }
 
   async get(index: number): Promise<Sample> {

@@ -1,0 +1,100 @@
+import { promises as fs } from 'fs';
+import { readSafetensors, serializeSafetensors, writeFileAtomic } from '@vitkit/core';
+import type { HostTensor, TensorMap } from '@vitkit/core';
+
+export const CHECKPOINT_FORMAT = 'vitkit-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** Everything besides tensors that a resumed run needs. Stored as JSON in the safetensors metadata. */
+export interface CheckpointMeta {
+  format: typeof CHECKPOINT_FORMAT;
+  version: number;
+  /** Optimizer steps completed. */
+  step: number;
+  /** Where the training loader stands: epoch and batches of that epoch already consumed. */
+  position: { epoch: number; batch: number };
+  /** Core RNG state (dropout, drop path) after `step`. */
+  rng: number;
+  seed: number;
+  /** The training spec as written. */
+  spec: unknown;
+  optimizer: { type: string; scalars: Record<string, number> };
+  /** Wall time spent training so far, seconds. */
+  elapsed: number;
+  /** Partial sums of the metrics window in progress. */
+  window?: { loss: number; correct: number; count: number; steps: number };
+  /** Free-form extras (last evaluation, ...). */
+  extra?: Record<string, unknown>;
+}
+
+export interface Checkpoint {
+  meta: CheckpointMeta;
+  model: TensorMap;
+  optimizer: TensorMap;
+  ema?: TensorMap;
+}
+
+const PREFIX = { model: 'model.', optimizer: 'optimizer.', ema: 'ema.' } as const;
+
+/** Serialises a checkpoint into one safetensors buffer, so one atomic rename publishes all of it at once. */
+export function serializeCheckpoint(ck: Checkpoint, metadata: Record<string, string> = {}): Buffer {
+  const entries: Array<[string, HostTensor]> = [];
+  for (const [k, t] of ck.model) entries.push([PREFIX.model + k, t]);
+  for (const [k, t] of ck.optimizer) entries.push([PREFIX.optimizer + k, t]);
+  if (ck.ema) for (const [k, t] of ck.ema) entries.push([PREFIX.ema + k, t]);
+  return serializeSafetensors(entries, { ...metadata, format: 'pt', vitkit: JSON.stringify(ck.meta) });
+}
+
+/** Writes atomically (temporary file, fsync, rename): a crash mid-write leaves the previous checkpoint intact. */
+export async function saveCheckpoint(file: string, ck: Checkpoint, metadata: Record<string, string> = {}): Promise<void> {
+  await writeFileAtomic(file, serializeCheckpoint(ck, metadata));
+}
+
+export class CheckpointError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointError';
+  }
+}
+
+export function isCheckpointMetadata(metadata: Record<string, string>): boolean {
+  if (!metadata.vitkit) return false;
+  try {
+    return (JSON.parse(metadata.vitkit) as CheckpointMeta).format === CHECKPOINT_FORMAT;
+  } catch {
+    return false;
+  }
+}
+
+export async function loadCheckpoint(file: string): Promise<Checkpoint> {
+  const { tensors, metadata } = await readSafetensors(file);
+  if (!isCheckpointMetadata(metadata)) throw new CheckpointError(`${file} is not a vitkit training checkpoint (no "vitkit" metadata)`);
+  const meta = JSON.parse(metadata.vitkit) as CheckpointMeta;
+  if (meta.version > CHECKPOINT_VERSION) throw new CheckpointError(`${file}: checkpoint version ${meta.version} is newer than this trainer (${CHECKPOINT_VERSION})`);
+  const ck: Checkpoint = { meta, model: new Map(), optimizer: new Map() };
+  for (const [k, t] of tensors) {
+    if (k.startsWith(PREFIX.model)) ck.model.set(k.slice(PREFIX.model.length), t);
+    else if (k.startsWith(PREFIX.optimizer)) ck.optimizer.set(k.slice(PREFIX.optimizer.length), t);
+    else if (k.startsWith(PREFIX.ema)) (ck.ema ??= new Map()).set(k.slice(PREFIX.ema.length), t);
+  }
+  return ck;
+}
+
+/** Reads model weights (PyTorch names and layouts) from a plain safetensors state dict or a training checkpoint. */
+export async function readWeights(file: string): Promise<{ tensors: TensorMap; checkpoint?: CheckpointMeta }> {
+  const { tensors, metadata } = await readSafetensors(file);
+  if (!isCheckpointMetadata(metadata)) return { tensors };
+  const meta = JSON.parse(metadata.vitkit) as CheckpointMeta;
+  const out: TensorMap = new Map();
+  for (const [k, t] of tensors) if (k.startsWith(PREFIX.model)) out.set(k.slice(PREFIX.model.length), t);
+  return { tensors: out, checkpoint: meta };
+}
+
+export async function fileExists(file: string): Promise<boolean> {
+  try {
+    await fs.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,43 @@
+import { tf } from '@vitkit/core';
+import type { ImageClassifier } from '@vitkit/core';
+import type { BatchSource } from './data';
+import { ClassificationMetrics, EvalResult } from './metrics';
+
+/** Runs the model in eval mode over every batch of `source` and returns top-1/top-5, per-class accuracy, confusion. */
+export async function evaluateModel(
+  model: ImageClassifier,
+  source: BatchSource,
+  numClasses: number,
+  options: { classNames?: readonly string[]; onBatch?: (done: number, total: number) => void } = {},
+): Promise<EvalResult> {
+  const wasTraining = model.training;
+  model.eval();
+  const metrics = new ClassificationMetrics(numClasses);
+  const total = source.batchesPerEpoch;
+  let done = 0;
+  try {
+    for await (const b of source.iterate({ epoch: 0, batch: 0 })) {
+      try {
+        const [logits, lossSum] = tf.tidy(() => {
+          const out = model.forward(b.x);
+          const lbl = tf.tensor1d(b.labels, 'int32');
+          const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(out), tf.oneHot(lbl, numClasses).toFloat())));
+          return [out, nll] as const;
+        });
+        const [l, s] = await Promise.all([logits.data(), lossSum.data()]);
+        logits.dispose();
+        lossSum.dispose();
+        metrics.update(l as Float32Array, b.labels, s[0]);
+      } finally {
+        b.x.dispose();
+        b.y.dispose();
+      }
+      done++;
+      options.onBatch?.(done, total);
+      if (done >= total) break;
+    }
+  } finally {
+    model.train(wasTraining);
+  }
+  return metrics.summary(options.classNames);
+}

@@ -1,0 +1,44 @@
+import type { VitkitPlugin } from '@vitkit/core';
+import { trainerPlugin } from './components';
+
+/** Registers the trainer's optimizers ('adamw', 'sgd'), schedules ('cosine', 'constant', 'step') and losses. */
+export const plugin: VitkitPlugin = trainerPlugin;
+
+export {
+  registerTrainerComponents,
+  adamwComponent,
+  sgdComponent,
+  cosineComponent,
+  constantComponent,
+  stepComponent,
+  crossEntropyComponent,
+  softTargetComponent,
+} from './components';
+export type { OptimizerFactory, ScheduleFactory, ScheduleContext } from './components';
+export { Optimizer } from './optim/optimizer';
+export type { OptimParam, OptimizerState } from './optim/optimizer';
+export { AdamW } from './optim/adamw';
+export type { AdamWOptions } from './optim/adamw';
+export { SGD } from './optim/sgd';
+export type { SGDOptions } from './optim/sgd';
+export { cosineSchedule, constantSchedule, stepSchedule } from './optim/schedule';
+export type { LrSchedule, CosineOptions } from './optim/schedule';
+export { clipGradNorm, globalNorm } from './optim/clip';
+export { WeightEma } from './optim/ema';
+export { crossEntropy, softTargetCrossEntropy, softTargetLoss, distillationLoss } from './loss/losses';
+export type { LossFn, LossTargets, DistillationOptions } from './loss/losses';
+export { ClassificationMetrics } from './metrics';
+export type { EvalResult, PerClass } from './metrics';
+export { evaluateModel } from './evaluate';
+export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, readWeights, CheckpointError, CHECKPOINT_FORMAT } from './checkpoint';
+export type { Checkpoint, CheckpointMeta } from './checkpoint';
+export { trainSpecSchema, parseTrainSpec, loadTrainSpec } from './spec';
+export type { TrainSpec, LoadedSpec } from './spec';
+export { defaultDataFactory } from './data';
+export type { BatchSource, DataFactory, RunData } from './data';
+export { Trainer, NonFiniteLossError, paramDecays } from './trainer';
+export type { TrainerOptions, TrainResult } from './trainer';
+export { renderReport, lineChart } from './report';
+export type { MetricRecord, ReportInput } from './report';
+export { ProgressBar, formatDuration } from './progress';
+export { runTrainerCli } from './cli';
