@@ -59,7 +59,9 @@ export type { CreateRegistryOptions } from './registry/create-registry';
 export { loadPlugins, usePlugin, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
 
 export { registerWasmKernels, wasmKernelsRegistered, wasmKernelConfigs } from './kernels';
-export { selectBackend, BACKEND_ENV } from './backend/select-backend';
+export { enableWasmThreads, disableWasmThreads, wasmThreadsCount, wasmThreadsEnabled } from './backend/wasm-threads';
+export type { WasmThreadsOptions } from './backend/wasm-threads';
+export { selectBackend, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-backend';
 export type { BackendChoice, BackendName, BackendRequest } from './backend/select-backend';
 
 export { modelInfo } from './models/model-info';

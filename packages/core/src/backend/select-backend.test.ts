@@ -11,7 +11,7 @@ describe('selectBackend', () => {
 
   it('forces wasm and installs the kernel pack', async () => {
     const choice = await selectBackend('wasm', { quiet: true });
-    expect(choice).toEqual({ backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm' });
+    expect(choice).toEqual({ backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', threads: 1 });
     expect(tf.getBackend()).toBe('wasm');
     expect(wasmKernelsRegistered()).toBe(true);
   });

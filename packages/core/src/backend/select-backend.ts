@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { registerWasmKernels } from '../kernels';
+import { enableWasmThreads } from './wasm-threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -14,6 +15,8 @@ export interface BackendChoice {
 }
 
 export const BACKEND_ENV = 'VITKIT_BACKEND';
+/** Threads for the wasm backend (multi-threaded build, patched for Node); default 1 — see BENCHMARKS.md. */
+export const WASM_THREADS_ENV = 'VITKIT_WASM_THREADS';
 
 function tryRequire(name: string): boolean {
   try {
@@ -32,11 +35,16 @@ async function activate(name: string): Promise<boolean> {
   }
 }
 
-async function useWasm(): Promise<boolean> {
+async function useWasm(threads: number): Promise<boolean> {
   if (!tryRequire('@tensorflow/tfjs-backend-wasm')) return false;
   // Stock wasm lacks conv weight gradients and the gather gradient, runs transposed/batched matmuls ~10x slower
   // and computes MaxPoolGrad wrongly; the kernel pack fixes all of these (idempotent).
   registerWasmKernels();
+  if (threads > 1) {
+    // Must happen before any tensor exists: it re-initialises the backend.
+    await enableWasmThreads(threads);
+    return tf.getBackend() === 'wasm';
+  }
   return activate('wasm');
 }
 
@@ -44,12 +52,14 @@ async function useWasm(): Promise<boolean> {
  * Picks the backend at run time: an explicit request (CLI flag) first, then `$VITKIT_BACKEND`, else the
  * fastest installed: tfjs-node-gpu, tfjs-node, wasm, cpu. An explicit request that cannot be met is an error.
  */
-export async function selectBackend(request: BackendRequest | string = 'auto', options: { quiet?: boolean } = {}): Promise<BackendChoice> {
+export async function selectBackend(request: BackendRequest | string = 'auto', options: { quiet?: boolean; threads?: number } = {}): Promise<BackendChoice> {
   const wanted = (request === 'auto' ? process.env[BACKEND_ENV] : request) || 'auto';
+  const threads = options.threads ?? Number(process.env[WASM_THREADS_ENV] ?? 1);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads must be a positive integer, got ${threads} (${WASM_THREADS_ENV})`);
   const attempts: Record<string, () => Promise<BackendChoice | null>> = {
     'tfjs-node-gpu': async () => (tryRequire('@tensorflow/tfjs-node-gpu') && (await activate('tensorflow')) ? { backend: 'tensorflow', provider: '@tensorflow/tfjs-node-gpu' } : null),
     'tfjs-node': async () => (tryRequire('@tensorflow/tfjs-node') && (await activate('tensorflow')) ? { backend: 'tensorflow', provider: '@tensorflow/tfjs-node' } : null),
-    wasm: async () => ((await useWasm()) ? { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm' } : null),
+    wasm: async () => ((await useWasm(threads)) ? { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', threads } : null),
     cpu: async () => ((await activate('cpu')) ? { backend: 'cpu', provider: '@tensorflow/tfjs-backend-cpu' } : null),
   };
   attempts.tensorflow = async () => (await attempts['tfjs-node-gpu']()) ?? (await attempts['tfjs-node']());
@@ -76,6 +86,6 @@ export async function selectBackend(request: BackendRequest | string = 'auto', o
     // The cpu backend advertises tfjs-node on first use; the choice was deliberate, so keep stderr clean.
     (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
   }
-  if (!options.quiet) process.stderr.write(`vitkit: backend ${choice.backend} (${choice.provider})\n`);
+  if (!options.quiet) process.stderr.write(`vitkit: backend ${choice.backend} (${choice.provider}${choice.threads && choice.threads > 1 ? `, ${choice.threads} threads` : ''})\n`);
   return choice;
 }

@@ -1,0 +1,162 @@
+'use strict';
+// Shared by the vitkit runners: backend set-up (wasm threads, kernel pack), the benchmark model with its training
+// step (forward + softmax cross-entropy + backward + AdamW) and inference step. Uses the built packages.
+const path = require('path');
+const fs = require('fs');
+
+const REPO = path.resolve(__dirname, '../..');
+
+/** Loads a module from a built package, with a message naming the build command when it is missing. */
+function requireBuilt(rel) {
+  const file = path.join(REPO, rel);
+  if (!fs.existsSync(file)) throw new Error(`${rel} not found: build the packages first (npm run build)`);
+  return require(file);
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The trainer's AdamW when @vitkit/trainer exports it; else the same update written here (torch.optim.AdamW). */
+function makeAdamW(tf, params, weightDecay) {
+  try {
+    const trainer = require('@vitkit/trainer');
+    if (typeof trainer.AdamW === 'function') {
+      return { source: '@vitkit/trainer AdamW', opt: new trainer.AdamW(params, { weightDecay }) };
+    }
+  } catch {
+    // fall through to the local optimizer
+  }
+  const slots = new Map(params.map((p) => [p.name, { m: tf.variable(tf.zerosLike(p.variable), false), v: tf.variable(tf.zerosLike(p.variable), false) }]));
+  let t = 0;
+  const opt = {
+    step(grads, lr) {
+      t += 1;
+      const bc1 = 1 - 0.9 ** t;
+      const bc2 = Math.sqrt(1 - 0.999 ** t);
+      for (const p of params) {
+        const g = grads.get(p.name);
+        if (!g) continue;
+        const { m, v } = slots.get(p.name);
+        tf.tidy(() => {
+          const mn = tf.add(tf.mul(m, 0.9), tf.mul(g, 0.1));
+          const vn = tf.add(tf.mul(v, 0.999), tf.mul(tf.square(g), 0.001));
+          m.assign(mn);
+          v.assign(vn);
+          const w = p.decay ? tf.mul(p.variable, 1 - lr * weightDecay) : p.variable;
+          p.variable.assign(tf.sub(w, tf.mul(tf.div(mn, tf.add(tf.div(tf.sqrt(vn), bc2), 1e-8)), lr / bc1)));
+        });
+      }
+    },
+  };
+  return { source: 'local AdamW (tools/bench)', opt };
+}
+
+/**
+ * Starts the backend: wasm with `threads` XNNPACK threads (enableWasmThreads) and the kernel pack when asked, or
+ * cpu. Returns what was set up.
+ */
+async function setUpBackend(core, { backend, threads, kernels }) {
+  const { tf } = core;
+  const info = { backend, threads: null, kernels: 'off' };
+  if (backend === 'wasm') {
+    const wt = typeof core.enableWasmThreads === 'function' ? core : requireBuilt('packages/core/dist/backend/wasm-threads.js');
+    info.threads = await wt.enableWasmThreads(threads);
+  } else {
+    if (threads !== 1) throw new Error(`--threads ${threads} needs the wasm backend`);
+    await core.selectBackend(backend, { quiet: true });
+    info.threads = 1;
+  }
+  if (kernels === 'on' && backend === 'wasm') {
+    let pack = typeof core.registerWasmKernels === 'function' ? core : null;
+    if (!pack) {
+      const file = path.join(REPO, 'packages/core/dist/kernels/index.js');
+      pack = fs.existsSync(file) ? require(file) : null;
+    }
+    if (pack && typeof pack.registerWasmKernels === 'function') {
+      pack.registerWasmKernels();
+      info.kernels = 'on';
+    } else {
+      info.kernels = 'unavailable';
+    }
+  }
+  info.activeBackend = tf.getBackend();
+  return info;
+}
+
+function wasmHeapMB(tf) {
+  try {
+    const b = tf.backend();
+    return b.wasm ? b.wasm.HEAPU8.buffer.byteLength / 2 ** 20 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Builds a registered preset and the tensors for one benchmark batch. Returns null when the preset is not
+ * registered. `seed` picks the random images (data-parallel workers use different ones); `plugins` are extra
+ * plugin modules (package names or paths) loaded after the installed first-party ones.
+ */
+function createBench(core, name, { batch, lr = 1e-3, seed = 1, plugins = [] }) {
+  const { tf } = core;
+  const registry = core.createRegistry();
+  core.loadInstalledFirstParty(registry);
+  if (plugins.length) core.loadPlugins(registry, plugins, process.cwd());
+  if (!registry.preset(name)) return null;
+  if (typeof core.manualSeed === 'function') core.manualSeed(0);
+  const model = core.buildModel(registry, name);
+  const [h, w] = model.config.inputSize;
+  const c = model.config.inChans;
+  const k = model.config.numClasses;
+  const params = model
+    .namedParameters()
+    .filter(([, p]) => p.trainable)
+    .map(([n, p]) => ({ name: n, variable: p.variable, decay: p.decay }));
+  const byVar = new Map(params.map((p) => [p.variable.name, p.name]));
+  const { opt, source: optimizer } = makeAdamW(tf, params, 0.05);
+  const x = tf.randomUniform([batch, h, w, c], 0, 1, 'float32', seed);
+  const labels = tf.tensor1d(Array.from({ length: batch }, (_, i) => (i * 7 + seed) % k), 'int32');
+  const y = tf.oneHot(labels, k).toFloat();
+  labels.dispose();
+
+  /** Forward + loss + backward; returns the loss tensor and gradients by parameter name (caller disposes). */
+  function gradients() {
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = model.forward(x);
+      return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), -1)));
+    }, params.map((p) => p.variable));
+    return { value, grads: new Map(Object.entries(grads).map(([vn, g]) => [byVar.get(vn), g])) };
+  }
+
+  function applyGradients(gmap) {
+    opt.step(gmap, lr);
+  }
+
+  async function trainStep() {
+    const { value, grads } = gradients();
+    applyGradients(grads);
+    for (const g of grads.values()) g.dispose();
+    const loss = (await value.data())[0];
+    value.dispose();
+    if (!Number.isFinite(loss)) throw new Error(`non-finite loss ${loss}`);
+    return loss;
+  }
+
+  async function inferStep() {
+    const logits = tf.tidy(() => model.forward(x));
+    await logits.data();
+    logits.dispose();
+  }
+
+  function dispose() {
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+
+  return { model, params, optimizer, imageSize: h, gradients, applyGradients, trainStep, inferStep, dispose };
+}
+
+module.exports = { REPO, requireBuilt, median, makeAdamW, setUpBackend, wasmHeapMB, createBench };
