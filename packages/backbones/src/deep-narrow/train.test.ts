@@ -1,4 +1,4 @@
-import { buildModel, manualSeed, selectBackend, tf } from '@vitkit/core';
+import { buildModel, selectBackend, tf } from '@vitkit/core';
 import { t2tRegistry } from './test-utils';
 import { makeBatch, mean, train } from './train-utils';
 

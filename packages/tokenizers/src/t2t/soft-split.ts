@@ -6,7 +6,7 @@ export function splitOutputSize(n: number, kernel: number, stride: number, paddi
 }
 
 /** How the soft split is computed; `auto` picks `slice` on wasm and `conv` elsewhere. */
-export type SoftSplitImpl = 'auto' | 'slice' | 'conv';
+export type SoftSplitImpl = 'auto' | 'slice' | 'conv' | 'dense';
 
 /**
  * Soft split (PyTorch `nn.Unfold(k, s, p)` followed by `.transpose(1, 2)`) on an NHWC image.
@@ -23,6 +23,10 @@ export type SoftSplitImpl = 'auto' | 'slice' | 'conv';
  *   constant one-hot filter `[k, k, C, k²]` (channel multiplier k²), whose output channel `c·k² + (ki·k + kj)` is
  *   exactly the unfold order; each output is `1·x + 0·…`, so the result is bit-identical. No filter gradient is
  *   ever requested (the filter is a constant), only DepthwiseConv2dNativeBackpropInput.
+ * - `dense` (default on wasm while `C·k² ≤ 512`): the same one-hot unfold as a regular convolution with a constant
+ *   `[k, k, C, C·k²]` filter. It costs `C·k²` MACs per output value, but runs on XNNPACK and its input gradient is the
+ *   kernel pack's fast Conv2DBackpropInput: measured 763 → 31 ms (1 channel, k 7, s 4) and 89 → 30 ms (32 channels,
+ *   k 3, s 2) forward + backward at batch 64 against `slice`. Bit-identical (each output is `1·x + 0·…`).
  */
 export function softSplit(x: tf.Tensor4D, kernel: number, stride: number, padding: number, impl: SoftSplitImpl = 'auto'): tf.Tensor3D {
   const [, h, w] = x.shape;
@@ -31,8 +35,35 @@ export function softSplit(x: tf.Tensor4D, kernel: number, stride: number, paddin
   if (ho < 1 || wo < 1) {
     throw new Error(`softSplit: a ${h}×${w} image is too small for kernel ${kernel}, stride ${stride}, padding ${padding}`);
   }
-  const method = impl === 'auto' ? (tf.getBackend() === 'wasm' ? 'slice' : 'conv') : impl;
-  return tf.tidy(() => (method === 'slice' ? sliceUnfold(x, kernel, stride, padding, ho, wo) : convUnfold(x, kernel, stride, padding, ho, wo)));
+  const c = x.shape[3];
+  const method = impl === 'auto' ? (tf.getBackend() === 'wasm' ? (c * kernel * kernel <= 512 ? 'dense' : 'slice') : 'conv') : impl;
+  return tf.tidy(() => {
+    if (method === 'slice') return sliceUnfold(x, kernel, stride, padding, ho, wo);
+    if (method === 'dense') return denseConvUnfold(x, kernel, stride, padding, ho, wo);
+    return convUnfold(x, kernel, stride, padding, ho, wo);
+  });
+}
+
+function padSymmetric(x: tf.Tensor4D, padding: number): tf.Tensor4D {
+  return padding > 0
+    ? tf.pad(x, [
+        [0, 0],
+        [padding, padding],
+        [padding, padding],
+        [0, 0],
+      ])
+    : x;
+}
+
+function denseConvUnfold(x: tf.Tensor4D, kernel: number, stride: number, padding: number, ho: number, wo: number): tf.Tensor3D {
+  const [b, , , c] = x.shape;
+  const k2 = kernel * kernel;
+  const out = c * k2;
+  // HWIO one-hot: input (ki, kj, ci) feeds output channel ci·k² + (ki·k + kj).
+  const filter = new Float32Array(k2 * c * out);
+  for (let m = 0; m < k2; m++) for (let ci = 0; ci < c; ci++) filter[(m * c + ci) * out + ci * k2 + m] = 1;
+  const y = tf.conv2d(padSymmetric(x, padding), tf.tensor4d(filter, [kernel, kernel, c, out]), stride, 'valid');
+  return tf.reshape(y, [b, ho * wo, out]);
 }
 
 function sliceUnfold(x: tf.Tensor4D, kernel: number, stride: number, padding: number, ho: number, wo: number): tf.Tensor3D {
@@ -70,16 +101,7 @@ function convUnfold(x: tf.Tensor4D, kernel: number, stride: number, padding: num
   const k2 = kernel * kernel;
   const filter = new Float32Array(k2 * c * k2);
   for (let m = 0; m < k2; m++) for (let ci = 0; ci < c; ci++) filter[(m * c + ci) * k2 + m] = 1;
-  const xp =
-    padding > 0
-      ? tf.pad(x, [
-          [0, 0],
-          [padding, padding],
-          [padding, padding],
-          [0, 0],
-        ])
-      : x;
-  const y = tf.depthwiseConv2d(xp, tf.tensor4d(filter, [kernel, kernel, c, k2]), stride, 'valid');
+  const y = tf.depthwiseConv2d(padSymmetric(x, padding), tf.tensor4d(filter, [kernel, kernel, c, k2]), stride, 'valid');
   return tf.reshape(y, [b, ho * wo, c * k2]);
 }
 

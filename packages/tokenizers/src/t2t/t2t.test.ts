@@ -60,7 +60,7 @@ describe.each(['wasm', 'cpu'] as const)('t2t tokenizer on %s', (backend) => {
       const n = shape.reduce((a, b) => a * b, 1);
       const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + i * 1e-3);
       const ref = naiveUnfold(data, shape, k, s, p);
-      for (const impl of ['slice', 'conv', 'auto'] as const) {
+      for (const impl of ['slice', 'conv', 'dense', 'auto'] as const) {
         const diff = tf.tidy(() => {
           const nhwc = tf.transpose(tf.tensor4d(data, shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D;
           const ours = tf.transpose(softSplit(nhwc, k, s, p, impl), [0, 2, 1]);
@@ -112,8 +112,8 @@ describe.each(['wasm', 'cpu'] as const)('t2t tokenizer on %s', (backend) => {
     const ho = Math.floor((9 + 2 * p - k) / s) + 1;
     const rData = Float32Array.from({ length: 2 * ho * ho * 3 * k * k }, (_, i) => Math.sin(0.1 * i));
     const r = tf.tensor3d(rData, [2, ho * ho, 3 * k * k]);
-    // wasm has no DepthwiseConv2dNativeBackpropInput: there 'auto' is the slice formulation, and 'conv' is not trained.
-    const impls = backend === 'wasm' ? (['slice', 'auto'] as const) : (['slice', 'conv', 'auto'] as const);
+    // wasm has no DepthwiseConv2dNativeBackpropInput: 'conv' is not trained there ('auto' is 'dense' or 'slice').
+    const impls = backend === 'wasm' ? (['slice', 'dense', 'auto'] as const) : (['slice', 'conv', 'dense', 'auto'] as const);
     const grads = impls.map((impl) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(softSplit(xx as tf.Tensor4D, k, s, p, impl), r)))(x));
     // independent fold in plain JS (NHWC)
     const want = new Float32Array(n);
