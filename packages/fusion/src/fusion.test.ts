@@ -1,52 +1,9 @@
-import { createRegistry, Fusion, Module, Registry, resizeBicubic, selectBackend, tf } from '@vitkit/core';
+import { createRegistry, Fusion, Module, resizeBicubic, selectBackend, tf } from '@vitkit/core';
 import { fusionAblation, FUSION_NAMES } from './ablation';
-import { registerPatch } from '../../tokenizers/src/patch';
-import { registerConvStem } from '../../tokenizers/src/conv-stem';
-import { registerDualBranch } from '../../backbones/src/dual-branch';
-import { plugin, plugin as fusionPlugin } from './index';
+import { plugin } from './index';
+import { testRegistry } from './test-utils';
 
-/** A registry with the patch and conv-stem tokenizers, the dual-branch backbone and the fusions. */
-function testRegistry(): Registry {
-  return createRegistry({
-    plugins: [
-      {
-        name: 'x-test',
-        register: (r) => {
-          registerPatch(r);
-          registerConvStem(r);
-          registerDualBranch(r);
-          fusionPlugin.register(r);
-          r.registerPreset({
-            name: 'x_tiny_dual',
-            owner: 'x-test',
-            description: 'tiny two-branch model for tests',
-            spec: tinySpec('cross-attention'),
-            referenceInput: [3, 24, 24],
-          });
-        },
-      },
-    ],
-  });
-}
 
-/** Tiny dual-branch spec: 24 px input, branches 24/6 (16 patches) and 16/8 (4 patches, bicubic-resized input). */
-function tinySpec(fusion: unknown, extra: Record<string, unknown> = {}): { type: string } & Record<string, unknown> {
-  return {
-    type: 'dual-branch',
-    imgSize: [24, 16],
-    patchSize: [6, 8],
-    numClasses: 4,
-    embedDim: [16, 32],
-    depth: [
-      [1, 1, 0],
-      [1, 1, 0],
-    ],
-    numHeads: [2, 2],
-    mlpRatio: [2, 2],
-    fusion,
-    ...extra,
-  };
-}
 
 
 

@@ -1,28 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildModel, countMacs, createRegistry, Registry, RegistryLike, selectBackend, tf } from '@vitkit/core';
-import { registerPatch } from '../../../tokenizers/src/patch';
-import { registerConvStem } from '../../../tokenizers/src/conv-stem';
-import { plugin as fusionPlugin } from '../../../fusion/src';
-import { registerDualBranch } from './index';
+import { buildModel, countMacs, selectBackend, tf } from '@vitkit/core';
+import { testRegistry } from './test-utils';
 
-/** A registry with the patch and conv-stem tokenizers, the dual-branch backbone and every fusion. */
-function testRegistry(extra?: (r: RegistryLike) => void): Registry {
-  return createRegistry({
-    plugins: [
-      {
-        name: 'x-test',
-        register: (r) => {
-          registerPatch(r);
-          registerConvStem(r);
-          registerDualBranch(r);
-          fusionPlugin.register(r);
-          extra?.(r);
-        },
-      },
-    ],
-  });
-}
 
 const COUNTS = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../..', '../shared/reference/counts.json'), 'utf8')) as Record<
   string,

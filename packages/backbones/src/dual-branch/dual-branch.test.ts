@@ -1,10 +1,8 @@
 import * as path from 'path';
 import {
   buildModel,
-  createRegistry,
   loadStateDict,
   readSafetensors,
-  Registry,
   RegistryLike,
   runForward,
   selectBackend,
@@ -13,31 +11,13 @@ import {
   TensorMap,
   VitkitPlugin,
 } from '@vitkit/core';
-import { registerPatch } from '../../../tokenizers/src/patch';
-import { registerConvStem } from '../../../tokenizers/src/conv-stem';
-import { plugin as fusionPlugin } from '../../../fusion/src';
+import { registerConvStem } from '@vitkit/tokenizers';
 import { registerDualBranch } from './index';
+import { testRegistry } from './test-utils';
 
 /** Repo root is /work/main; the shared reference data sits next to it. */
 const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');
 
-/** A registry with the patch and conv-stem tokenizers, the dual-branch backbone and every fusion. */
-function testRegistry(extra?: (r: RegistryLike) => void): Registry {
-  return createRegistry({
-    plugins: [
-      {
-        name: 'x-test',
-        register: (r) => {
-          registerPatch(r);
-          registerConvStem(r);
-          registerDualBranch(r);
-          fusionPlugin.register(r);
-          extra?.(r);
-        },
-      },
-    ],
-  });
-}
 
 /** The spec equivalent of a fixture's official constructor. */
 function fixtureSpec(name: string): Record<string, unknown> {

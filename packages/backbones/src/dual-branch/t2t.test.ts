@@ -1,27 +1,7 @@
-import { buildModel, createRegistry, manualSeed, Registry, RegistryLike, selectBackend, tf } from '@vitkit/core';
+import { buildModel, manualSeed, selectBackend, tf } from '@vitkit/core';
 import { registerT2T } from '../../../tokenizers/src/t2t';
-import { registerPatch } from '../../../tokenizers/src/patch';
-import { registerConvStem } from '../../../tokenizers/src/conv-stem';
-import { plugin as fusionPlugin } from '../../../fusion/src';
-import { registerDualBranch } from './index';
+import { testRegistry } from './test-utils';
 
-/** A registry with the patch and conv-stem tokenizers, the dual-branch backbone and every fusion. */
-function testRegistry(extra?: (r: RegistryLike) => void): Registry {
-  return createRegistry({
-    plugins: [
-      {
-        name: 'x-test',
-        register: (r) => {
-          registerPatch(r);
-          registerConvStem(r);
-          registerDualBranch(r);
-          fusionPlugin.register(r);
-          extra?.(r);
-        },
-      },
-    ],
-  });
-}
 
 /**
  * CrossViT + T2T (paper §4.3) written as a plain spec: only registered names (`dual-branch`, `t2t`,
