@@ -1,33 +1,12 @@
-import { promises as fs } from 'fs';
-import * as path from 'path';
 import { buildModel, selectBackend, tf } from '@vitkit/core';
-import { SHARED, t2tRegistry } from './test-utils';
+import { PRESETS, readReferenceCounts, t2tRegistry } from './test-utils';
+import type { ReferenceCounts } from './test-utils';
 
-/** counts.json keys (official variant names) → preset names. */
-const PRESETS: Record<string, string> = {
-  'T2T-ViT-7': 't2t_vit_7',
-  'T2T-ViT-10': 't2t_vit_10',
-  'T2T-ViT-12': 't2t_vit_12',
-  'T2T-ViT-14': 't2t_vit_14',
-  'T2T-ViT-19': 't2t_vit_19',
-  'T2T-ViT-24': 't2t_vit_24',
-  'T2T-ViT_t-14': 't2t_vit_t_14',
-  'T2T-ViT_t-19': 't2t_vit_t_19',
-  'T2T-ViT_t-24': 't2t_vit_t_24',
-};
-
-interface Ref {
-  reference_fn: string;
-  params_total: number;
-  params_trainable: number;
-  macs_matmul_conv: number;
-}
-
-let counts: Record<string, Ref>;
+let counts: Record<string, ReferenceCounts>;
 
 beforeAll(async () => {
   await selectBackend('wasm', { quiet: true });
-  counts = JSON.parse(await fs.readFile(path.join(SHARED, 'reference/counts.json'), 'utf8'));
+  counts = await readReferenceCounts();
 });
 
 // Split in two files for time: building a 40-64M-parameter model (random init) takes a while on a shared CPU.

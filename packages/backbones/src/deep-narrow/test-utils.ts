@@ -1,3 +1,4 @@
+import { promises as fs } from 'fs';
 import * as path from 'path';
 import { createRegistry } from '@vitkit/core';
 import type { Registry } from '@vitkit/core';
@@ -47,4 +48,29 @@ export function fixtureSpec(constructorCall: string): { type: string } & Record<
     ...(qk ? { qkScale: Number(qk[1]) ** Number(qk[2]) } : {}),
     tokenizer: { type: 't2t', attention: arg('tokens_type').replace(/'/g, ''), tokenDim: num('token_dim') },
   };
+}
+
+/** counts.json keys (official variant names) → preset names. */
+export const PRESETS: Record<string, string> = {
+  'T2T-ViT-7': 't2t_vit_7',
+  'T2T-ViT-10': 't2t_vit_10',
+  'T2T-ViT-12': 't2t_vit_12',
+  'T2T-ViT-14': 't2t_vit_14',
+  'T2T-ViT-19': 't2t_vit_19',
+  'T2T-ViT-24': 't2t_vit_24',
+  'T2T-ViT_t-14': 't2t_vit_t_14',
+  'T2T-ViT_t-19': 't2t_vit_t_19',
+  'T2T-ViT_t-24': 't2t_vit_t_24',
+};
+
+export interface ReferenceCounts {
+  reference_fn: string;
+  params_total: number;
+  params_trainable: number;
+  macs_matmul_conv: number;
+}
+
+/** The official code's parameter counts and MACs per variant (`../shared/reference/counts.json`). */
+export async function readReferenceCounts(): Promise<Record<string, ReferenceCounts>> {
+  return JSON.parse(await fs.readFile(path.join(SHARED, 'reference/counts.json'), 'utf8'));
 }
