@@ -16,6 +16,7 @@ export { Layer, Sequential, Identity } from './nn/layer';
 export { Linear } from './nn/linear';
 export type { LinearOptions } from './nn/linear';
 export { LayerNorm } from './nn/layer-norm';
+export { layerNorm } from './ops/layer-norm';
 export { Conv2d } from './nn/conv2d';
 export type { Conv2dOptions } from './nn/conv2d';
 export { BatchNorm2d } from './nn/batch-norm';

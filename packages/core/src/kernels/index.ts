@@ -1,7 +1,7 @@
 // vitkit kernel pack for the tfjs wasm backend (tfjs-backend-wasm 4.22): XNNPACK for every matMul (transposed,
 // batched, broadcast), the conv gradients (Conv2DBackpropFilter is missing on stock wasm; Conv2DBackpropInput is a
 // scalar loop there), rank >= 5 Transpose, UnsortedSegmentSum (the tf.gather gradient, missing), leading-axis Sum/Mean fast paths and a
-// correct MaxPoolGrad. `registerWasmKernels()` registers them all for backend 'wasm' (idempotent; before or after the
+// correct MaxPoolGrad, and copy-free Identity / same-dtype Cast (the engine clones every tensor it saves for backward). `registerWasmKernels()` registers them all for backend 'wasm' (idempotent; before or after the
 // backend is initialised); the stock kernels they replace are kept as fall-backs.
 export { registerWasmKernels, wasmKernelsRegistered, wasmKernelConfigs } from './register-wasm-kernels';
 export { batchMatMulConfig, fusedMatMulConfig } from './batch-mat-mul';
@@ -12,3 +12,7 @@ export { sumConfig } from './sum';
 export { meanConfig } from './mean';
 export { maxPoolGradConfig } from './max-pool-grad';
 export { transposeConfig, collapsePermutation } from './transpose';
+export { identityConfig } from './identity';
+export { castConfig } from './cast';
+export { layerNormConfig, layerNormGradConfig, LAYER_NORM, LAYER_NORM_GRAD } from './layer-norm';
+export { geluConfig, geluGradConfig, GELU, GELU_GRAD } from './gelu';

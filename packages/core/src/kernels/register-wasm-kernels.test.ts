@@ -14,6 +14,12 @@ const expectedNames = [
   'Mean',
   'MaxPoolGrad',
   'Transpose',
+  'Identity',
+  'Cast',
+  'VitkitLayerNorm',
+  'VitkitLayerNormGrad',
+  'VitkitGelu',
+  'VitkitGeluGrad',
 ];
 
 function mixedWork(): tf.Tensor[] {

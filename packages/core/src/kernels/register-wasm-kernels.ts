@@ -1,8 +1,12 @@
 // One aggregating registration for the vitkit wasm kernel pack (tfjs style: explicit KernelConfig objects).
 import { tf } from '../tf';
 import { batchMatMulConfig, fusedMatMulConfig } from './batch-mat-mul';
+import { castConfig } from './cast';
 import { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { geluConfig, geluGradConfig } from './gelu';
+import { identityConfig } from './identity';
+import { layerNormConfig, layerNormGradConfig } from './layer-norm';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { meanConfig } from './mean';
 import { sumConfig } from './sum';
@@ -21,6 +25,12 @@ export const wasmKernelConfigs: readonly tf.KernelConfig[] = [
   meanConfig,
   maxPoolGradConfig,
   transposeConfig,
+  identityConfig,
+  castConfig,
+  layerNormConfig,
+  layerNormGradConfig,
+  geluConfig,
+  geluGradConfig,
 ];
 
 /**

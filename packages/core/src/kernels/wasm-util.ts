@@ -34,6 +34,7 @@ export interface WasmBackend {
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: tf.backend_util.BackendValues): tf.TensorInfo;
   disposeData(dataId: tf.DataId, force?: boolean): boolean;
   numDataIds(): number;
+  incRef(dataId: tf.DataId): void;
 }
 
 export type KernelArgs = {

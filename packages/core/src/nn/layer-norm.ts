@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { layerNorm } from '../ops/layer-norm';
 import { Layer } from './layer';
 import { Parameter } from './parameter';
 
@@ -15,13 +16,6 @@ export class LayerNorm extends Layer {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => {
-      const axis = x.rank - 1;
-      const mean = tf.mean(x, axis, true);
-      const centered = tf.sub(x, mean);
-      const variance = tf.mean(tf.square(centered), axis, true);
-      const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, this.eps)));
-      return tf.add(tf.mul(normed, this.weight.variable), this.bias.variable);
-    });
+    return layerNorm(x, this.weight.variable, this.bias.variable, this.eps);
   }
 }

@@ -77,6 +77,16 @@ describe('crops', () => {
     expect(Array.from(new CenterCrop([1, 3]).apply(a, ctx()).data)).toEqual([8, 9, 10]); // top round(1.5) = 2, left round(0.5) = 0
   });
 
+  it('center-crop pads a smaller image symmetrically, with zeros (torchvision) or the mean colour', () => {
+    const a = img(2, 2, 1, [1, 2, 3, 4]);
+    const zero = new CenterCrop(4).apply(a, ctx());
+    expect(Array.from(zero.data)).toEqual([0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0]);
+    const mean = new CenterCrop(4, 'mean').apply(a, ctx(1, [0.5]));
+    expect(Array.from(mean.data).filter((v) => v === 0.5)).toHaveLength(12);
+    // Deterministic: the eval counterpart of random-crop with padding.
+    expect(Array.from(new CenterCrop(4).apply(a, ctx(7)).data)).toEqual(Array.from(zero.data));
+  });
+
   it('random-crop with padding draws offsets in [-p, p] and pads with zeros', () => {
     const a = img(4, 4, 1, Array(16).fill(1));
     const zerosSeen = new Set<number>();

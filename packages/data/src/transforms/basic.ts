@@ -41,10 +41,13 @@ export function roundHalfEven(v: number): number {
   return f % 2 === 0 ? f : f + 1;
 }
 
-/** Centre crop to `size` (padding with the mean colour if the image is smaller). */
+/**
+ * Centre crop to `size`. A smaller image is padded, with zeros like torchvision's CenterCrop (so `center-crop 32` on
+ * 28 px MNIST is the deterministic counterpart of `random-crop 32 padding 2`), or with the dataset mean colour.
+ */
 export class CenterCrop implements Transform {
   readonly name = 'center-crop';
-  constructor(readonly size: number | readonly number[]) {}
+  constructor(readonly size: number | readonly number[], readonly fill: 'zero' | 'mean' = 'zero') {}
 
   apply(img: HostImage, ctx: TransformContext): HostImage {
     const [h, w] = sizePair(this.size);
@@ -52,7 +55,7 @@ export class CenterCrop implements Transform {
     // torchvision: top = int(round((H - h) / 2)) with Python's round-half-to-even.
     const top = roundHalfEven((img.height - h) / 2);
     const left = roundHalfEven((img.width - w) / 2);
-    return crop(img, top, left, h, w, ctx.mean);
+    return crop(img, top, left, h, w, this.fill === 'mean' ? ctx.mean : [0]);
   }
 }
 

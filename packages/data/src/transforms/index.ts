@@ -60,7 +60,13 @@ export function parseRandAugmentConfig(config: string): { magnitude: number; num
 
 export const transformDefinitions: Array<ComponentDefinition<Record<string, unknown>, unknown>> = [
   def('transform', 'resize', 'Resize to [h, w], or the shorter side to n keeping the aspect ratio', s.object({ size: sizeSchema, interpolation }), (o) => new Resize(o.size, o.interpolation)),
-  def('transform', 'center-crop', 'Centre crop to size', s.object({ size: sizeSchema }), (o) => new CenterCrop(o.size)),
+  def(
+    'transform',
+    'center-crop',
+    'Centre crop to size; a smaller image is padded (fill zero as torchvision, or the mean colour)',
+    s.object({ size: sizeSchema, fill: s.default(s.enum(['zero', 'mean'] as const), 'zero') }),
+    (o) => new CenterCrop(o.size, o.fill),
+  ),
   def(
     'transform',
     'random-crop',
