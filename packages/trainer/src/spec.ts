@@ -51,6 +51,11 @@ const trainSchema = s.object({
   logEvery: s.default(s.int({ min: 1 }), 20),
   /** Output folder, relative to the current directory; default runs/<spec file name>. */
   outDir: s.optional(s.string()),
+  /**
+   * Data-parallel replicas on this machine (the main thread's included): 2 uses both cores of a 2-core machine, each
+   * replica computing the gradients of its share of every batch on its own single-threaded backend.
+   */
+  workers: s.default(s.int({ min: 1, max: 64 }), 1),
 });
 
 export const trainSpecSchema = s.object({
@@ -96,6 +101,7 @@ export interface TrainSpec {
     evalEvery: number;
     logEvery: number;
     outDir?: string;
+    workers: number;
   };
 }
 

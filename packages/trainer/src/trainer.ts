@@ -13,6 +13,7 @@ import {
   wasmKernelsRegistered,
   saveSafetensors,
   selectBackend,
+  SpecError,
   setRngState,
   stateDict,
   usePlugin,
@@ -26,6 +27,7 @@ import { evaluateModel } from './evaluate';
 import { distillationLoss, LossFn } from './loss/losses';
 import type { EvalResult } from './metrics';
 import { clipGradNorm } from './optim/clip';
+import { DataParallel } from './parallel/data-parallel';
 import { WeightEma } from './optim/ema';
 import type { Optimizer, OptimParam } from './optim/optimizer';
 import type { LrSchedule } from './optim/schedule';
@@ -116,6 +118,7 @@ export class Trainer {
   schedule!: LrSchedule;
   loss!: LossFn;
   ema?: WeightEma;
+  private dp?: DataParallel;
   params!: OptimParam[];
   outDir!: string;
   totalSteps!: number;
@@ -175,6 +178,9 @@ export class Trainer {
     manualSeed(spec.seed);
     this.model = buildModel(this.registry, spec.model as never, 'model');
     const dist = spec.train.distillation;
+    if (dist && spec.train.workers > 1) {
+      throw new SpecError([{ path: 'train.workers', message: `distillation runs on one replica only; set train.workers to 1 (got ${spec.train.workers})` }]);
+    }
     if (dist) {
       this.teacher = buildModel(this.registry, dist.teacher as never, 'train.distillation.teacher');
       const file = path.resolve(this.loaded.dir, dist.weights);
@@ -292,27 +298,41 @@ export class Trainer {
     await fs.appendFile(this.metricsFile, `${JSON.stringify(r)}\n`);
   }
 
+  /** The data-parallel workers, started on first use when `train.workers` > 1 (closed by fit() and close()). */
+  private async parallel(): Promise<DataParallel | undefined> {
+    if (this.spec.train.workers <= 1) return undefined;
+    if (!this.dp) {
+      this.dp = await DataParallel.start({
+        replicas: this.spec.train.workers,
+        model: this.spec.model,
+        loss: this.spec.train.loss,
+        plugins: this.spec.plugins,
+        dir: this.loaded.dir,
+        backend: tf.getBackend(),
+        seed: this.spec.seed,
+        params: this.params,
+        image: [this.model.config.inputSize[0], this.model.config.inputSize[1], this.model.config.inChans],
+        numClasses: this.model.config.numClasses,
+        maxRows: this.spec.data.batchSize,
+      });
+    }
+    return this.dp;
+  }
+
+  /** Stops the data-parallel workers, if any (fit() does it when it returns or throws). */
+  async close(): Promise<void> {
+    const dp = this.dp;
+    this.dp = undefined;
+    await dp?.close();
+  }
+
   /** One optimizer step on a batch; returns the loss and the number of correct top-1 predictions. */
   async trainStep(x: tf.Tensor4D, y: tf.Tensor2D, labels: Int32Array): Promise<StepStats> {
     const lr = this.schedule.lr(this.step);
-    const labelsT = tf.tensor1d(labels, 'int32');
-    const teacherLogits = this.teacher ? tf.tidy(() => this.teacher!.forward(x)) : undefined;
-    let correctT: tf.Tensor | undefined;
-    const vars = this.params.map((p) => p.variable);
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = this.model.forward(x);
-      correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labelsT), 'float32')));
-      return this.distill ? this.distill(logits, { y, labels }, teacherLogits!) : this.loss(logits, { y, labels });
-    }, vars);
-    labelsT.dispose();
-    teacherLogits?.dispose();
-    let gmap = new Map<string, tf.Tensor>();
-    // A trainable parameter the loss does not depend on has no gradient (tfjs gives null): it is left untouched.
-    for (const [vn, g] of Object.entries(grads)) if (g) gmap.set(this.varToParam.get(vn)!, g);
-    const [lossArr, correctArr] = await Promise.all([value.data(), correctT!.data()]);
-    value.dispose();
-    correctT!.dispose();
-    const loss = lossArr[0];
+    const dp = await this.parallel();
+    const r = dp ? await dp.gradients(this.step, x, y, labels, (xi, yi, li) => this.localGradients(xi, yi, li)) : await this.localGradients(x, y, labels);
+    let gmap = r.grads;
+    const loss = r.loss;
     if (!Number.isFinite(loss)) {
       for (const g of gmap.values()) g.dispose();
       throw new NonFiniteLossError(this.step + 1, loss, this.lastCheckpointStep !== undefined ? this.checkpointFile : undefined, this.lastCheckpointStep);
@@ -326,7 +346,29 @@ export class Trainer {
     for (const g of gmap.values()) g.dispose();
     this.ema?.update();
     this.step += 1;
-    return { loss, correct: correctArr[0], count: labels.length };
+    return { loss, correct: r.correct, count: labels.length };
+  }
+
+  /** Loss, correct count and gradients (by parameter name; caller disposes) of a batch on this thread's model. */
+  private async localGradients(x: tf.Tensor4D, y: tf.Tensor2D, labels: Int32Array): Promise<{ loss: number; correct: number; grads: Map<string, tf.Tensor> }> {
+    const labelsT = tf.tensor1d(labels, 'int32');
+    const teacherLogits = this.teacher ? tf.tidy(() => this.teacher!.forward(x)) : undefined;
+    let correctT: tf.Tensor | undefined;
+    const vars = this.params.map((p) => p.variable);
+    const { value, grads } = tf.variableGrads(() => {
+      const logits = this.model.forward(x);
+      correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labelsT), 'float32')));
+      return this.distill ? this.distill(logits, { y, labels }, teacherLogits!) : this.loss(logits, { y, labels });
+    }, vars);
+    labelsT.dispose();
+    teacherLogits?.dispose();
+    const gmap = new Map<string, tf.Tensor>();
+    // A trainable parameter the loss does not depend on has no gradient (tfjs gives null): it is left untouched.
+    for (const [vn, g] of Object.entries(grads)) if (g) gmap.set(this.varToParam.get(vn)!, g);
+    const [lossArr, correctArr] = await Promise.all([value.data(), correctT!.data()]);
+    value.dispose();
+    correctT!.dispose();
+    return { loss: lossArr[0], correct: correctArr[0], grads: gmap };
   }
 
   async evaluate(source: BatchSource, label: string): Promise<EvalResult> {
@@ -356,6 +398,14 @@ export class Trainer {
 
   /** Runs (or continues) training to the end, evaluating each `evalEvery` epochs and checkpointing. */
   async fit(): Promise<TrainResult> {
+    try {
+      return await this.fitLoop();
+    } finally {
+      await this.close();
+    }
+  }
+
+  private async fitLoop(): Promise<TrainResult> {
     // Wall time counts from Trainer.create (loading data and building the model included).
     const spec = this.spec;
     const bar = this.progressBar();
@@ -527,7 +577,9 @@ export class Trainer {
     return file;
   }
 
+  /** Frees the tensors; call close() first when train.workers > 1 and fit() was not used. */
   dispose(): void {
+    void this.close();
     this.optimizer?.dispose();
     this.ema?.dispose();
     this.model?.dispose();

@@ -192,5 +192,39 @@ describe('t2t tokenizer through the registry', () => {
     expect(err({ paddings: [1, 1, 1] }).path).toBe('model.tokenizer.paddings[0]');
     expect(err({ kernelRatio: 0 }).path).toBe('model.tokenizer.kernelRatio');
     expect(err({ attention: 'performer', mlpRatio: 2 }).path).toBe('model.tokenizer.mlpRatio');
+    expect(err({ attention: 'transformer', convActivation: 'gelu' }).path).toBe('model.tokenizer.convActivation');
+    expect(err({ attention: 'convolution', convActivation: 'tanh' }).path).toBe('model.tokenizer.convActivation');
+    expect(err({ attention: 'performer', convNorm: 'batch' }).path).toBe('model.tokenizer.convNorm');
+  });
+
+  it('convolution: without an activation the three convolutions are one affine map; with one they are not', () => {
+    const build = (convActivation: string, convNorm = 'none') =>
+      registry.build<T2TTokenizer>(
+        'tokenizer',
+        { type: 't2t', imgSize: 32, inChans: 1, embedDim: 16, tokenDim: 8, attention: 'convolution', convActivation, convNorm, kernelSizes: [7, 3, 3], strides: [4, 2, 1], paddings: [2, 1, 1] },
+        'model.tokenizer',
+      );
+    // f(a) + f(b) − f(0) − f(a + b) is 0 for an affine f
+    const nonAffinity = (tok: T2TTokenizer) =>
+      tf.tidy(() => {
+        const a = tf.randomNormal([1, 32, 32, 1], 0, 1, 'float32', 1);
+        const b = tf.randomNormal([1, 32, 32, 1], 0, 1, 'float32', 2);
+        const f = (x: tf.Tensor) => tok.eval().forward(x as tf.Tensor4D);
+        return tf.max(tf.abs(tf.sub(tf.add(f(a), f(b)), tf.add(f(tf.zerosLike(a)), f(tf.add(a, b)))))).dataSync()[0];
+      });
+    const linear = build('none');
+    const stem = build('gelu');
+    expect(stem.countParameters().total).toBe(linear.countParameters().total); // the activation adds no parameter
+    expect(nonAffinity(linear)).toBeLessThan(1e-5);
+    expect(nonAffinity(stem)).toBeGreaterThan(1e-3);
+    // BatchNorm after the first two convolutions: γ and β trainable, running statistics as buffers
+    const normed = build('gelu', 'batch');
+    expect(normed.countParameters().total - linear.countParameters().total).toBe(2 * 2 * 8);
+    expect(normed.namedParameters().map(([n]) => n).filter((n) => n.startsWith('norm'))).toEqual(['norm0.weight', 'norm0.bias', 'norm1.weight', 'norm1.bias']);
+    expect(normed.namedBuffers().map(([n]) => n)).toEqual(expect.arrayContaining(['norm0.running_mean', 'norm1.running_var']));
+    expect(nonAffinity(normed)).toBeGreaterThan(1e-3);
+    linear.dispose();
+    stem.dispose();
+    normed.dispose();
   });
 });

@@ -1,0 +1,125 @@
+// Data-parallel training (train.workers): the averaged gradients of two replicas equal one replica's on the whole
+// batch, memory stays flat, worker failures are reported with their rank, and the workers stop with the run.
+import { promises as fs } from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { createRegistry, selectBackend, SpecError, stateDict, tf } from '@vitkit/core';
+import { plugin as backbones } from '@vitkit/backbones';
+import { plugin as tokenizers } from '@vitkit/tokenizers';
+import { syntheticData } from '../testing/synthetic';
+import { Trainer } from '../trainer';
+import { splitRows, workerStepSeed } from './protocol';
+
+// No dropout, drop path or BatchNorm: then the split batch must give the same update as the whole one.
+const tinyVit = {
+  type: 'vit',
+  imgSize: 8,
+  inChans: 1,
+  numClasses: 3,
+  embedDim: 16,
+  depth: 1,
+  numHeads: 2,
+  mlpRatio: 2,
+  tokenizer: { type: 'patch', patchSize: 4 },
+};
+
+function spec(outDir: string, train: Record<string, unknown> = {}) {
+  return {
+    seed: 5,
+    backend: 'keep',
+    model: tinyVit,
+    data: { train: { type: 'synthetic' }, test: { type: 'synthetic' }, batchSize: 7 },
+    train: {
+      epochs: 1,
+      optimizer: { type: 'adamw', lr: 3e-3, weightDecay: 0.05 },
+      schedule: { type: 'cosine', warmupSteps: 1 },
+      loss: { type: 'cross-entropy', labelSmoothing: 0.1 },
+      clipGradNorm: 1,
+      logEvery: 2,
+      outDir,
+      ...train,
+    },
+  };
+}
+
+const quiet = { progress: null, log: () => undefined, data: syntheticData({ train: 28 }), report: false } as const;
+const registry = () => createRegistry({ plugins: [tokenizers, backbones] });
+const tmp = (name: string) => fs.mkdtemp(path.join(os.tmpdir(), `vitkit-dp-${name}-`));
+const weights = (t: Trainer) => new Map([...stateDict(t.model)].map(([k, v]) => [k, Array.from(v.data)]));
+
+describe('data-parallel training (train.workers)', () => {
+  beforeAll(async () => {
+    await selectBackend('wasm', { quiet: true });
+  });
+
+  it('splits a batch into near-equal row counts and seeds each worker step differently', () => {
+    expect(splitRows(7, 2)).toEqual([4, 3]);
+    expect(splitRows(64, 2)).toEqual([32, 32]);
+    expect(splitRows(2, 3)).toEqual([1, 1, 0]);
+    const seeds = new Set([0, 1, 2].flatMap((step) => [1, 2].map((rank) => workerStepSeed(5, step, rank))));
+    expect(seeds.size).toBe(6);
+    expect(workerStepSeed(5, 3, 1)).toBe(workerStepSeed(5, 3, 1));
+  });
+
+  it('two replicas train to the same weights and losses as one (odd batch of 7 split 4 + 3)', async () => {
+    const single = await Trainer.create(spec(await tmp('one')), { ...quiet, registry: registry() });
+    const a = await single.fit();
+    const parallel = await Trainer.create(spec(await tmp('two'), { workers: 2 }), { ...quiet, registry: registry() });
+    const b = await parallel.fit();
+    expect(b.step).toBe(a.step);
+    expect(b.step).toBe(4);
+    const wa = weights(single);
+    const wb = weights(parallel);
+    let maxDiff = 0;
+    for (const [k, v] of wa) v.forEach((x, i) => (maxDiff = Math.max(maxDiff, Math.abs(x - wb.get(k)![i]))));
+    expect(maxDiff).toBeLessThan(1e-5);
+    expect(maxDiff).toBeGreaterThan(0); // a different summation order: the second replica really computed its rows
+    const losses = async (t: Trainer) =>
+      (await fs.readFile(t.metricsFile, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .filter((r) => r.type === 'train')
+        .map((r) => r.loss as number);
+    const la = await losses(single);
+    const lb = await losses(parallel);
+    expect(lb).toHaveLength(la.length);
+    lb.forEach((l, i) => expect(l).toBeCloseTo(la[i], 5));
+    single.dispose();
+    parallel.dispose();
+  });
+
+  it('keeps the tensor count stable across data-parallel steps and stops its workers on close()', async () => {
+    const t = await Trainer.create(spec(await tmp('mem'), { workers: 2 }), { ...quiet, registry: registry() });
+    const it = t.data.train.iterate({ epoch: 0, batch: 0 });
+    const counts: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const batch = (await it.next()).value!;
+      await t.trainStep(batch.x, batch.y, batch.labels);
+      tf.dispose([batch.x, batch.y]);
+      counts.push(tf.memory().numTensors);
+    }
+    await it.return(undefined);
+    expect(counts[2]).toBe(counts[1]);
+    await t.close();
+    await t.close(); // idempotent
+    t.dispose();
+  });
+
+  it('a replica that cannot be built fails the step with the worker rank and the cause', async () => {
+    // The worker builds from the installed packages and the spec's plugins only: a model type registered in the main
+    // thread's registry alone is unknown there.
+    const reg = registry();
+    reg.register({ ...reg.get('backbone', 'vit'), name: 'main-thread-only-vit', owner: 'test' });
+    const t = await Trainer.create({ ...spec(await tmp('fail'), { workers: 2 }), model: { ...tinyVit, type: 'main-thread-only-vit' } }, { ...quiet, registry: reg });
+    await expect(t.fit()).rejects.toThrow(/data-parallel worker 1: .*main-thread-only-vit/);
+    t.dispose();
+  });
+
+  it('rejects distillation with workers > 1 at train.workers', async () => {
+    const bad = { ...spec(await tmp('distill'), { workers: 2 }) };
+    (bad.train as Record<string, unknown>).distillation = { teacher: tinyVit, weights: 'teacher.safetensors' };
+    await expect(Trainer.create(bad, { ...quiet, registry: registry() })).rejects.toThrow(SpecError);
+    await expect(Trainer.create(bad, { ...quiet, registry: registry() })).rejects.toThrow(/train\.workers/);
+  });
+});

@@ -1,0 +1,209 @@
+// Data parallelism for the trainer on one machine: `train.workers: N` starts N − 1 gradient workers (worker_threads,
+// each with its own single-threaded wasm or cpu backend and a replica of the model). Each step the main thread
+// publishes its weights, hands every worker its rows of the batch, computes the gradients of its own rows meanwhile,
+// and averages all gradients (weighted by rows) before the usual clipping and optimizer step. Every op runs on both
+// cores, unlike the multi-threaded wasm build where only GEMM and convolution do (see BENCHMARKS.md).
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import { tf } from '@vitkit/core';
+import type { ComponentSpec } from '@vitkit/core';
+import type { TrainSpec } from '../spec';
+import { FromWorker, GradientWorkerInit, paramOffsets, splitRows } from './protocol';
+
+export interface DataParallelOptions {
+  /** Replicas in all, the main thread's included (2 = one worker). */
+  replicas: number;
+  model: TrainSpec['model'];
+  loss: ComponentSpec;
+  plugins: string[];
+  dir: string;
+  backend: string;
+  seed: number;
+  params: ReadonlyArray<{ name: string; variable: tf.Variable }>;
+  image: readonly [number, number, number];
+  numClasses: number;
+  maxRows: number;
+}
+
+interface WorkerSlot {
+  worker: Worker;
+  init: GradientWorkerInit;
+  pending?: { resolve: (m: FromWorker & { type: 'done' }) => void; reject: (e: Error) => void };
+  failure?: Error;
+}
+
+/** The compiled worker entry (dist/parallel/gradient-worker.js), also when the trainer runs from its sources. */
+export function gradientWorkerFile(): string {
+  const here = path.join(__dirname, 'gradient-worker.js');
+  if (fs.existsSync(here)) return here;
+  const built = path.resolve(__dirname, '../../dist/parallel/gradient-worker.js');
+  if (fs.existsSync(built)) return built;
+  throw new Error(`train.workers: the gradient worker ${here} is missing; build @vitkit/trainer first (npm run build)`);
+}
+
+/** Result of one data-parallel gradient computation on the main thread's side. */
+export interface ParallelGradients {
+  /** Row-weighted mean of every replica's gradients, by parameter name (caller disposes). */
+  grads: Map<string, tf.Tensor>;
+  /** Row-weighted mean loss and total correct predictions. */
+  loss: number;
+  correct: number;
+}
+
+export class DataParallel {
+  private readonly slots: WorkerSlot[] = [];
+  private readonly offsets: number[];
+  private readonly weights: Float32Array;
+  private closed = false;
+
+  private constructor(readonly options: DataParallelOptions) {
+    const shapes = options.params.map((p) => ({ name: p.name, shape: p.variable.shape }));
+    const { offsets, total } = paramOffsets(shapes);
+    this.offsets = offsets;
+    this.weights = new Float32Array(new SharedArrayBuffer(total * 4));
+    const [h, w, c] = options.image;
+    for (let rank = 1; rank < options.replicas; rank++) {
+      const init: GradientWorkerInit = {
+        rank,
+        model: options.model,
+        loss: options.loss,
+        plugins: options.plugins,
+        dir: options.dir,
+        backend: options.backend,
+        seed: options.seed,
+        params: shapes,
+        image: [h, w, c],
+        numClasses: options.numClasses,
+        maxRows: options.maxRows,
+        weights: this.weights.buffer as SharedArrayBuffer,
+        x: new SharedArrayBuffer(options.maxRows * h * w * c * 4),
+        y: new SharedArrayBuffer(options.maxRows * options.numClasses * 4),
+        labels: new SharedArrayBuffer(options.maxRows * 4),
+        grads: new SharedArrayBuffer(total * 4),
+      };
+      this.slots.push({ worker: new Worker(gradientWorkerFile(), { workerData: init }), init });
+    }
+  }
+
+  /** Starts the workers and waits until every replica is built. */
+  static async start(options: DataParallelOptions): Promise<DataParallel> {
+    if (!(Number.isInteger(options.replicas) && options.replicas >= 2)) throw new Error(`train.workers must be an integer >= 2, got ${options.replicas}`);
+    const dp = new DataParallel(options);
+    try {
+      await Promise.all(dp.slots.map((s) => dp.listen(s)));
+    } catch (e) {
+      await dp.close();
+      throw e;
+    }
+    return dp;
+  }
+
+  get replicas(): number {
+    return this.options.replicas;
+  }
+
+  /** Resolves on the worker's 'ready'; afterwards routes its messages to the pending step. */
+  private listen(slot: WorkerSlot): Promise<void> {
+    const rank = slot.init.rank;
+    return new Promise((resolve, reject) => {
+      const fail = (e: Error) => {
+        slot.failure = e;
+        reject(e);
+        slot.pending?.reject(e);
+        slot.pending = undefined;
+      };
+      slot.worker.on('message', (m: FromWorker) => {
+        if (m.type === 'ready') resolve();
+        else if (m.type === 'error') fail(new Error(`data-parallel worker ${rank}: ${m.message}`));
+        else if (m.type === 'done') {
+          const p = slot.pending;
+          slot.pending = undefined;
+          p?.resolve(m);
+        }
+      });
+      slot.worker.on('error', (e) => fail(new Error(`data-parallel worker ${rank}: ${e.message}`)));
+      slot.worker.on('exit', (code) => {
+        if (!this.closed) fail(new Error(`data-parallel worker ${rank} exited (code ${code})`));
+      });
+    });
+  }
+
+  /**
+   * Loss and row-weighted mean gradients of the batch `x`, `y`, `labels` for optimizer step `step`. `local` computes
+   * the main thread's rows (the first ones) and returns its loss, correct count and gradients by parameter name.
+   */
+  async gradients(
+    step: number,
+    x: tf.Tensor4D,
+    y: tf.Tensor2D,
+    labels: Int32Array,
+    local: (x: tf.Tensor4D, y: tf.Tensor2D, labels: Int32Array) => Promise<{ loss: number; correct: number; grads: Map<string, tf.Tensor> }>,
+  ): Promise<ParallelGradients> {
+    const batch = x.shape[0];
+    if (batch > this.options.maxRows) throw new Error(`data-parallel: a batch of ${batch} is larger than the ${this.options.maxRows} rows prepared`);
+    const rows = splitRows(batch, this.replicas);
+    this.options.params.forEach((p, i) => this.weights.set(p.variable.dataSync() as Float32Array, this.offsets[i]));
+    const xs = x.dataSync() as Float32Array;
+    const ys = y.dataSync() as Float32Array;
+    const per = x.size / batch;
+    const k = y.shape[1];
+    const results: Array<Promise<FromWorker & { type: 'done' }>> = [];
+    let start = rows[0];
+    this.slots.forEach((slot, j) => {
+      const n = rows[j + 1];
+      if (slot.failure) throw slot.failure;
+      new Float32Array(slot.init.x).set(xs.subarray(start * per, (start + n) * per));
+      new Float32Array(slot.init.y).set(ys.subarray(start * k, (start + n) * k));
+      new Int32Array(slot.init.labels).set(labels.subarray(start, start + n));
+      start += n;
+      results.push(
+        n === 0
+          ? Promise.resolve({ type: 'done', step, loss: 0, correct: 0, hasGrad: this.options.params.map(() => false) })
+          : new Promise((resolve, reject) => {
+              slot.pending = { resolve, reject };
+              slot.worker.postMessage({ type: 'step', step, rows: n });
+            }),
+      );
+    });
+    const [x0, y0] = tf.tidy(() => [tf.slice(x, 0, rows[0]), tf.slice(y, 0, rows[0])] as [tf.Tensor4D, tf.Tensor2D]);
+    let mine: { loss: number; correct: number; grads: Map<string, tf.Tensor> };
+    try {
+      mine = await local(x0, y0, labels.subarray(0, rows[0]));
+    } finally {
+      tf.dispose([x0, y0]);
+    }
+    let theirs: Array<FromWorker & { type: 'done' }>;
+    try {
+      theirs = await Promise.all(results);
+    } catch (e) {
+      for (const g of mine.grads.values()) g.dispose();
+      throw e;
+    }
+    const grads = new Map<string, tf.Tensor>();
+    this.options.params.forEach((p, i) => {
+      const own = mine.grads.get(p.name);
+      const parts: tf.Tensor[] = [];
+      tf.tidy(() => {
+        if (own) parts.push(tf.mul(own, rows[0] / batch));
+        theirs.forEach((r, j) => {
+          if (!r.hasGrad[i]) return;
+          const buf = new Float32Array(this.slots[j].init.grads, this.offsets[i] * 4, p.variable.size);
+          parts.push(tf.mul(tf.tensor(buf, p.variable.shape, 'float32'), rows[j + 1] / batch));
+        });
+        if (parts.length) grads.set(p.name, tf.keep(parts.length === 1 ? parts[0] : tf.addN(parts)));
+      });
+      own?.dispose();
+    });
+    const loss = (mine.loss * rows[0] + theirs.reduce((a, r, j) => a + r.loss * rows[j + 1], 0)) / batch;
+    const correct = mine.correct + theirs.reduce((a, r) => a + r.correct, 0);
+    return { grads, loss, correct };
+  }
+
+  /** Stops the workers (idempotent). */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}

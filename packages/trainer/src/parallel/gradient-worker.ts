@@ -1,0 +1,89 @@
+// Entry point of a data-parallel gradient worker (a worker_thread started by DataParallel). It builds a replica of
+// the model from the spec on its own single-threaded backend, and for each step loads the main thread's weights,
+// computes the loss and gradients of its rows of the batch and writes them to shared memory.
+import { parentPort, workerData } from 'worker_threads';
+import { buildModel, createRegistry, loadInstalledFirstParty, loadPlugins, manualSeed, selectBackend, tf, usePlugin } from '@vitkit/core';
+import type { ImageClassifier } from '@vitkit/core';
+import { trainerPlugin } from '../components';
+import type { LossFn } from '../loss/losses';
+import { ensureWasmKernels } from '../trainer';
+import { FromWorker, GradientWorkerInit, paramOffsets, ToWorker, workerStepSeed } from './protocol';
+
+function send(m: FromWorker): void {
+  parentPort!.postMessage(m);
+}
+
+async function main(init: GradientWorkerInit): Promise<void> {
+  await selectBackend(init.backend, { quiet: true, threads: 1 });
+  ensureWasmKernels();
+  const registry = createRegistry();
+  usePlugin(registry, trainerPlugin);
+  loadInstalledFirstParty(registry);
+  if (init.plugins.length) loadPlugins(registry, init.plugins, init.dir);
+  manualSeed(init.seed);
+  const model = buildModel(registry, init.model as never, 'model') as ImageClassifier;
+  const loss = registry.build<LossFn>('loss', init.loss, 'train.loss');
+  const byName = new Map(model.namedParameters().map(([n, p]) => [n, p]));
+  const params = init.params.map(({ name, shape }) => {
+    const p = byName.get(name);
+    if (!p || p.variable.shape.join(',') !== shape.join(',')) {
+      throw new Error(`the worker's replica has no parameter ${name} [${shape}] (the model built differently in the worker)`);
+    }
+    return p;
+  });
+  const { offsets } = paramOffsets(init.params);
+  const weights = new Float32Array(init.weights);
+  const grads = new Float32Array(init.grads);
+  const xs = new Float32Array(init.x);
+  const ys = new Float32Array(init.y);
+  const labels = new Int32Array(init.labels);
+  const [h, w, c] = init.image;
+  const k = init.numClasses;
+  model.train();
+
+  function step(stepNo: number, rows: number): FromWorker {
+    manualSeed(workerStepSeed(init.seed, stepNo, init.rank));
+    params.forEach((p, i) => {
+      const t = tf.tensor(weights.subarray(offsets[i], offsets[i] + p.variable.size), p.variable.shape, 'float32');
+      p.variable.assign(t);
+      t.dispose();
+    });
+    const x = tf.tensor4d(xs.subarray(0, rows * h * w * c), [rows, h, w, c]);
+    const y = tf.tensor2d(ys.subarray(0, rows * k), [rows, k]);
+    const lab = labels.slice(0, rows);
+    const labT = tf.tensor1d(lab, 'int32');
+    let correctT: tf.Tensor | undefined;
+    const { value, grads: g } = tf.variableGrads(() => {
+      const logits = model.forward(x) as tf.Tensor2D;
+      correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labT), 'float32')));
+      return loss(logits, { y, labels: lab });
+    }, params.map((p) => p.variable));
+    const hasGrad = params.map((p, i) => {
+      const gi = g[p.variable.name];
+      if (!gi) {
+        grads.fill(0, offsets[i], offsets[i] + p.variable.size);
+        return false;
+      }
+      grads.set(gi.dataSync() as Float32Array, offsets[i]);
+      return true;
+    });
+    const out: FromWorker = { type: 'done', step: stepNo, loss: value.dataSync()[0], correct: correctT!.dataSync()[0], hasGrad };
+    tf.dispose([x, y, labT, value, correctT!, ...Object.values(g)]);
+    return out;
+  }
+
+  parentPort!.on('message', (m: ToWorker) => {
+    if (m.type === 'close') {
+      parentPort!.close();
+      return;
+    }
+    try {
+      send(step(m.step, m.rows));
+    } catch (e) {
+      send({ type: 'error', message: (e as Error).stack ?? String(e) });
+    }
+  });
+  send({ type: 'ready' });
+}
+
+main(workerData as GradientWorkerInit).catch((e) => send({ type: 'error', message: (e as Error).stack ?? String(e) }));
