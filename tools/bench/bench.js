@@ -21,8 +21,18 @@ const DEFAULT_MODELS = ['vit_s_bench_32', 't2t_vit_7_small', 't2t_vit_7', 'cross
 /** Default batch per model: 32 for 32 px inputs; 4 for 224/240 px (a tfjs training step keeps ~0.6 GB of tape per 224 px image and the wasm32 heap stops at 4 GiB). */
 const DEFAULT_BATCH = { vit_s_bench_32: 32, t2t_vit_7_small: 32, t2t_vit_7: 4, crossvit_9_240: 4, vt_resnet18: 4 };
 
+/** data.batchSize of a training spec given as a model (*.json). */
+function specBatch(model) {
+  if (!model.endsWith('.json')) return undefined;
+  try {
+    return JSON.parse(fs.readFileSync(model, 'utf8')).data?.batchSize;
+  } catch {
+    return undefined;
+  }
+}
+
 const USAGE = `usage: npm run bench -- [options]
-  --models a,b       registered presets (default ${DEFAULT_MODELS.join(',')})
+  --models a,b       registered presets, or training specs (*.json: their model; e.g. examples/specs/mnist-t2t.json) (default ${DEFAULT_MODELS.join(',')})
   --batch N          batch size for every model (default: 32 for 32 px models, 4 for 224/240 px)
   --steps N          timed steps (median reported; default 5)
   --warmup N         untimed steps first (default 2)
@@ -264,7 +274,7 @@ async function main() {
   const vit = [];
   const torch = [];
   for (const model of o.models) {
-    const batch = o.batch ?? DEFAULT_BATCH[model] ?? 8;
+    const batch = o.batch ?? DEFAULT_BATCH[model] ?? specBatch(model) ?? 8;
     for (const threads of o.threads) {
       for (const kernels of o.kernels) {
         for (const strategy of threads === 1 ? ['single'] : o.strategies) {

@@ -96,8 +96,8 @@ function wasmHeapMB(tf) {
 }
 
 /**
- * Builds a registered preset and the tensors for one benchmark batch. Returns null when the preset is not
- * registered. `seed` picks the random images (data-parallel workers use different ones); `plugins` are extra
+ * Builds a registered preset (or the model of a training spec file, `*.json`) and the tensors for one benchmark
+ * batch. Returns null when the preset is not registered. `seed` picks the random images (data-parallel workers use different ones); `plugins` are extra
  * plugin modules (package names or paths) loaded after the installed first-party ones.
  */
 function createBench(core, name, { batch, lr = 1e-3, seed = 1, plugins = [] }) {
@@ -105,9 +105,11 @@ function createBench(core, name, { batch, lr = 1e-3, seed = 1, plugins = [] }) {
   const registry = core.createRegistry();
   core.loadInstalledFirstParty(registry);
   if (plugins.length) core.loadPlugins(registry, plugins, process.cwd());
-  if (!registry.preset(name)) return null;
+  // A name ending in .json is a training spec: its `model` is benchmarked (e.g. examples/specs/mnist-t2t.json).
+  const spec = name.endsWith('.json') ? JSON.parse(fs.readFileSync(path.resolve(name), 'utf8')).model : name;
+  if (typeof spec === 'string' && !registry.preset(spec)) return null;
   if (typeof core.manualSeed === 'function') core.manualSeed(0);
-  const model = core.buildModel(registry, name);
+  const model = core.buildModel(registry, spec);
   const [h, w] = model.config.inputSize;
   const c = model.config.inChans;
   const k = model.config.numClasses;

@@ -67,4 +67,30 @@ export const deepNarrowPresets: PresetDefinition[] = [
       tokenizer: { type: 't2t', attention: 'performer', tokenDim: 64, kernelSizes: [7, 3, 3], strides: [2, 2, 1], paddings: [3, 1, 1] },
     },
   },
+  {
+    name: 't2t_vit_c_3_mnist',
+    owner: OWNER,
+    description:
+      'Small-image T2T-ViT_c for grey 32 px digits (MNIST padded by 2; the npm start model): convolutional T2T with BatchNorm + GELU, 4×4 tokens, 3 blocks of width 96, 0.3M params',
+    spec: {
+      type: 'deep-narrow',
+      imgSize: 32,
+      inChans: 1,
+      numClasses: 10,
+      embedDim: 96,
+      depth: 3,
+      numHeads: 4,
+      mlpRatio: 2,
+      tokenizer: {
+        type: 't2t',
+        attention: 'convolution',
+        tokenDim: 64,
+        convNorm: 'batch',
+        convActivation: 'gelu',
+        kernelSizes: [7, 3, 3],
+        strides: [4, 2, 1],
+        paddings: [2, 1, 1],
+      },
+    },
+  },
 ];
