@@ -89,6 +89,24 @@ describe('data-parallel training (train.workers)', () => {
     parallel.dispose();
   });
 
+  it('an interrupted data-parallel run with dropout and drop path resumes to the same weights', async () => {
+    // Dropout masks differ per replica and per step; the worker's are seeded from (seed, step, rank).
+    const noisy = (dir: string) => ({ ...spec(dir, { workers: 2, epochs: 2 }), model: { ...tinyVit, dropRate: 0.1, dropPathRate: 0.2 } });
+    const a = await Trainer.create(noisy(await tmp('full')), { ...quiet, registry: registry() });
+    await a.fit();
+    const wa = weights(a);
+    a.dispose();
+    const dirB = await tmp('resumed');
+    const b1 = await Trainer.create(noisy(dirB), { ...quiet, registry: registry(), stopAfterStep: 5 });
+    expect((await b1.fit()).stopped).toBe(true);
+    b1.dispose();
+    const b2 = await Trainer.create(noisy(dirB), { ...quiet, registry: registry(), resume: true });
+    await b2.fit();
+    expect(b2.step).toBe(8);
+    for (const [k, v] of wa) expect(weights(b2).get(k)).toEqual(v);
+    b2.dispose();
+  });
+
   it('keeps the tensor count stable across data-parallel steps and stops its workers on close()', async () => {
     const t = await Trainer.create(spec(await tmp('mem'), { workers: 2 }), { ...quiet, registry: registry() });
     const it = t.data.train.iterate({ epoch: 0, batch: 0 });
