@@ -8,42 +8,15 @@ import { plugin as backbones } from '@vitkit/backbones';
 import { Trainer, NonFiniteLossError } from './trainer';
 import { loadCheckpoint } from './checkpoint';
 import { syntheticData } from './testing/synthetic';
+import { TINY_VIT, tinyRunSpec } from './testing/tiny-run';
 import { s } from '@vitkit/core';
 import type { LossFn } from './loss/losses';
 import { crossEntropy } from './loss/losses';
 
-const tinyVit = {
-  type: 'vit',
-  imgSize: 8,
-  inChans: 1,
-  numClasses: 3,
-  embedDim: 16,
-  depth: 1,
-  numHeads: 2,
-  mlpRatio: 2,
-  dropRate: 0.1,
-  dropPathRate: 0.2,
-  tokenizer: { type: 'patch', patchSize: 4 },
-};
+const tinyVit = { ...TINY_VIT, dropRate: 0.1, dropPathRate: 0.2 };
 
 function spec(outDir: string, train: Record<string, unknown> = {}) {
-  return {
-    seed: 3,
-    backend: 'keep',
-    model: tinyVit,
-    data: { train: { type: 'synthetic' }, test: { type: 'synthetic' }, batchSize: 8 },
-    train: {
-      epochs: 2,
-      optimizer: { type: 'adamw', lr: 3e-3, weightDecay: 0.05 },
-      schedule: { type: 'cosine', warmupSteps: 2 },
-      loss: { type: 'cross-entropy', labelSmoothing: 0.1 },
-      clipGradNorm: 1,
-      ema: { decay: 0.9 },
-      logEvery: 2,
-      outDir,
-      ...train,
-    },
-  };
+  return tinyRunSpec(outDir, { model: tinyVit, train: { ema: { decay: 0.9 }, ...train } });
 }
 
 function registry() {

@@ -7,40 +7,13 @@ import { createRegistry, selectBackend, SpecError, stateDict, tf } from '@vitkit
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { syntheticData } from '../testing/synthetic';
+import { TINY_VIT, tinyRunSpec } from '../testing/tiny-run';
 import { Trainer } from '../trainer';
 import { splitRows, workerStepSeed } from './protocol';
 
-// No dropout, drop path or BatchNorm: then the split batch must give the same update as the whole one.
-const tinyVit = {
-  type: 'vit',
-  imgSize: 8,
-  inChans: 1,
-  numClasses: 3,
-  embedDim: 16,
-  depth: 1,
-  numHeads: 2,
-  mlpRatio: 2,
-  tokenizer: { type: 'patch', patchSize: 4 },
-};
-
-function spec(outDir: string, train: Record<string, unknown> = {}) {
-  return {
-    seed: 5,
-    backend: 'keep',
-    model: tinyVit,
-    data: { train: { type: 'synthetic' }, test: { type: 'synthetic' }, batchSize: 7 },
-    train: {
-      epochs: 1,
-      optimizer: { type: 'adamw', lr: 3e-3, weightDecay: 0.05 },
-      schedule: { type: 'cosine', warmupSteps: 1 },
-      loss: { type: 'cross-entropy', labelSmoothing: 0.1 },
-      clipGradNorm: 1,
-      logEvery: 2,
-      outDir,
-      ...train,
-    },
-  };
-}
+// TINY_VIT has no dropout, drop path or BatchNorm: then the split batch must give the same update as the whole one.
+const tinyVit = TINY_VIT;
+const spec = (outDir: string, train: Record<string, unknown> = {}) => tinyRunSpec(outDir, { seed: 5, batchSize: 7, train: { epochs: 1, schedule: { type: 'cosine', warmupSteps: 1 }, ...train } });
 
 const quiet = { progress: null, log: () => undefined, data: syntheticData({ train: 28 }), report: false } as const;
 const registry = () => createRegistry({ plugins: [tokenizers, backbones] });
