@@ -7,11 +7,7 @@
 'use strict';
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 const { parseArgs } = require('util');
-const { median, setUpBackend, wasmHeapMB, createBench } = require('./vitkit-model');
-
-function out(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
+const { RUNNER_OPTIONS, out, median, setUpBackend, wasmHeapMB, createBench } = require('./vitkit-model');
 
 // ---- worker --------------------------------------------------------------------------------------------------------
 
@@ -92,14 +88,8 @@ async function workerMain() {
 async function main() {
   const { values: opts } = parseArgs({
     options: {
-      model: { type: 'string' },
-      batch: { type: 'string' },
+      ...RUNNER_OPTIONS,
       workers: { type: 'string', default: '2' },
-      steps: { type: 'string', default: '5' },
-      warmup: { type: 'string', default: '2' },
-      kernels: { type: 'string', default: 'on' },
-      lr: { type: 'string', default: '1e-3' },
-      plugins: { type: 'string', default: '' },
     },
   });
   const name = opts.model;

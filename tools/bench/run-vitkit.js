@@ -5,25 +5,15 @@
 // Needs the built packages (npm run build).
 'use strict';
 const { parseArgs } = require('util');
-const { median, setUpBackend, wasmHeapMB, createBench } = require('./vitkit-model');
+const { RUNNER_OPTIONS, out, median, setUpBackend, wasmHeapMB, createBench } = require('./vitkit-model');
 
 const { values: opts } = parseArgs({
   options: {
-    model: { type: 'string' },
-    batch: { type: 'string' },
-    steps: { type: 'string', default: '5' },
-    warmup: { type: 'string', default: '2' },
+    ...RUNNER_OPTIONS,
     threads: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'wasm' },
-    kernels: { type: 'string', default: 'on' },
-    lr: { type: 'string', default: '1e-3' },
-    plugins: { type: 'string', default: '' },
   },
 });
-
-function out(obj) {
-  process.stdout.write(JSON.stringify(obj) + '\n');
-}
 
 async function main() {
   const name = opts.model;

@@ -13,6 +13,22 @@ function requireBuilt(rel) {
   return require(file);
 }
 
+/** parseArgs options common to the runners (run-vitkit.js, run-vitkit-dp.js). */
+const RUNNER_OPTIONS = {
+  model: { type: 'string' },
+  batch: { type: 'string' },
+  steps: { type: 'string', default: '5' },
+  warmup: { type: 'string', default: '2' },
+  kernels: { type: 'string', default: 'on' },
+  lr: { type: 'string', default: '1e-3' },
+  plugins: { type: 'string', default: '' },
+};
+
+/** A runner's result: one JSON line on stdout (read by bench.js). */
+function out(obj) {
+  process.stdout.write(JSON.stringify(obj) + '\n');
+}
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -161,4 +177,4 @@ function createBench(core, name, { batch, lr = 1e-3, seed = 1, plugins = [] }) {
   return { model, params, optimizer, imageSize: h, gradients, applyGradients, trainStep, inferStep, dispose };
 }
 
-module.exports = { REPO, requireBuilt, median, makeAdamW, setUpBackend, wasmHeapMB, createBench };
+module.exports = { RUNNER_OPTIONS, out, REPO, requireBuilt, median, makeAdamW, setUpBackend, wasmHeapMB, createBench };
