@@ -7,7 +7,7 @@
 'use strict';
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
 const { parseArgs } = require('util');
-const { RUNNER_OPTIONS, out, median, setUpBackend, wasmHeapMB, createBench } = require('./vitkit-model');
+const { RUNNER_OPTIONS, out, timings, processStats, setUpBackend, wasmHeapMB, createBench } = require('./vitkit-model');
 
 // ---- worker --------------------------------------------------------------------------------------------------------
 
@@ -170,9 +170,6 @@ async function main() {
   }
   send({ type: 'stats' });
   const stats = await all();
-  const trainMs = median(trainMsAll);
-  const inferMs = median(inferMsAll);
-  const ru = process.resourceUsage();
   out({
     model: name,
     engine: 'vitkit',
@@ -185,20 +182,10 @@ async function main() {
     batch,
     imageSize: ready[0].imageSize,
     params: ready[0].params,
-    steps,
-    warmup,
-    losses,
-    trainMs,
-    trainMsAll,
-    trainImgPerSec: batch / (trainMs / 1e3),
-    inferMs,
-    inferMsAll,
-    inferImgPerSec: batch / (inferMs / 1e3),
+    ...timings({ batch, steps, warmup, losses, trainMsAll, inferMsAll }),
     tfPeakTrainMB: peaks.reduce((a, b) => a + b, 0) / 2 ** 20,
     wasmHeapMB: stats.reduce((a, s) => a + (s.wasmHeapMB || 0), 0),
-    rssBeforeMB: rssBefore / 2 ** 20,
-    peakRssMB: ru.maxRSS / 1024,
-    cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6,
+    ...processStats(rssBefore),
   });
 }
 

@@ -5,7 +5,7 @@
 // Needs the built packages (npm run build).
 'use strict';
 const { parseArgs } = require('util');
-const { RUNNER_OPTIONS, out, median, setUpBackend, wasmHeapMB, createBench } = require('./vitkit-model');
+const { RUNNER_OPTIONS, out, timings, processStats, setUpBackend, wasmHeapMB, createBench } = require('./vitkit-model');
 
 const { values: opts } = parseArgs({
   options: {
@@ -49,9 +49,6 @@ async function main() {
     if (i >= warmup) inferMsAll.push(performance.now() - t0);
   }
   const tfPeakInferBytes = (await tf.profile(() => bench.inferStep())).peakBytes;
-  const trainMs = median(trainMsAll);
-  const inferMs = median(inferMsAll);
-  const ru = process.resourceUsage();
   out({
     model: name,
     engine: 'vitkit',
@@ -63,21 +60,11 @@ async function main() {
     batch,
     imageSize: bench.imageSize,
     params: bench.model.countParameters().total,
-    steps,
-    warmup,
-    losses,
-    trainMs,
-    trainMsAll,
-    trainImgPerSec: batch / (trainMs / 1e3),
-    inferMs,
-    inferMsAll,
-    inferImgPerSec: batch / (inferMs / 1e3),
+    ...timings({ batch, steps, warmup, losses, trainMsAll, inferMsAll }),
     tfPeakTrainMB: tfPeakTrainBytes / 2 ** 20,
     tfPeakInferMB: tfPeakInferBytes / 2 ** 20,
     wasmHeapMB: wasmHeapMB(tf),
-    rssBeforeMB: rssBefore / 2 ** 20,
-    peakRssMB: ru.maxRSS / 1024,
-    cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6,
+    ...processStats(rssBefore),
   });
   bench.dispose();
 }

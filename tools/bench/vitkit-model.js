@@ -29,6 +29,29 @@ function out(obj) {
   process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
+/** The timing fields of a runner's result: medians of the timed steps and the images/s they give. */
+function timings({ batch, steps, warmup, losses, trainMsAll, inferMsAll }) {
+  const trainMs = median(trainMsAll);
+  const inferMs = median(inferMsAll);
+  return {
+    steps,
+    warmup,
+    losses,
+    trainMs,
+    trainMsAll,
+    trainImgPerSec: batch / (trainMs / 1e3),
+    inferMs,
+    inferMsAll,
+    inferImgPerSec: batch / (inferMs / 1e3),
+  };
+}
+
+/** Resident-memory and CPU fields of a runner's result (this process, workers included). */
+function processStats(rssBefore) {
+  const ru = process.resourceUsage();
+  return { rssBeforeMB: rssBefore / 2 ** 20, peakRssMB: ru.maxRSS / 1024, cpuSeconds: (ru.userCPUTime + ru.systemCPUTime) / 1e6 };
+}
+
 function median(xs) {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
@@ -177,4 +200,4 @@ function createBench(core, name, { batch, lr = 1e-3, seed = 1, plugins = [] }) {
   return { model, params, optimizer, imageSize: h, gradients, applyGradients, trainStep, inferStep, dispose };
 }
 
-module.exports = { RUNNER_OPTIONS, out, REPO, requireBuilt, median, makeAdamW, setUpBackend, wasmHeapMB, createBench };
+module.exports = { RUNNER_OPTIONS, out, timings, processStats, REPO, requireBuilt, median, makeAdamW, setUpBackend, wasmHeapMB, createBench };
