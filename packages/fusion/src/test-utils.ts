@@ -1,31 +1,17 @@
-import { createRegistry, Registry } from '@vitkit/core';
-import { registerPatch } from '../../tokenizers/src/patch';
-import { registerConvStem } from '../../tokenizers/src/conv-stem';
-import { registerDualBranch } from '../../backbones/src/dual-branch';
-import { plugin as fusionPlugin } from './index';
+import type { Registry } from '@vitkit/core';
+import { testRegistry as dualBranchRegistry } from '../../backbones/src/dual-branch/test-utils';
 
-/** A registry with the patch and conv-stem tokenizers, the dual-branch backbone and the fusions. */
+/** The dual-branch test registry (patch and conv-stem tokenizers, dual-branch backbone, the fusions) + `x_tiny_dual`. */
 export function testRegistry(): Registry {
-  return createRegistry({
-    plugins: [
-      {
-        name: 'x-test',
-        register: (r) => {
-          registerPatch(r);
-          registerConvStem(r);
-          registerDualBranch(r);
-          fusionPlugin.register(r);
-          r.registerPreset({
-            name: 'x_tiny_dual',
-            owner: 'x-test',
-            description: 'tiny two-branch model for tests',
-            spec: tinySpec('cross-attention'),
-            referenceInput: [3, 24, 24],
-          });
-        },
-      },
-    ],
-  });
+  return dualBranchRegistry((r) =>
+    r.registerPreset({
+      name: 'x_tiny_dual',
+      owner: 'x-test',
+      description: 'tiny two-branch model for tests',
+      spec: tinySpec('cross-attention'),
+      referenceInput: [3, 24, 24],
+    }),
+  );
 }
 
 /** Tiny dual-branch spec: 24 px input, branches 24/6 (16 patches) and 16/8 (4 patches, bicubic-resized input). */

@@ -1,28 +1,4 @@
-import { buildModel, selectBackend, tf } from '@vitkit/core';
-import { PRESETS, readReferenceCounts, t2tRegistry } from './test-utils';
-import type { ReferenceCounts } from './test-utils';
-
-let counts: Record<string, ReferenceCounts>;
-
-beforeAll(async () => {
-  await selectBackend('wasm', { quiet: true });
-  counts = await readReferenceCounts();
-});
+import { describeOfficialCounts } from './test-utils';
 
 // The large presets (see counts.test.ts for the small ones).
-const LARGE = ['T2T-ViT-19', 'T2T-ViT-24', 'T2T-ViT_t-19', 'T2T-ViT_t-24'];
-
-describe('T2T-ViT presets: parameter counts equal the official code (counts.json)', () => {
-  it.each(Object.entries(PRESETS).filter(([v]) => LARGE.includes(v)))('%s (%s)', (variant, preset) => {
-    const ref = counts[variant];
-    expect(ref.reference_fn).toBe(preset);
-    const registry = t2tRegistry();
-    const before = tf.memory().numTensors;
-    const model = buildModel(registry, preset);
-    const c = model.countParameters();
-    model.dispose();
-    expect(tf.memory().numTensors).toBe(before);
-    expect({ total: c.total, trainable: c.trainable }).toEqual({ total: ref.params_total, trainable: ref.params_trainable });
-  });
-});
-
+describeOfficialCounts(['T2T-ViT-19', 'T2T-ViT-24', 'T2T-ViT_t-19', 'T2T-ViT_t-24']);

@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { createRegistry } from '@vitkit/core';
+import { buildModel, createRegistry, selectBackend, tf } from '@vitkit/core';
 import type { Registry } from '@vitkit/core';
 import { registerT2T } from '../../../tokenizers/src/t2t';
 import { registerDeepNarrow } from './index';
@@ -73,4 +73,29 @@ export interface ReferenceCounts {
 /** The official code's parameter counts and MACs per variant (`../shared/reference/counts.json`). */
 export async function readReferenceCounts(): Promise<Record<string, ReferenceCounts>> {
   return JSON.parse(await fs.readFile(path.join(SHARED, 'reference/counts.json'), 'utf8'));
+}
+
+/**
+ * Jest suite: each of `variants` builds through the registry with exactly the official parameter counts
+ * (total and trainable) and frees every tensor it made. Split over files because large models take a while.
+ */
+export function describeOfficialCounts(variants: readonly string[]): void {
+  let counts: Record<string, ReferenceCounts>;
+  beforeAll(async () => {
+    await selectBackend('wasm', { quiet: true });
+    counts = await readReferenceCounts();
+  });
+  describe('T2T-ViT presets: parameter counts equal the official code (counts.json)', () => {
+    it.each(Object.entries(PRESETS).filter(([v]) => variants.includes(v)))('%s (%s)', (variant, preset) => {
+      const ref = counts[variant];
+      expect(ref.reference_fn).toBe(preset);
+      const registry = t2tRegistry();
+      const before = tf.memory().numTensors;
+      const model = buildModel(registry, preset);
+      const c = model.countParameters();
+      model.dispose();
+      expect(tf.memory().numTensors).toBe(before);
+      expect({ total: c.total, trainable: c.trainable }).toEqual({ total: ref.params_total, trainable: ref.params_trainable });
+    });
+  });
 }
