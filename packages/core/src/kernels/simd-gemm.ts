@@ -1,0 +1,229 @@
+// The pack's GEMM driver: C[M,N] = op(A)·op(B) on the wasm heap with the generated FMA micro-kernel. Transposed
+// operands are read through strides where the micro-kernel's access pattern allows it (a transposed A, a plain B)
+// and packed into panels otherwise, so no transpose is ever materialised; edge tiles go through a small scratch tile.
+import { gemmMicroKernel, GemmMicroKernel } from "./gemm-microkernel";
+import { WasmMemory, webAssembly } from "./wasm-module-builder";
+import { WasmBackend } from "./wasm-util";
+
+/** Operands of one product (row-major float32 at heap byte offsets). */
+export interface GemmProblem {
+  /** A is [M, K], or [K, M] when `transA`. */
+  a: number;
+  transA: boolean;
+  /** B is [K, N], or [N, K] when `transB`. */
+  b: number;
+  transB: boolean;
+  /** C is [M, N]; it is overwritten. */
+  c: number;
+  M: number;
+  K: number;
+  N: number;
+}
+
+/** The backend's own (unshared) memory, or undefined (the threaded build imports a shared memory it does not expose). */
+export function wasmMemoryOf(backend: WasmBackend): WasmMemory | undefined {
+  const memory = backend.wasm.asm?.memory;
+  return memory instanceof webAssembly.Memory ? memory : undefined;
+}
+
+/** The micro-kernel for this backend, or undefined when the heap is not reachable (then XNNPACK is used). */
+export function simdGemmKernel(
+  backend: WasmBackend
+): GemmMicroKernel | undefined {
+  // VITKIT_WASM_GEMM=xnnpack keeps every product on XNNPACK (for comparisons in the benchmark).
+  if (
+    typeof process !== "undefined" &&
+    process.env?.VITKIT_WASM_GEMM === "xnnpack"
+  )
+    return undefined;
+  const memory = wasmMemoryOf(backend);
+  return memory ? gemmMicroKernel(memory) : undefined;
+}
+
+/**
+ * Cache blocking (BLIS-style): a KC×NR panel of packed B (8 KiB) stays in L1 while the MC/MR row blocks of a packed
+ * MC×KC block of A (120 KiB, in L2) stream past it.
+ */
+const KC = 256;
+const MC_BLOCKS = 20;
+
+/** Element (i, k) of A is at heap[A + i·rowStride + k·colStride]: the strides of a matrix or of its transpose. */
+interface Strided {
+  base: number;
+  rowStride: number;
+  colStride: number;
+}
+
+export function simdGemm(
+  backend: WasmBackend,
+  kernel: GemmMicroKernel,
+  p: GemmProblem
+): void {
+  const { M, K, N } = p;
+  if (M === 0 || N === 0) return;
+  if (K === 0) {
+    new Float32Array(backend.wasm.HEAPU8.buffer, p.c, M * N).fill(0);
+    return;
+  }
+  const { mr, nr } = kernel;
+  const mc = mr * MC_BLOCKS;
+  const nPanels = Math.ceil(N / nr);
+  const nFull = Math.floor(N / nr);
+  const kcMax = Math.min(KC, K);
+  const aPackFloats = Math.min(mc, Math.ceil(M / mr) * mr) * kcMax;
+  const bPackFloats = nPanels * nr * kcMax;
+  const bytes = 4 * (aPackFloats + bPackFloats + mr * nr) + 64;
+  const raw = backend.wasm._malloc(bytes);
+  if (!raw)
+    throw new Error(
+      `vitkit wasm GEMM: could not allocate ${bytes} bytes of scratch on the wasm heap`
+    );
+  try {
+    const aPack = (raw + 15) & ~15;
+    const bPack = aPack + 4 * aPackFloats;
+    const cTile = bPack + 4 * bPackFloats;
+    // No allocation below: this view stays valid.
+    const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
+    const A: Strided = p.transA
+      ? { base: p.a >>> 2, rowStride: 1, colStride: M }
+      : { base: p.a >>> 2, rowStride: K, colStride: 1 };
+    const B: Strided = p.transB
+      ? { base: p.b >>> 2, rowStride: 1, colStride: K }
+      : { base: p.b >>> 2, rowStride: N, colStride: 1 };
+    const C = p.c >>> 2;
+    for (let p0 = 0; p0 < K; p0 += KC) {
+      const kc = Math.min(KC, K - p0);
+      const first = p0 === 0;
+      const tile = first ? kernel.tile : kernel.tileAcc;
+      packB(heap, B, p0, kc, N, nr, bPack >>> 2);
+      for (let i0 = 0; i0 < M; i0 += mc) {
+        const rows = Math.min(mc, M - i0);
+        const fullBlocks = Math.floor(rows / mr);
+        packA(heap, A, i0, rows, p0, kc, mr, aPack >>> 2);
+        if (fullBlocks > 0) {
+          for (let jb = 0; jb < nFull; jb++) {
+            tile(
+              aPack,
+              4 * mr,
+              4 * kc * mr,
+              bPack + 4 * jb * kc * nr,
+              4 * nr,
+              p.c + 4 * (i0 * N + jb * nr),
+              4 * N,
+              kc,
+              fullBlocks
+            );
+          }
+        }
+        // Edge tiles (a partial column panel, a partial row block) through the scratch tile.
+        const blocks = Math.ceil(rows / mr);
+        for (let ib = 0; ib < blocks; ib++) {
+          for (let jb = ib < fullBlocks ? nFull : 0; jb < nPanels; jb++) {
+            kernel.tile(
+              aPack + 4 * ib * kc * mr,
+              4 * mr,
+              0,
+              bPack + 4 * jb * kc * nr,
+              4 * nr,
+              cTile,
+              4 * nr,
+              kc,
+              1
+            );
+            const tileRows = Math.min(mr, rows - ib * mr);
+            const tileCols = Math.min(nr, N - jb * nr);
+            for (let r = 0; r < tileRows; r++) {
+              const src = (cTile >>> 2) + r * nr;
+              const dst = C + (i0 + ib * mr + r) * N + jb * nr;
+              if (first)
+                for (let j = 0; j < tileCols; j++)
+                  heap[dst + j] = heap[src + j];
+              else
+                for (let j = 0; j < tileCols; j++)
+                  heap[dst + j] += heap[src + j];
+            }
+          }
+        }
+      }
+    }
+  } finally {
+    backend.wasm._free(raw);
+  }
+}
+
+/** Rows i0..i0+rows, columns p0..p0+kc of A into row blocks of kc steps × mr floats (rows past the end are zero). */
+function packA(
+  heap: Float32Array,
+  A: Strided,
+  i0: number,
+  rows: number,
+  p0: number,
+  kc: number,
+  mr: number,
+  dst: number
+): void {
+  const blocks = Math.ceil(rows / mr);
+  const { base, rowStride, colStride } = A;
+  for (let ib = 0; ib < blocks; ib++) {
+    const out = dst + ib * kc * mr;
+    const r0 = ib * mr;
+    const live = Math.min(mr, rows - r0);
+    if (colStride === 1) {
+      // Row-major A: read each row contiguously.
+      for (let r = 0; r < mr; r++) {
+        let d = out + r;
+        if (r < live) {
+          const src = base + (i0 + r0 + r) * rowStride + p0;
+          for (let k = 0; k < kc; k++, d += mr) heap[d] = heap[src + k];
+        } else {
+          for (let k = 0; k < kc; k++, d += mr) heap[d] = 0;
+        }
+      }
+    } else {
+      // Transposed A: the mr values of one step are contiguous.
+      for (let k = 0; k < kc; k++) {
+        const src = base + (p0 + k) * colStride + i0 + r0;
+        const d = out + k * mr;
+        for (let r = 0; r < mr; r++) heap[d + r] = r < live ? heap[src + r] : 0;
+      }
+    }
+  }
+}
+
+/** Rows p0..p0+kc of B (all N columns) into column panels of kc steps × nr floats (columns past N are zero). */
+function packB(
+  heap: Float32Array,
+  B: Strided,
+  p0: number,
+  kc: number,
+  N: number,
+  nr: number,
+  dst: number
+): void {
+  const panels = Math.ceil(N / nr);
+  const { base, rowStride, colStride } = B;
+  for (let jb = 0; jb < panels; jb++) {
+    const out = dst + jb * kc * nr;
+    const j0 = jb * nr;
+    const live = Math.min(nr, N - j0);
+    if (colStride === 1) {
+      // Row-major B: the nr values of one step are contiguous.
+      for (let k = 0; k < kc; k++) {
+        const src = base + (p0 + k) * rowStride + j0;
+        const d = out + k * nr;
+        for (let j = 0; j < nr; j++) heap[d + j] = j < live ? heap[src + j] : 0;
+      }
+    } else {
+      // Transposed B: read each column contiguously.
+      for (let j = 0; j < nr; j++) {
+        let d = out + j;
+        if (j < live) {
+          const src = base + (j0 + j) * colStride + p0;
+          for (let k = 0; k < kc; k++, d += nr) heap[d] = heap[src + k];
+        } else {
+          for (let k = 0; k < kc; k++, d += nr) heap[d] = 0;
+        }
+      }
+    }
+  }
+}
