@@ -2,7 +2,7 @@
 // for !transposeA && !transposeB && batch 1 and runs a ~2 GFLOP/s scalar loop otherwise (so every matMul gradient,
 // attention Q·Kᵀ / A·V and broadcast products). Here transposes are materialised with a blocked JS transpose, a
 // broadcast B is folded into the rows of one big GEMM, and batches are looped over with zero-copy views.
-import { tf } from "../tf";
+import { tf } from '../tf';
 import {
   asWasmBackend,
   dropView,
@@ -19,9 +19,9 @@ import {
   stockTranspose,
   transpose2dHeap,
   WasmBackend,
-} from "./wasm-util";
-import { GemmMicroKernel } from "./gemm-microkernel";
-import { simdGemm, simdGemmKernel } from "./simd-gemm";
+} from './wasm-util';
+import { GemmMicroKernel } from './gemm-microkernel';
+import { simdGemm, simdGemmKernel } from './simd-gemm';
 
 /**
  * Below this many multiply-adds per product, batched products without broadcasting stay on the stock loop: each
@@ -49,22 +49,14 @@ function transposeLast2(
     }
   }
   const out = scratch(backend, [batch, cols, rows]);
-  transpose2dHeap(
-    heapF32(backend),
-    ptrOf(backend, x) >>> 2,
-    rows,
-    cols,
-    ptrOf(backend, out) >>> 2
-  );
+  transpose2dHeap(heapF32(backend), ptrOf(backend, x) >>> 2, rows, cols, ptrOf(backend, out) >>> 2);
   return out;
 }
 
 /** Index of the operand batch used by each output batch under numpy broadcasting of the leading dims. */
 function broadcastIndex(outBatch: number[], opBatch: number[]): Int32Array {
   const rank = outBatch.length;
-  const op = new Array(rank - opBatch.length)
-    .fill(1)
-    .concat(opBatch) as number[];
+  const op = new Array(rank - opBatch.length).fill(1).concat(opBatch) as number[];
   const total = tf.util.sizeFromShape(outBatch);
   const idx = new Int32Array(total);
   const opStrides = new Array(rank).fill(0) as number[];
@@ -93,12 +85,7 @@ function broadcastIndex(outBatch: number[], opBatch: number[]): Int32Array {
  */
 const packedShapeOf = new WeakMap<tf.DataId, string>();
 
-function cacheableId(
-  backend: WasmBackend,
-  b: tf.TensorInfo,
-  K: number,
-  N: number
-): number | undefined {
+function cacheableId(backend: WasmBackend, b: tf.TensorInfo, K: number, N: number): number | undefined {
   const data = backend.dataIdMap.get(b.dataId);
   if (!data) return undefined;
   const key = `${K}x${N}`;
@@ -180,14 +167,11 @@ export function batchMatMulImpl(
   );
   const aBatchShape = a.shape.slice(0, -2);
   const bBatchShape = b.shape.slice(0, -2);
-  const outBatchShape = tf.backend_util.assertAndGetBroadcastShape(
-    aBatchShape,
-    bBatchShape
-  );
+  const outBatchShape = tf.backend_util.assertAndGetBroadcastShape(aBatchShape, bBatchShape);
   const batchA = tf.util.sizeFromShape(aBatchShape);
   const batchB = tf.util.sizeFromShape(bBatchShape);
   const batchOut = tf.util.sizeFromShape(outBatchShape);
-  const out = backend.makeOutput([...outBatchShape, M, N], "float32");
+  const out = backend.makeOutput([...outBatchShape, M, N], 'float32');
   if (batchOut === 0 || M === 0 || N === 0) return out;
 
   const kernel = simdGemmKernel(backend);
@@ -247,16 +231,7 @@ export function batchMatMulImpl(
             bViews.set(bi, bView);
           }
         }
-        gemm(
-          backend,
-          aPtr + aIdx[o] * aStride,
-          M,
-          K,
-          bPtr + bi * bStride,
-          N,
-          outPtr + o * oStride,
-          bView
-        );
+        gemm(backend, aPtr + aIdx[o] * aStride, M, K, bPtr + bi * bStride, N, outPtr + o * oStride, bView);
       }
     } finally {
       for (const id of bViews.values()) dropView(backend, id);
@@ -277,28 +252,22 @@ function batchMatMul(args: KernelArgs): tf.TensorInfo {
     transposeA?: boolean;
     transposeB?: boolean;
   };
-  if (a.dtype !== "float32" || b.dtype !== "float32")
-    return runStock("BatchMatMul", args);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return runStock('BatchMatMul', args);
   const aRank = a.shape.length;
   const bRank = b.shape.length;
   const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
-  const mkn =
-    a.shape[aRank - 1] *
-    a.shape[aRank - 2] *
-    (transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1]);
+  const mkn = a.shape[aRank - 1] * a.shape[aRank - 2] * (transposeB ? b.shape[bRank - 2] : b.shape[bRank - 1]);
   // Tiny batched products without broadcasting stay on the stock loop (which keeps no operator cache). The plain
   // 2-D case is handled here too (not by the stock XNNPACK path) so that packed-operand caching is shape-safe.
-  const sameBatch =
-    aRank === bRank && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
-  if (sameBatch && batchA > 1 && mkn < TINY_PRODUCT)
-    return runStock("BatchMatMul", args);
+  const sameBatch = aRank === bRank && a.shape.slice(0, -2).every((d, i) => d === b.shape[i]);
+  if (sameBatch && batchA > 1 && mkn < TINY_PRODUCT) return runStock('BatchMatMul', args);
   return batchMatMulImpl(backend, a, b, !!transposeA, !!transposeB);
 }
 markOwn(batchMatMul as unknown as tf.KernelFunc);
 
 export const batchMatMulConfig: tf.KernelConfig = {
-  kernelName: "BatchMatMul",
-  backendName: "wasm",
+  kernelName: 'BatchMatMul',
+  backendName: 'wasm',
   kernelFunc: batchMatMul as unknown as tf.KernelFunc,
 };
 
@@ -314,8 +283,7 @@ function fusedMatMul(args: KernelArgs): tf.TensorInfo {
     bias?: tf.TensorInfo;
     preluActivationWeights?: tf.TensorInfo;
   };
-  const { transposeA, transposeB, activation, leakyreluAlpha } = (args.attrs ??
-    {}) as {
+  const { transposeA, transposeB, activation, leakyreluAlpha } = (args.attrs ?? {}) as {
     transposeA?: boolean;
     transposeB?: boolean;
     activation?: string;
@@ -323,55 +291,49 @@ function fusedMatMul(args: KernelArgs): tf.TensorInfo {
   };
   // Every float32 case is handled here (never by the stock kernel, whose XNNPACK operator cache is keyed by B's id
   // and would collide with the one used by BatchMatMul, see cacheableId).
-  if (a.dtype !== "float32" || b.dtype !== "float32")
-    return runStock("_FusedMatMul", args);
+  if (a.dtype !== 'float32' || b.dtype !== 'float32') return runStock('_FusedMatMul', args);
   let y = batchMatMulImpl(backend, a, b, !!transposeA, !!transposeB);
   const swap = (next: tf.TensorInfo) => {
     release(backend, y);
     y = next;
   };
   try {
-    if (bias) swap(runStock("Add", { inputs: { a: y, b: bias }, backend }));
-    switch (activation ?? "linear") {
-      case "linear":
+    if (bias) swap(runStock('Add', { inputs: { a: y, b: bias }, backend }));
+    switch (activation ?? 'linear') {
+      case 'linear':
         break;
-      case "relu":
-        swap(runStock("Relu", { inputs: { x: y }, backend }));
+      case 'relu':
+        swap(runStock('Relu', { inputs: { x: y }, backend }));
         break;
-      case "relu6":
-        swap(runStock("Relu6", { inputs: { x: y }, backend }));
+      case 'relu6':
+        swap(runStock('Relu6', { inputs: { x: y }, backend }));
         break;
-      case "elu":
-        swap(runStock("Elu", { inputs: { x: y }, backend }));
+      case 'elu':
+        swap(runStock('Elu', { inputs: { x: y }, backend }));
         break;
-      case "sigmoid":
-        swap(runStock("Sigmoid", { inputs: { x: y }, backend }));
+      case 'sigmoid':
+        swap(runStock('Sigmoid', { inputs: { x: y }, backend }));
         break;
-      case "leakyrelu":
+      case 'leakyrelu':
         swap(
-          runStock("LeakyRelu", {
+          runStock('LeakyRelu', {
             inputs: { x: y },
             backend,
             attrs: { alpha: leakyreluAlpha ?? 0.2 },
           })
         );
         break;
-      case "prelu":
-        if (!preluActivationWeights)
-          throw new Error(
-            "_FusedMatMul: prelu activation needs preluActivationWeights"
-          );
+      case 'prelu':
+        if (!preluActivationWeights) throw new Error('_FusedMatMul: prelu activation needs preluActivationWeights');
         swap(
-          runStock("Prelu", {
+          runStock('Prelu', {
             inputs: { x: y, alpha: preluActivationWeights },
             backend,
           })
         );
         break;
       default:
-        throw new Error(
-          `_FusedMatMul: activation ${activation} is not supported on the wasm backend`
-        );
+        throw new Error(`_FusedMatMul: activation ${activation} is not supported on the wasm backend`);
     }
     return y;
   } catch (e) {
@@ -382,7 +344,7 @@ function fusedMatMul(args: KernelArgs): tf.TensorInfo {
 markOwn(fusedMatMul as unknown as tf.KernelFunc);
 
 export const fusedMatMulConfig: tf.KernelConfig = {
-  kernelName: "_FusedMatMul",
-  backendName: "wasm",
+  kernelName: '_FusedMatMul',
+  backendName: 'wasm',
   kernelFunc: fusedMatMul as unknown as tf.KernelFunc,
 };

@@ -3,15 +3,12 @@
 //
 // Why not XNNPACK: the stock wasm binary's SIMD GEMM multiplies and adds separately (wasm SIMD128 has no FMA),
 // which on this project's Intel host measures 9-15 GFLOP/s. The relaxed-SIMD `f32x4.relaxed_madd` compiles to a
-// hardware FMA; a 6×8 tile with it measures 19-24 GFLOP/s on the same host, and transposed operands cost nothing
+// hardware FMA; a 4×12 tile with it measures 22-26 GFLOP/s on the same host, and transposed operands cost nothing
 // extra because the driver reads them through strides instead of materialising transposes.
-import {
-  buildModule,
-  FunctionBuilder,
-  MemoryImport,
-  WasmMemory,
-  webAssembly,
-} from "./wasm-module-builder";
+import { FunctionBuilder, WasmMemory } from './wasm-module-builder';
+import { instantiateOnMemory, relaxedSimdAvailable } from './wasm-jit';
+
+export { relaxedSimdAvailable };
 
 /**
  * C[MR·mBlocks, NR] = A·B for `mBlocks` row blocks of one NR-column panel. A block is read as K steps of MR
@@ -47,36 +44,19 @@ export interface GemmMicroKernel {
 const FMA_TILE = { mr: 4, nr: 12 };
 const MUL_ADD_TILE = { mr: 4, nr: 8 };
 
-function tileFunction(
-  mr: number,
-  nr: number,
-  fma: boolean,
-  accumulate: boolean
-): FunctionBuilder {
-  const f = new FunctionBuilder([
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-    "i32",
-  ]);
-  const [a, aStep, aBlockStride, b, bStep, c, ldc, K, mBlocks] = [
-    0, 1, 2, 3, 4, 5, 6, 7, 8,
-  ];
-  const ap = f.local("i32");
-  const bp = f.local("i32");
-  const k = f.local("i32");
-  const cp = f.local("i32");
+function tileFunction(mr: number, nr: number, fma: boolean, accumulate: boolean): FunctionBuilder {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [a, aStep, aBlockStride, b, bStep, c, ldc, K, mBlocks] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const ap = f.local('i32');
+  const bp = f.local('i32');
+  const k = f.local('i32');
+  const cp = f.local('i32');
   const nv = nr / 4;
   const acc: number[] = [];
-  for (let i = 0; i < mr * nv; i++) acc.push(f.local("v128"));
+  for (let i = 0; i < mr * nv; i++) acc.push(f.local('v128'));
   const bv: number[] = [];
-  for (let j = 0; j < nv; j++) bv.push(f.local("v128"));
-  const av = f.local("v128");
+  for (let j = 0; j < nv; j++) bv.push(f.local('v128'));
+  const av = f.local('v128');
 
   f.block().loop(); // over row blocks
   f.get(mBlocks).i32Eqz().brIf(1);
@@ -124,89 +104,17 @@ function tileFunction(
   return f;
 }
 
-function memoryImportOf(memory: WasmMemory): MemoryImport {
-  // A shared (threaded-build) memory must be imported as shared with a maximum; 65536 pages is the wasm32 limit.
-  const shared =
-    typeof SharedArrayBuffer !== "undefined" &&
-    memory.buffer instanceof SharedArrayBuffer;
-  return shared
-    ? { initial: 0, maximum: 65536, shared }
-    : { initial: 0, shared };
-}
-
-type V8 = { setFlagsFromString(flags: string): void };
-
-function v8Module(): V8 | undefined {
-  if (typeof process === "undefined" || !process.versions?.node)
-    return undefined;
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require("v8") as V8;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Compiles straight to V8's optimising tier. Measured: Node 20 never tiers these few, long-running functions up
- * from the Liftoff baseline (12-14 GFLOP/s), while TurboFan code runs the same tile at 22-26 GFLOP/s.
- */
-function compileOptimized(bytes: Uint8Array): object {
-  const v8 = v8Module();
-  if (!v8) return new webAssembly.Module(bytes);
-  v8.setFlagsFromString("--no-liftoff");
-  try {
-    return new webAssembly.Module(bytes);
-  } finally {
-    v8.setFlagsFromString("--liftoff");
-  }
-}
-
 function instantiate(
   memory: WasmMemory,
   mr: number,
   nr: number,
   fma: boolean
-): Pick<GemmMicroKernel, "tile" | "tileAcc"> {
-  const bytes = buildModule(memoryImportOf(memory), [
-    { name: "tile", fn: tileFunction(mr, nr, fma, false) },
-    { name: "tileAcc", fn: tileFunction(mr, nr, fma, true) },
+): Pick<GemmMicroKernel, 'tile' | 'tileAcc'> {
+  const exports = instantiateOnMemory(memory, [
+    { name: 'tile', fn: tileFunction(mr, nr, fma, false) },
+    { name: 'tileAcc', fn: tileFunction(mr, nr, fma, true) },
   ]);
-  const instance = new webAssembly.Instance(compileOptimized(bytes), {
-    env: { memory },
-  });
-  return {
-    tile: instance.exports.tile as GemmTileFn,
-    tileAcc: instance.exports.tileAcc as GemmTileFn,
-  };
-}
-
-let relaxedSimd: boolean | undefined;
-
-/**
- * Whether this JS engine compiles relaxed SIMD. Node 20's V8 (11.3) has it behind `--experimental-wasm-relaxed-simd`,
- * which is switched on here (a wasm feature flag; it only adds instructions). `VITKIT_WASM_FMA=0` turns FMA off.
- */
-export function relaxedSimdAvailable(): boolean {
-  if (relaxedSimd !== undefined) return relaxedSimd;
-  const env = typeof process !== "undefined" ? process.env : {};
-  if (env.VITKIT_WASM_FMA === "0") return (relaxedSimd = false);
-  const probe = () => {
-    try {
-      const memory = new webAssembly.Memory({ initial: 1 });
-      instantiate(memory, 1, 4, true);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  relaxedSimd = probe();
-  const v8 = v8Module();
-  if (!relaxedSimd && v8) {
-    v8.setFlagsFromString("--experimental-wasm-relaxed-simd");
-    relaxedSimd = probe();
-  }
-  return relaxedSimd;
+  return { tile: exports.tile as GemmTileFn, tileAcc: exports.tileAcc as GemmTileFn };
 }
 
 const kernels = new WeakMap<WasmMemory, GemmMicroKernel>();
@@ -224,19 +132,10 @@ export function gemmMicroKernel(memory: WasmMemory): GemmMicroKernel {
 }
 
 /** For tests and benchmarks: a micro-kernel of a given shape and arithmetic. */
-export function customGemmMicroKernel(
-  memory: WasmMemory,
-  mr: number,
-  nr: number,
-  fma: boolean
-): GemmMicroKernel {
+export function customGemmMicroKernel(memory: WasmMemory, mr: number, nr: number, fma: boolean): GemmMicroKernel {
   if (nr % 4 !== 0 || mr < 1)
-    throw new Error(
-      `gemm micro-kernel: nr must be a multiple of 4 and mr >= 1 (got ${mr}×${nr})`
-    );
+    throw new Error(`gemm micro-kernel: nr must be a multiple of 4 and mr >= 1 (got ${mr}×${nr})`);
   if (fma && !relaxedSimdAvailable())
-    throw new Error(
-      "gemm micro-kernel: relaxed SIMD is not available in this engine"
-    );
+    throw new Error('gemm micro-kernel: relaxed SIMD is not available in this engine');
   return { ...instantiate(memory, mr, nr, fma), mr, nr, fma };
 }

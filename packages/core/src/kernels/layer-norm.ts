@@ -1,8 +1,11 @@
 // Fused LayerNorm over the last axis for the wasm backend: one pass per row instead of ~6 forward and ~15 backward
 // kernels, and the backward pass needs only x and two numbers per row (the composed version keeps every
-// intermediate on the tape). Used by the `layerNorm` op through tf.customGrad; statistics accumulate in float64.
+// intermediate on the tape). Used by the `layerNorm` op through tf.customGrad. On the single-threaded wasm build, rows
+// whose length is a multiple of 4 go through generated SIMD code (simd-elementwise.ts, float32 statistics, ~8× faster);
+// the JS loops (float64 statistics) cover the rest.
 import { tf } from '../tf';
-import { asWasmBackend, f32Of, KernelArgs, markOwn } from './wasm-util';
+import { simdElementwiseFor } from './simd-elementwise';
+import { asWasmBackend, f32Of, KernelArgs, markOwn, ptrOf } from './wasm-util';
 
 export const LAYER_NORM = 'VitkitLayerNorm';
 export const LAYER_NORM_GRAD = 'VitkitLayerNormGrad';
@@ -18,6 +21,12 @@ function layerNorm(args: KernelArgs): tf.TensorInfo[] {
   const mean = backend.makeOutput([rows], 'float32');
   const rstd = backend.makeOutput([rows], 'float32');
   // typed views only after every allocation (an allocation may grow the heap and detach earlier views)
+  const simd = d % 4 === 0 ? simdElementwiseFor(backend) : undefined;
+  if (simd) {
+    const p = (t: tf.TensorInfo) => ptrOf(backend, t);
+    simd.layerNorm(p(x), p(gamma), p(beta), p(y), p(mean), p(rstd), rows, d, eps);
+    return [y, mean, rstd];
+  }
   const xs = f32Of(backend, x);
   const g = f32Of(backend, gamma);
   const b = f32Of(backend, beta);
@@ -51,6 +60,14 @@ function layerNormGrad(args: KernelArgs): tf.TensorInfo[] {
   const dx = backend.makeOutput([...x.shape], 'float32');
   const dgamma = backend.makeOutput([d], 'float32');
   const dbeta = backend.makeOutput([d], 'float32');
+  const simd = d % 4 === 0 ? simdElementwiseFor(backend) : undefined;
+  if (simd) {
+    const p = (t: tf.TensorInfo) => ptrOf(backend, t);
+    f32Of(backend, dgamma).fill(0);
+    f32Of(backend, dbeta).fill(0);
+    simd.layerNormGrad(p(dy), p(x), p(mean), p(rstd), p(gamma), p(dx), p(dgamma), p(dbeta), rows, d);
+    return [dx, dgamma, dbeta];
+  }
   const dys = f32Of(backend, dy);
   const xs = f32Of(backend, x);
   const ms = f32Of(backend, mean);

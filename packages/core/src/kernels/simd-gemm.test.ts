@@ -1,18 +1,8 @@
-import { tf } from "../tf";
-import {
-  customGemmMicroKernel,
-  gemmMicroKernel,
-  GemmMicroKernel,
-  relaxedSimdAvailable,
-} from "./gemm-microkernel";
-import { simdGemm, simdGemmKernel, wasmMemoryOf } from "./simd-gemm";
-import {
-  randomData,
-  relError,
-  runOn,
-  setupBackends,
-  wasmBackend,
-} from "./test-helpers";
+import { tf } from '../tf';
+import { customGemmMicroKernel, gemmMicroKernel, GemmMicroKernel, relaxedSimdAvailable } from './gemm-microkernel';
+import { simdGemm, simdGemmKernel } from './simd-gemm';
+import { jitMemoryOf } from './wasm-jit';
+import { randomData, relError, runOn, setupBackends, wasmBackend } from './test-helpers';
 
 /** float64 reference of op(A)·op(B). */
 function reference(
@@ -28,10 +18,7 @@ function reference(
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
       let s = 0;
-      for (let k = 0; k < K; k++)
-        s +=
-          (tA ? a[k * M + i] : a[i * K + k]) *
-          (tB ? b[j * K + k] : b[k * N + j]);
+      for (let k = 0; k < K; k++) s += (tA ? a[k * M + i] : a[i * K + k]) * (tB ? b[j * K + k] : b[k * N + j]);
       c[i * N + j] = s;
     }
   }
@@ -97,78 +84,51 @@ const transposes: Array<[boolean, boolean]> = [
   [true, true],
 ];
 
-describe("wasm FMA GEMM (generated micro-kernel + packing driver)", () => {
+describe('wasm FMA GEMM (generated micro-kernel + packing driver)', () => {
   beforeAll(async () => {
     await setupBackends();
-    await runOn("wasm", () => []);
+    await runOn('wasm', () => []);
   });
 
-  it("reaches the single-threaded wasm heap, and Node 20 compiles relaxed SIMD (FMA)", () => {
-    expect(wasmMemoryOf(wasmBackend())).toBeDefined();
+  it('reaches the single-threaded wasm heap, and Node 20 compiles relaxed SIMD (FMA)', () => {
+    expect(jitMemoryOf(wasmBackend())).toBeDefined();
     expect(simdGemmKernel(wasmBackend())).toBeDefined();
     expect(relaxedSimdAvailable()).toBe(true);
-    expect(gemmMicroKernel(wasmMemoryOf(wasmBackend())!).fma).toBe(true);
+    expect(gemmMicroKernel(jitMemoryOf(wasmBackend())!).fma).toBe(true);
   });
 
   const variants: Array<[string, number, number, boolean]> = [
-    ["default", 0, 0, true],
-    ["mul+add 4×8", 4, 8, false],
-    ["FMA 3×16", 3, 16, true],
-    ["mul+add 5×4", 5, 4, false],
+    ['default', 0, 0, true],
+    ['mul+add 4×8', 4, 8, false],
+    ['FMA 3×16', 3, 16, true],
+    ['mul+add 5×4', 5, 4, false],
   ];
-  describe.each(variants)("%s tile", (_name, mr, nr, fma) => {
+  describe.each(variants)('%s tile', (_name, mr, nr, fma) => {
     const kernel = (): GemmMicroKernel => {
-      const memory = wasmMemoryOf(wasmBackend())!;
-      return mr === 0
-        ? gemmMicroKernel(memory)
-        : customGemmMicroKernel(memory, mr, nr, fma);
+      const memory = jitMemoryOf(wasmBackend())!;
+      return mr === 0 ? gemmMicroKernel(memory) : customGemmMicroKernel(memory, mr, nr, fma);
     };
-    it.each(shapes)(
-      "%i×%i×%i, every transpose combination, matches float64",
-      (M, K, N) => {
-        const k = kernel();
-        for (const [tA, tB] of transposes) {
-          const a = randomData(M * K, M + 31 * K);
-          const b = randomData(K * N, N + 17 * K);
-          const got = runGemm(k, a, b, M, K, N, tA, tB);
-          const want = reference(a, b, M, K, N, tA, tB);
-          expect(relError(got, want)).toBeLessThan(1e-5);
-        }
+    it.each(shapes)('%i×%i×%i, every transpose combination, matches float64', (M, K, N) => {
+      const k = kernel();
+      for (const [tA, tB] of transposes) {
+        const a = randomData(M * K, M + 31 * K);
+        const b = randomData(K * N, N + 17 * K);
+        const got = runGemm(k, a, b, M, K, N, tA, tB);
+        const want = reference(a, b, M, K, N, tA, tB);
+        expect(relError(got, want)).toBeLessThan(1e-5);
       }
-    );
+    });
   });
 
-  it("K = 0 gives zeros; empty M or N writes nothing", () => {
+  it('K = 0 gives zeros; empty M or N writes nothing', () => {
     const k = simdGemmKernel(wasmBackend())!;
-    expect(
-      Array.from(
-        runGemm(
-          k,
-          new Float32Array(0),
-          new Float32Array(0),
-          3,
-          0,
-          5,
-          false,
-          false
-        )
-      )
-    ).toEqual(new Array(15).fill(0));
-    expect(
-      runGemm(
-        k,
-        new Float32Array(0),
-        new Float32Array(4 * 2),
-        0,
-        4,
-        2,
-        false,
-        false
-      ).length
-    ).toBe(0);
+    expect(Array.from(runGemm(k, new Float32Array(0), new Float32Array(0), 3, 0, 5, false, false))).toEqual(
+      new Array(15).fill(0)
+    );
+    expect(runGemm(k, new Float32Array(0), new Float32Array(4 * 2), 0, 4, 2, false, false).length).toBe(0);
   });
 
-  it("frees its scratch (the heap does not grow over repeated products)", () => {
+  it('frees its scratch (the heap does not grow over repeated products)', () => {
     const k = simdGemmKernel(wasmBackend())!;
     const a = randomData(200 * 300, 1);
     const b = randomData(300 * 70, 2);
@@ -178,13 +138,11 @@ describe("wasm FMA GEMM (generated micro-kernel + packing driver)", () => {
     expect(wasmBackend().wasm.HEAPU8.buffer.byteLength).toBe(heapBytes);
   });
 
-  it("rejects a tile width that is not a multiple of 4", () => {
-    expect(() =>
-      customGemmMicroKernel(wasmMemoryOf(wasmBackend())!, 4, 6, false)
-    ).toThrow(/multiple of 4/);
+  it('rejects a tile width that is not a multiple of 4', () => {
+    expect(() => customGemmMicroKernel(jitMemoryOf(wasmBackend())!, 4, 6, false)).toThrow(/multiple of 4/);
   });
 
-  it("is what tf.matMul uses on wasm, and VITKIT_WASM_GEMM=xnnpack switches back to XNNPACK with equal results", async () => {
+  it('is what tf.matMul uses on wasm, and VITKIT_WASM_JIT=0 switches back to XNNPACK with equal results', async () => {
     const f = () => [
       tf.matMul(
         tf.tensor2d(randomData(70 * 300, 3), [70, 300]),
@@ -193,16 +151,16 @@ describe("wasm FMA GEMM (generated micro-kernel + packing driver)", () => {
         true
       ),
     ];
-    const fast = await runOn("wasm", f);
-    const prev = process.env.VITKIT_WASM_GEMM;
-    process.env.VITKIT_WASM_GEMM = "xnnpack";
+    const fast = await runOn('wasm', f);
+    const prev = process.env.VITKIT_WASM_JIT;
+    process.env.VITKIT_WASM_JIT = '0';
     try {
       expect(simdGemmKernel(wasmBackend())).toBeUndefined();
-      const xnn = await runOn("wasm", f);
+      const xnn = await runOn('wasm', f);
       expect(relError(fast[0], xnn[0])).toBeLessThan(1e-5);
     } finally {
-      if (prev === undefined) delete process.env.VITKIT_WASM_GEMM;
-      else process.env.VITKIT_WASM_GEMM = prev;
+      if (prev === undefined) delete process.env.VITKIT_WASM_JIT;
+      else process.env.VITKIT_WASM_JIT = prev;
     }
   });
 });

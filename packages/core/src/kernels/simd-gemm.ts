@@ -1,9 +1,9 @@
 // The pack's GEMM driver: C[M,N] = op(A)·op(B) on the wasm heap with the generated FMA micro-kernel. Transposed
 // operands are read through strides where the micro-kernel's access pattern allows it (a transposed A, a plain B)
 // and packed into panels otherwise, so no transpose is ever materialised; edge tiles go through a small scratch tile.
-import { gemmMicroKernel, GemmMicroKernel } from "./gemm-microkernel";
-import { WasmMemory, webAssembly } from "./wasm-module-builder";
-import { WasmBackend } from "./wasm-util";
+import { gemmMicroKernel, GemmMicroKernel } from './gemm-microkernel';
+import { jitMemoryOf } from './wasm-jit';
+import { WasmBackend } from './wasm-util';
 
 /** Operands of one product (row-major float32 at heap byte offsets). */
 export interface GemmProblem {
@@ -20,23 +20,9 @@ export interface GemmProblem {
   N: number;
 }
 
-/** The backend's own (unshared) memory, or undefined (the threaded build imports a shared memory it does not expose). */
-export function wasmMemoryOf(backend: WasmBackend): WasmMemory | undefined {
-  const memory = backend.wasm.asm?.memory;
-  return memory instanceof webAssembly.Memory ? memory : undefined;
-}
-
 /** The micro-kernel for this backend, or undefined when the heap is not reachable (then XNNPACK is used). */
-export function simdGemmKernel(
-  backend: WasmBackend
-): GemmMicroKernel | undefined {
-  // VITKIT_WASM_GEMM=xnnpack keeps every product on XNNPACK (for comparisons in the benchmark).
-  if (
-    typeof process !== "undefined" &&
-    process.env?.VITKIT_WASM_GEMM === "xnnpack"
-  )
-    return undefined;
-  const memory = wasmMemoryOf(backend);
+export function simdGemmKernel(backend: WasmBackend): GemmMicroKernel | undefined {
+  const memory = jitMemoryOf(backend);
   return memory ? gemmMicroKernel(memory) : undefined;
 }
 
@@ -54,11 +40,7 @@ interface Strided {
   colStride: number;
 }
 
-export function simdGemm(
-  backend: WasmBackend,
-  kernel: GemmMicroKernel,
-  p: GemmProblem
-): void {
+export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmProblem): void {
   const { M, K, N } = p;
   if (M === 0 || N === 0) return;
   if (K === 0) {
@@ -74,10 +56,7 @@ export function simdGemm(
   const bPackFloats = nPanels * nr * kcMax;
   const bytes = 4 * (aPackFloats + bPackFloats + mr * nr) + 64;
   const raw = backend.wasm._malloc(bytes);
-  if (!raw)
-    throw new Error(
-      `vitkit wasm GEMM: could not allocate ${bytes} bytes of scratch on the wasm heap`
-    );
+  if (!raw) throw new Error(`vitkit wasm GEMM: could not allocate ${bytes} bytes of scratch on the wasm heap`);
   try {
     const aPack = (raw + 15) & ~15;
     const bPack = aPack + 4 * aPackFloats;
@@ -119,28 +98,14 @@ export function simdGemm(
         const blocks = Math.ceil(rows / mr);
         for (let ib = 0; ib < blocks; ib++) {
           for (let jb = ib < fullBlocks ? nFull : 0; jb < nPanels; jb++) {
-            kernel.tile(
-              aPack + 4 * ib * kc * mr,
-              4 * mr,
-              0,
-              bPack + 4 * jb * kc * nr,
-              4 * nr,
-              cTile,
-              4 * nr,
-              kc,
-              1
-            );
+            kernel.tile(aPack + 4 * ib * kc * mr, 4 * mr, 0, bPack + 4 * jb * kc * nr, 4 * nr, cTile, 4 * nr, kc, 1);
             const tileRows = Math.min(mr, rows - ib * mr);
             const tileCols = Math.min(nr, N - jb * nr);
             for (let r = 0; r < tileRows; r++) {
               const src = (cTile >>> 2) + r * nr;
               const dst = C + (i0 + ib * mr + r) * N + jb * nr;
-              if (first)
-                for (let j = 0; j < tileCols; j++)
-                  heap[dst + j] = heap[src + j];
-              else
-                for (let j = 0; j < tileCols; j++)
-                  heap[dst + j] += heap[src + j];
+              if (first) for (let j = 0; j < tileCols; j++) heap[dst + j] = heap[src + j];
+              else for (let j = 0; j < tileCols; j++) heap[dst + j] += heap[src + j];
             }
           }
         }
@@ -191,15 +156,7 @@ function packA(
 }
 
 /** Rows p0..p0+kc of B (all N columns) into column panels of kc steps × nr floats (columns past N are zero). */
-function packB(
-  heap: Float32Array,
-  B: Strided,
-  p0: number,
-  kc: number,
-  N: number,
-  nr: number,
-  dst: number
-): void {
+function packB(heap: Float32Array, B: Strided, p0: number, kc: number, N: number, nr: number, dst: number): void {
   const panels = Math.ceil(N / nr);
   const { base, rowStride, colStride } = B;
   for (let jb = 0; jb < panels; jb++) {

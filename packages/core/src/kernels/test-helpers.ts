@@ -197,3 +197,20 @@ export const convCases: ConvCase[] = [
 export function caseName(c: ConvCase): string {
   return `x ${c.x} w ${c.w} s ${c.s} pad ${JSON.stringify(c.pad)}`;
 }
+
+/** The two ways the pack runs its hot loops: generated wasm (default) and the fall-backs (`VITKIT_WASM_JIT=0`). */
+export const JIT_MODES = ['generated wasm', 'fall-back'] as const;
+export type JitMode = (typeof JIT_MODES)[number];
+
+/** Inside a describe block: runs its tests with the generated kernels on or off (restores the environment after). */
+export function useJitMode(mode: JitMode): void {
+  const prev = process.env.VITKIT_WASM_JIT;
+  beforeAll(() => {
+    if (mode === 'fall-back') process.env.VITKIT_WASM_JIT = '0';
+    else delete process.env.VITKIT_WASM_JIT;
+  });
+  afterAll(() => {
+    if (prev === undefined) delete process.env.VITKIT_WASM_JIT;
+    else process.env.VITKIT_WASM_JIT = prev;
+  });
+}

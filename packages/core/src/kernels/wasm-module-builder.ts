@@ -2,31 +2,22 @@
 // loops, SIMD128 loads/stores/arithmetic, relaxed-SIMD fused multiply-add), one function type per function, an
 // imported memory. Kernels are generated at run time, so no wasm toolchain is needed to build or install vitkit.
 
-export type ValType = "i32" | "v128";
+export type ValType = 'i32' | 'f32' | 'v128';
 
 /** The parts of the WebAssembly JS API used here (the ES2022 lib and @types/node do not declare it). */
 export interface WasmMemory {
   readonly buffer: ArrayBufferLike;
 }
 interface WebAssemblyApi {
-  Memory: new (descriptor: {
-    initial: number;
-    maximum?: number;
-    shared?: boolean;
-  }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
-  Instance: new (
-    module: object,
-    imports: Record<string, Record<string, unknown>>
-  ) => {
+  Instance: new (module: object, imports: Record<string, Record<string, unknown>>) => {
     exports: Record<string, unknown>;
   };
 }
-export const webAssembly: WebAssemblyApi = (
-  globalThis as unknown as { WebAssembly: WebAssemblyApi }
-).WebAssembly;
+export const webAssembly: WebAssemblyApi = (globalThis as unknown as { WebAssembly: WebAssemblyApi }).WebAssembly;
 
-const VALTYPE: Record<ValType, number> = { i32: 0x7f, v128: 0x7b };
+const VALTYPE: Record<ValType, number> = { i32: 0x7f, f32: 0x7d, v128: 0x7b };
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -153,6 +144,97 @@ export class FunctionBuilder {
     return this.emit(SIMD, ...uleb(0x105));
   }
 
+  /** i32.div_s */
+  i32Div(): this {
+    return this.emit(0x6d);
+  }
+  /** f32.convert_i32_s */
+  f32ConvertI32(): this {
+    return this.emit(0xb2);
+  }
+  i32LtU(): this {
+    return this.emit(0x49);
+  }
+  i32And(): this {
+    return this.emit(0x71);
+  }
+  f32Const(x: number): this {
+    return this.emit(0x43, ...new Uint8Array(new Float32Array([x]).buffer));
+  }
+  f32Load(offset: number): this {
+    return this.emit(0x2a, 2, ...uleb(offset));
+  }
+  /** f32.store (stack: address, value). */
+  f32Store(offset: number): this {
+    return this.emit(0x38, 2, ...uleb(offset));
+  }
+  f32Add(): this {
+    return this.emit(0x92);
+  }
+  f32Sub(): this {
+    return this.emit(0x93);
+  }
+  f32Mul(): this {
+    return this.emit(0x94);
+  }
+  f32Div(): this {
+    return this.emit(0x95);
+  }
+  f32Sqrt(): this {
+    return this.emit(0x91);
+  }
+  /** A v128 with the same float32 in every lane. */
+  f32x4Const(x: number): this {
+    const lane = Array.from(new Uint8Array(new Float32Array([x]).buffer));
+    return this.emit(SIMD, 0x0c, ...lane, ...lane, ...lane, ...lane);
+  }
+  f32x4Splat(): this {
+    return this.emit(SIMD, ...uleb(0x13));
+  }
+  f32x4ExtractLane(lane: number): this {
+    return this.emit(SIMD, ...uleb(0x1f), lane);
+  }
+  f32x4Sub(): this {
+    return this.emit(SIMD, ...uleb(0xe5));
+  }
+  f32x4Div(): this {
+    return this.emit(SIMD, ...uleb(0xe7));
+  }
+  f32x4Min(): this {
+    return this.emit(SIMD, ...uleb(0xe8));
+  }
+  f32x4Max(): this {
+    return this.emit(SIMD, ...uleb(0xe9));
+  }
+  f32x4Abs(): this {
+    return this.emit(SIMD, ...uleb(0xe0));
+  }
+  f32x4Nearest(): this {
+    return this.emit(SIMD, ...uleb(0x6a));
+  }
+  /** Lane mask: all ones where a >= b. */
+  f32x4Ge(): this {
+    return this.emit(SIMD, ...uleb(0x46));
+  }
+  i32x4TruncSatF32x4S(): this {
+    return this.emit(SIMD, ...uleb(0xf8));
+  }
+  i32x4Add(): this {
+    return this.emit(SIMD, ...uleb(0xae));
+  }
+  /** i32x4.shl (stack: vector, shift count). */
+  i32x4Shl(): this {
+    return this.emit(SIMD, ...uleb(0xab));
+  }
+  i32x4Const(x: number): this {
+    const lane = Array.from(new Uint8Array(new Int32Array([x]).buffer));
+    return this.emit(SIMD, 0x0c, ...lane, ...lane, ...lane, ...lane);
+  }
+  /** v128.bitselect (stack: a, b, mask): bits of a where mask is 1, of b elsewhere. */
+  v128Bitselect(): this {
+    return this.emit(SIMD, ...uleb(0x52));
+  }
+
   /** The encoded body (locals declaration, code, final `end`). */
   encode(): number[] {
     const groups: number[][] = [];
@@ -161,11 +243,7 @@ export class FunctionBuilder {
       if (last && last[1] === VALTYPE[t]) last[0]++;
       else groups.push([1, VALTYPE[t]]);
     }
-    const body = [
-      ...vector(groups.map(([count, type]) => [...uleb(count), type])),
-      ...this.code,
-      0x0b,
-    ];
+    const body = [...vector(groups.map(([count, type]) => [...uleb(count), type])), ...this.code, 0x0b];
     return [...uleb(body.length), ...body];
   }
 
@@ -193,16 +271,8 @@ export function buildModule(
   const limits =
     memory.maximum === undefined
       ? [memory.shared ? 0x02 : 0x00, ...uleb(memory.initial)]
-      : [
-          memory.shared ? 0x03 : 0x01,
-          ...uleb(memory.initial),
-          ...uleb(memory.maximum),
-        ];
-  const types = functions.map(({ fn }) => [
-    0x60,
-    ...vector(fn.params.map((p) => [VALTYPE[p]])),
-    0,
-  ]);
+      : [memory.shared ? 0x03 : 0x01, ...uleb(memory.initial), ...uleb(memory.maximum)];
+  const types = functions.map(({ fn }) => [0x60, ...vector(fn.params.map((p) => [VALTYPE[p]])), 0]);
   const bytes = [
     0x00,
     0x61,
@@ -213,15 +283,9 @@ export function buildModule(
     0x00,
     0x00,
     ...section(1, vector(types)),
-    ...section(
-      2,
-      vector([[...name("env"), ...name("memory"), 0x02, ...limits]])
-    ),
+    ...section(2, vector([[...name('env'), ...name('memory'), 0x02, ...limits]])),
     ...section(3, vector(functions.map((_, i) => uleb(i)))),
-    ...section(
-      7,
-      vector(functions.map(({ name: n }, i) => [...name(n), 0x00, ...uleb(i)]))
-    ),
+    ...section(7, vector(functions.map(({ name: n }, i) => [...name(n), 0x00, ...uleb(i)]))),
     ...section(10, vector(functions.map(({ fn }) => fn.encode()))),
   ];
   return new Uint8Array(bytes);

@@ -1,8 +1,8 @@
 // Shared plumbing for the vitkit wasm kernel pack: typed access to the tfjs-backend-wasm internals that the
 // kernels need (heap, tensor pointers, zero-copy "view" tensors, the exported XNNPACK GEMM), the captured stock
 // kernels used as fall-backs, and a few JS loops on the heap.
-import { tf } from "../tf";
-import { simdGemm, simdGemmKernel } from "./simd-gemm";
+import { tf } from '../tf';
+import { simdGemm, simdGemmKernel } from './simd-gemm';
 
 /** The parts of the Emscripten module of tfjs-backend-wasm that the kernel pack uses. */
 export interface WasmModule {
@@ -11,11 +11,7 @@ export interface WasmModule {
   _free(ptr: number): void;
   /** The module's exports; `memory` is exported by the single-threaded builds only. */
   asm?: { memory?: unknown };
-  cwrap(
-    name: string,
-    ret: string | null,
-    args: string[]
-  ): (...args: unknown[]) => unknown;
+  cwrap(name: string, ret: string | null, args: string[]): (...args: unknown[]) => unknown;
   tfjs: {
     registerTensor(id: number, size: number, memoryOffset: number): void;
     disposeData(id: number): void;
@@ -57,20 +53,15 @@ export type KernelArgs = {
 
 export function asWasmBackend(backend: unknown): WasmBackend {
   const b = backend as Partial<WasmBackend>;
-  if (!b || !b.wasm || !b.dataIdMap || typeof b.makeOutput !== "function") {
-    throw new Error(
-      "vitkit wasm kernels: the kernel was called with a backend that is not tfjs-backend-wasm"
-    );
+  if (!b || !b.wasm || !b.dataIdMap || typeof b.makeOutput !== 'function') {
+    throw new Error('vitkit wasm kernels: the kernel was called with a backend that is not tfjs-backend-wasm');
   }
   return b as WasmBackend;
 }
 
 function tensorData(backend: WasmBackend, t: tf.TensorInfo): WasmTensorData {
   const d = backend.dataIdMap.get(t.dataId);
-  if (!d)
-    throw new Error(
-      "vitkit wasm kernels: tensor data not found on the wasm backend (disposed tensor?)"
-    );
+  if (!d) throw new Error('vitkit wasm kernels: tensor data not found on the wasm backend (disposed tensor?)');
   return d;
 }
 
@@ -81,19 +72,11 @@ export function ptrOf(backend: WasmBackend, t: tf.TensorInfo): number {
 
 /** Float32 view of a tensor's data. Re-create after ANY allocation: the heap may grow and detach old views. */
 export function f32Of(backend: WasmBackend, t: tf.TensorInfo): Float32Array {
-  return new Float32Array(
-    backend.wasm.HEAPU8.buffer,
-    ptrOf(backend, t),
-    tf.util.sizeFromShape(t.shape)
-  );
+  return new Float32Array(backend.wasm.HEAPU8.buffer, ptrOf(backend, t), tf.util.sizeFromShape(t.shape));
 }
 
 export function i32Of(backend: WasmBackend, t: tf.TensorInfo): Int32Array {
-  return new Int32Array(
-    backend.wasm.HEAPU8.buffer,
-    ptrOf(backend, t),
-    tf.util.sizeFromShape(t.shape)
-  );
+  return new Int32Array(backend.wasm.HEAPU8.buffer, ptrOf(backend, t), tf.util.sizeFromShape(t.shape));
 }
 
 /** The whole heap as float32 (index = byte offset / 4). Re-create after any allocation. */
@@ -103,18 +86,11 @@ export function heapF32(backend: WasmBackend): Float32Array {
 }
 
 /** A backend-owned scratch tensor (not tracked by the engine): release it with `release`. */
-export function scratch(
-  backend: WasmBackend,
-  shape: number[],
-  dtype: tf.DataType = "float32"
-): tf.TensorInfo {
+export function scratch(backend: WasmBackend, shape: number[], dtype: tf.DataType = 'float32'): tf.TensorInfo {
   return backend.makeOutput(shape, dtype);
 }
 
-export function release(
-  backend: WasmBackend,
-  ...infos: Array<tf.TensorInfo | null | undefined>
-): void {
+export function release(backend: WasmBackend, ...infos: Array<tf.TensorInfo | null | undefined>): void {
   for (const t of infos) if (t) backend.disposeData(t.dataId);
 }
 
@@ -137,19 +113,18 @@ export function isOwn(fn: tf.KernelFunc | undefined): boolean {
 
 /** Remembers the currently registered wasm kernel `name` (if any and not ours) as the stock fall-back. */
 export function captureStock(name: string): void {
-  const cfg = tf.getKernel(name, "wasm");
-  if (cfg && !isOwn(cfg.kernelFunc) && !captured.has(name))
-    captured.set(name, cfg);
+  const cfg = tf.getKernel(name, 'wasm');
+  if (cfg && !isOwn(cfg.kernelFunc) && !captured.has(name)) captured.set(name, cfg);
 }
 
 export function hasStock(name: string): boolean {
   if (captured.has(name)) return true;
-  const cfg = tf.getKernel(name, "wasm");
+  const cfg = tf.getKernel(name, 'wasm');
   return cfg != null && !isOwn(cfg.kernelFunc);
 }
 
 function stockConfig(name: string): tf.KernelConfig {
-  const cfg = captured.get(name) ?? tf.getKernel(name, "wasm");
+  const cfg = captured.get(name) ?? tf.getKernel(name, 'wasm');
   if (!cfg || isOwn(cfg.kernelFunc)) {
     throw new Error(
       `vitkit wasm kernels: the stock wasm kernel ${name} is not available (call registerWasmKernels() after loading @tensorflow/tfjs-backend-wasm)`
@@ -175,28 +150,17 @@ export function runStock(name: string, args: KernelArgs): tf.TensorInfo {
     backend: args.backend as tf.KernelBackend,
     attrs: args.attrs ?? {},
   });
-  if (Array.isArray(out))
-    throw new Error(
-      `vitkit wasm kernels: stock kernel ${name} returned several outputs`
-    );
+  if (Array.isArray(out)) throw new Error(`vitkit wasm kernels: stock kernel ${name} returned several outputs`);
   return out;
 }
 
-export function stockTranspose(
-  backend: WasmBackend,
-  x: tf.TensorInfo,
-  perm: number[]
-): tf.TensorInfo {
-  return runStock("Transpose", { inputs: { x }, backend, attrs: { perm } });
+export function stockTranspose(backend: WasmBackend, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
+  return runStock('Transpose', { inputs: { x }, backend, attrs: { perm } });
 }
 
 /** A tensor info sharing `x`'s data with another shape (refcounted like the stock Reshape): release it after use. */
-export function reshapeInfo(
-  backend: WasmBackend,
-  x: tf.TensorInfo,
-  shape: number[]
-): tf.TensorInfo {
-  return runStock("Reshape", { inputs: { x }, backend, attrs: { shape } });
+export function reshapeInfo(backend: WasmBackend, x: tf.TensorInfo, shape: number[]): tf.TensorInfo {
+  return runStock('Reshape', { inputs: { x }, backend, attrs: { shape } });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -220,16 +184,16 @@ const gemmFns = new WeakMap<WasmModule, BatchMatMulFn>();
 function gemmFn(backend: WasmBackend): BatchMatMulFn {
   let fn = gemmFns.get(backend.wasm);
   if (!fn) {
-    fn = backend.wasm.cwrap("BatchMatMul", null, [
-      "number",
-      "array",
-      "number",
-      "number",
-      "array",
-      "number",
-      "number",
-      "number",
-      "number",
+    fn = backend.wasm.cwrap('BatchMatMul', null, [
+      'number',
+      'array',
+      'number',
+      'number',
+      'array',
+      'number',
+      'number',
+      'number',
+      'number',
     ]) as unknown as BatchMatMulFn;
     gemmFns.set(backend.wasm, fn);
   }
@@ -237,11 +201,7 @@ function gemmFn(backend: WasmBackend): BatchMatMulFn {
 }
 
 /** Registers a view tensor of `size` float32 at byte offset `ptr`; returns its id (unregister with dropView). */
-export function makeView(
-  backend: WasmBackend,
-  ptr: number,
-  size: number
-): number {
+export function makeView(backend: WasmBackend, ptr: number, size: number): number {
   const id = backend.dataIdNextNumber++;
   backend.wasm.tfjs.registerTensor(id, size, ptr);
   return id;
@@ -308,13 +268,7 @@ export function gemm(
 const TB = 32;
 
 /** dst[c*rows + r] = src[r*cols + c] for a rows×cols matrix (float32 word offsets into `heap`). Blocked. */
-export function transpose2dHeap(
-  heap: Float32Array,
-  src: number,
-  rows: number,
-  cols: number,
-  dst: number
-): void {
+export function transpose2dHeap(heap: Float32Array, src: number, rows: number, cols: number, dst: number): void {
   if (rows === 1 || cols === 1) {
     heap.copyWithin(dst, src, src + rows * cols);
     return;
