@@ -37,7 +37,9 @@ const USAGE = `usage: npm run bench -- [options]
   --steps N          timed steps (median reported; default 5)
   --warmup N         untimed steps first (default 2)
   --threads 1,2      wasm threads (and torch threads); a list runs each (default 2)
-  --kernels on,off   vitkit wasm kernel pack; a list runs each (default on)
+  --kernels LIST     vitkit wasm kernel pack: on (with its generated FMA GEMM and SIMD GELU/LayerNorm), xnnpack
+                     (the pack with XNNPACK GEMM and JS loops: VITKIT_WASM_JIT=0) or off (stock tfjs-wasm);
+                     a list runs each (default on)
   --strategy LIST    how vitkit uses more than one thread: threads (the multi-threaded wasm build, XNNPACK
                      GEMM/conv in parallel) and/or data (one single-threaded wasm replica per thread, each on
                      batch/threads images, gradients averaged); default threads
@@ -78,7 +80,7 @@ function parseOptions(argv) {
   };
   const threads = values.threads.split(',').map((t) => int('threads', t, 1));
   const kernels = values.kernels.split(',').map((k) => {
-    if (k !== 'on' && k !== 'off') throw new Error(`--kernels takes on, off or on,off; got "${k}"`);
+    if (!['on', 'xnnpack', 'off'].includes(k)) throw new Error(`--kernels takes a list of on, xnnpack and off; got "${k}"`);
     return k;
   });
   const strategies = values.strategy.split(',').map((k) => {
@@ -147,13 +149,20 @@ function runChild(cmd, args, env, timeoutS) {
 }
 
 function vitkitRun(o, model, batch, threads, kernels, strategy) {
-  const common = ['--model', model, '--batch', String(batch), '--steps', String(o.steps), '--warmup', String(o.warmup), '--kernels', kernels, '--plugins', o.plugins.join(',')];
+  // "xnnpack" is the pack with its generated kernels switched off (what the pack was before they existed).
+  const env = kernels === 'xnnpack' ? { ...process.env, VITKIT_WASM_JIT: '0' } : process.env;
+  const packFlag = kernels === 'xnnpack' ? 'on' : kernels;
+  const common = ['--model', model, '--batch', String(batch), '--steps', String(o.steps), '--warmup', String(o.warmup), '--kernels', packFlag, '--plugins', o.plugins.join(',')];
   const args =
     strategy === 'data'
       ? [path.join(__dirname, 'run-vitkit-dp.js'), ...common, '--workers', String(threads)]
       : [path.join(__dirname, 'run-vitkit.js'), ...common, '--threads', String(threads), '--backend', o.backend];
   const label = threads === 1 ? 'single' : strategy;
-  return runChild(process.execPath, args, process.env, o.timeoutS).then((r) => ({ engine: 'vitkit', model, batch, threads, kernels, ...r, strategy: label }));
+  return runChild(process.execPath, args, env, o.timeoutS).then((r) => {
+    const row = { engine: 'vitkit', model, batch, threads, kernels, ...r, strategy: label };
+    if (kernels === 'xnnpack' && row.kernels === 'on') row.kernels = 'xnnpack';
+    return row;
+  });
 }
 
 function pytorchRun(o, model, batch, threads) {

@@ -1,7 +1,9 @@
-// BatchMatMul for the wasm backend that reaches XNNPACK for every case. Stock tfjs-backend-wasm only uses XNNPACK
-// for !transposeA && !transposeB && batch 1 and runs a ~2 GFLOP/s scalar loop otherwise (so every matMul gradient,
-// attention Q·Kᵀ / A·V and broadcast products). Here transposes are materialised with a blocked JS transpose, a
-// broadcast B is folded into the rows of one big GEMM, and batches are looped over with zero-copy views.
+// BatchMatMul for the wasm backend with a fast path for every case. Stock tfjs-backend-wasm only uses XNNPACK for
+// !transposeA && !transposeB && batch 1 and runs a ~2 GFLOP/s scalar loop otherwise (so every matMul gradient,
+// attention Q·Kᵀ / A·V and broadcast products). Here, on the single-threaded build, the generated FMA GEMM
+// (simd-gemm.ts) reads transposed operands through strides; on the threaded build (whose heap the generated code
+// cannot reach) transposes are materialised and XNNPACK runs every product. Either way a broadcast B is folded into
+// the rows of one big GEMM and batches are looped over.
 import { tf } from '../tf';
 import {
   asWasmBackend,

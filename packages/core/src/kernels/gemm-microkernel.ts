@@ -27,11 +27,24 @@ export type GemmTileFn = (
   mBlocks: number
 ) => void;
 
+/** pack(src, outerStride, innerStride, inner, outer, dst, dstStride): a strided gather into rows (byte addresses). */
+export type PackFn = (
+  src: number,
+  outerStride: number,
+  innerStride: number,
+  inner: number,
+  outer: number,
+  dst: number,
+  dstStride: number
+) => void;
+
 export interface GemmMicroKernel {
   /** Writes the tiles. */
   tile: GemmTileFn;
   /** Adds the product to the tiles already in C (for the K blocks after the first). */
   tileAcc: GemmTileFn;
+  /** Strided copy used to pack operands into panels (see packFunction). */
+  pack: PackFn;
   /** Rows of a register tile. */
   mr: number;
   /** Columns of a register tile (a multiple of 4). */
@@ -104,17 +117,53 @@ function tileFunction(mr: number, nr: number, fma: boolean, accumulate: boolean)
   return f;
 }
 
+/**
+ * pack(src, outerStride, innerStride, inner, outer, dst, dstStride): for o < outer, i < inner,
+ * dst[o·dstStride + 4i] = src[o·outerStride + i·innerStride] (byte strides). Contiguous rows of a multiple of 4
+ * floats are copied as vectors.
+ */
+function packFunction(): FunctionBuilder {
+  const f = new FunctionBuilder(['i32', 'i32', 'i32', 'i32', 'i32', 'i32', 'i32']);
+  const [src, outerStride, innerStride, inner, outer, dst, dstStride] = [0, 1, 2, 3, 4, 5, 6];
+  const s = f.local('i32');
+  const d = f.local('i32');
+  const i = f.local('i32');
+  const rows = (body: () => void) => {
+    f.loop();
+    f.get(src).set(s).get(dst).set(d);
+    body();
+    f.addLocal(src, outerStride).addLocal(dst, dstStride);
+    f.get(outer).i32Const(1).i32Sub().tee(outer).brIf(0).end();
+  };
+  f.block().get(outer).i32Eqz().brIf(0).get(inner).i32Eqz().brIf(0);
+  f.get(innerStride).i32Const(4).i32Eq().get(inner).i32Const(3).i32And().i32Eqz().i32And().if();
+  rows(() => {
+    f.get(inner).i32Const(2).i32ShrU().set(i).loop();
+    f.get(d).get(s).v128Load(0).v128Store(0).addTo(s, 16).addTo(d, 16);
+    f.get(i).i32Const(1).i32Sub().tee(i).brIf(0).end();
+  });
+  f.else();
+  rows(() => {
+    f.get(inner).set(i).loop();
+    f.get(d).get(s).f32Load(0).f32Store(0).addLocal(s, innerStride).addTo(d, 4);
+    f.get(i).i32Const(1).i32Sub().tee(i).brIf(0).end();
+  });
+  f.end().end();
+  return f;
+}
+
 function instantiate(
   memory: WasmMemory,
   mr: number,
   nr: number,
   fma: boolean
-): Pick<GemmMicroKernel, 'tile' | 'tileAcc'> {
+): Pick<GemmMicroKernel, 'tile' | 'tileAcc' | 'pack'> {
   const exports = instantiateOnMemory(memory, [
     { name: 'tile', fn: tileFunction(mr, nr, fma, false) },
     { name: 'tileAcc', fn: tileFunction(mr, nr, fma, true) },
+    { name: 'pack', fn: packFunction() },
   ]);
-  return { tile: exports.tile as GemmTileFn, tileAcc: exports.tileAcc as GemmTileFn };
+  return { tile: exports.tile as GemmTileFn, tileAcc: exports.tileAcc as GemmTileFn, pack: exports.pack as PackFn };
 }
 
 const kernels = new WeakMap<WasmMemory, GemmMicroKernel>();

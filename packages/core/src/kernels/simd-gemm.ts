@@ -1,6 +1,6 @@
-// The pack's GEMM driver: C[M,N] = op(A)·op(B) on the wasm heap with the generated FMA micro-kernel. Transposed
-// operands are read through strides where the micro-kernel's access pattern allows it (a transposed A, a plain B)
-// and packed into panels otherwise, so no transpose is ever materialised; edge tiles go through a small scratch tile.
+// The pack's GEMM driver: C[M,N] = op(A)·op(B) on the wasm heap with the generated FMA micro-kernel. Both operands
+// are packed (by the generated strided copy) into the panels the micro-kernel streams, reading transposed operands
+// through their strides, so no transpose is ever materialised; edge tiles go through a small scratch tile.
 import { gemmMicroKernel, GemmMicroKernel } from './gemm-microkernel';
 import { jitMemoryOf } from './wasm-jit';
 import { WasmBackend } from './wasm-util';
@@ -74,11 +74,11 @@ export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmP
       const kc = Math.min(KC, K - p0);
       const first = p0 === 0;
       const tile = first ? kernel.tile : kernel.tileAcc;
-      packB(heap, B, p0, kc, N, nr, bPack >>> 2);
+      packB(heap, kernel, B, p0, kc, N, bPack >>> 2);
       for (let i0 = 0; i0 < M; i0 += mc) {
         const rows = Math.min(mc, M - i0);
         const fullBlocks = Math.floor(rows / mr);
-        packA(heap, A, i0, rows, p0, kc, mr, aPack >>> 2);
+        packA(heap, kernel, A, i0, rows, p0, kc, aPack >>> 2);
         if (fullBlocks > 0) {
           for (let jb = 0; jb < nFull; jb++) {
             tile(
@@ -119,68 +119,42 @@ export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmP
 /** Rows i0..i0+rows, columns p0..p0+kc of A into row blocks of kc steps × mr floats (rows past the end are zero). */
 function packA(
   heap: Float32Array,
+  kernel: GemmMicroKernel,
   A: Strided,
   i0: number,
   rows: number,
   p0: number,
   kc: number,
-  mr: number,
   dst: number
 ): void {
+  const mr = kernel.mr;
   const blocks = Math.ceil(rows / mr);
-  const { base, rowStride, colStride } = A;
   for (let ib = 0; ib < blocks; ib++) {
     const out = dst + ib * kc * mr;
-    const r0 = ib * mr;
-    const live = Math.min(mr, rows - r0);
-    if (colStride === 1) {
-      // Row-major A: read each row contiguously.
-      for (let r = 0; r < mr; r++) {
-        let d = out + r;
-        if (r < live) {
-          const src = base + (i0 + r0 + r) * rowStride + p0;
-          for (let k = 0; k < kc; k++, d += mr) heap[d] = heap[src + k];
-        } else {
-          for (let k = 0; k < kc; k++, d += mr) heap[d] = 0;
-        }
-      }
-    } else {
-      // Transposed A: the mr values of one step are contiguous.
-      for (let k = 0; k < kc; k++) {
-        const src = base + (p0 + k) * colStride + i0 + r0;
-        const d = out + k * mr;
-        for (let r = 0; r < mr; r++) heap[d + r] = r < live ? heap[src + r] : 0;
-      }
-    }
+    const live = Math.min(mr, rows - ib * mr);
+    if (live < mr) heap.fill(0, out, out + kc * mr);
+    const src = A.base + (i0 + ib * mr) * A.rowStride + p0 * A.colStride;
+    kernel.pack(4 * src, 4 * A.colStride, 4 * A.rowStride, live, kc, 4 * out, 4 * mr);
   }
 }
 
 /** Rows p0..p0+kc of B (all N columns) into column panels of kc steps × nr floats (columns past N are zero). */
-function packB(heap: Float32Array, B: Strided, p0: number, kc: number, N: number, nr: number, dst: number): void {
+function packB(
+  heap: Float32Array,
+  kernel: GemmMicroKernel,
+  B: Strided,
+  p0: number,
+  kc: number,
+  N: number,
+  dst: number
+): void {
+  const nr = kernel.nr;
   const panels = Math.ceil(N / nr);
-  const { base, rowStride, colStride } = B;
   for (let jb = 0; jb < panels; jb++) {
     const out = dst + jb * kc * nr;
-    const j0 = jb * nr;
-    const live = Math.min(nr, N - j0);
-    if (colStride === 1) {
-      // Row-major B: the nr values of one step are contiguous.
-      for (let k = 0; k < kc; k++) {
-        const src = base + (p0 + k) * rowStride + j0;
-        const d = out + k * nr;
-        for (let j = 0; j < nr; j++) heap[d + j] = j < live ? heap[src + j] : 0;
-      }
-    } else {
-      // Transposed B: read each column contiguously.
-      for (let j = 0; j < nr; j++) {
-        let d = out + j;
-        if (j < live) {
-          const src = base + (j0 + j) * colStride + p0;
-          for (let k = 0; k < kc; k++, d += nr) heap[d] = heap[src + k];
-        } else {
-          for (let k = 0; k < kc; k++, d += nr) heap[d] = 0;
-        }
-      }
-    }
+    const live = Math.min(nr, N - jb * nr);
+    if (live < nr) heap.fill(0, out, out + kc * nr);
+    const src = B.base + p0 * B.rowStride + jb * nr * B.colStride;
+    kernel.pack(4 * src, 4 * B.rowStride, 4 * B.colStride, live, kc, 4 * out, 4 * nr);
   }
 }

@@ -112,6 +112,19 @@ export class FunctionBuilder {
   end(): this {
     return this.emit(0x0b);
   }
+  /** if (with no result) on the i32 on the stack. */
+  if(): this {
+    return this.emit(0x04, 0x40);
+  }
+  else(): this {
+    return this.emit(0x05);
+  }
+  i32Eq(): this {
+    return this.emit(0x46);
+  }
+  i32ShrU(): this {
+    return this.emit(0x76);
+  }
   br(depth: number): this {
     return this.emit(0x0c, ...uleb(depth));
   }
