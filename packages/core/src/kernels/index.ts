@@ -12,6 +12,7 @@ export { conv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 export { conv2DBackpropInputConfig } from './conv2d-backprop-input';
 export { unsortedSegmentSumConfig } from './unsorted-segment-sum';
 export { sumConfig } from './sum';
+export { splitVConfig } from './split-v';
 export { meanConfig } from './mean';
 export { maxPoolGradConfig } from './max-pool-grad';
 export { transposeConfig, collapsePermutation } from './transpose';

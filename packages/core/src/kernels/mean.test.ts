@@ -11,6 +11,7 @@ const cases: Case[] = [
   { shape: [4, 9, 3, 11], axis: 1 },
   { shape: [6, 10], axis: -1 }, // trailing axis: stock kernel
   { shape: [6, 5, 10], axis: [0, 2] }, // not contiguous: stock kernel
+  { shape: [3, 5, 7, 16], axis: [0, 1, 2], keepDims: true }, // even kept block: generated SIMD sum
 ];
 
 describe('wasm Mean kernel', () => {

@@ -20,6 +20,7 @@ const expectedNames = [
   'VitkitLayerNormGrad',
   'VitkitGelu',
   'VitkitGeluGrad',
+  'SplitV',
 ];
 
 function mixedWork(): tf.Tensor[] {
@@ -32,7 +33,8 @@ function mixedWork(): tf.Tensor[] {
   const g = tf.grad((p: tf.Tensor) => tf.sum(tf.gather(p, tf.tensor1d([1, 1, 0], 'int32'))))(a);
   const m = tf.grad((p: tf.Tensor) => tf.sum(tf.maxPool(p as tf.Tensor4D, 2, 2, 'valid')))(x);
   const t5 = tf.transpose(randomTensor([2, 3, 2, 4, 5], 6), [2, 0, 3, 1, 4]);
-  return [tf.matMul(a, b, false, true), plain, dx, dw, g, m, tf.sum(b, 0), t5];
+  const [s0, s1] = tf.split(randomTensor([3, 8], 7), 2, 1);
+  return [tf.matMul(a, b, false, true), plain, dx, dw, g, m, tf.sum(b, 0), t5, s0, s1];
 }
 
 describe('registerWasmKernels', () => {

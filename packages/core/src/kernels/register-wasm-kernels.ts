@@ -9,6 +9,7 @@ import { identityConfig } from './identity';
 import { layerNormConfig, layerNormGradConfig } from './layer-norm';
 import { maxPoolGradConfig } from './max-pool-grad';
 import { meanConfig } from './mean';
+import { splitVConfig } from './split-v';
 import { sumConfig } from './sum';
 import { transposeConfig } from './transpose';
 import { unsortedSegmentSumConfig } from './unsorted-segment-sum';
@@ -31,6 +32,7 @@ export const wasmKernelConfigs: readonly tf.KernelConfig[] = [
   layerNormGradConfig,
   geluConfig,
   geluGradConfig,
+  splitVConfig,
 ];
 
 /**

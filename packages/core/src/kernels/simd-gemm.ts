@@ -1,7 +1,7 @@
 // The pack's GEMM driver: C[M,N] = op(A)·op(B) on the wasm heap with the generated FMA micro-kernel. Both operands
 // are packed (by the generated strided copy) into the panels the micro-kernel streams, reading transposed operands
 // through their strides, so no transpose is ever materialised; edge tiles go through a small scratch tile.
-import { gemmMicroKernel, GemmMicroKernel } from './gemm-microkernel';
+import { gemmMicroKernel, GemmMicroKernel, PackFn } from './gemm-microkernel';
 import { jitMemoryOf } from './wasm-jit';
 import { WasmBackend } from './wasm-util';
 
@@ -24,6 +24,11 @@ export interface GemmProblem {
 export function simdGemmKernel(backend: WasmBackend): GemmMicroKernel | undefined {
   const memory = jitMemoryOf(backend);
   return memory ? gemmMicroKernel(memory) : undefined;
+}
+
+/** The generated strided copy (the GEMM's packing routine) for this backend, or undefined (see simdGemmKernel). */
+export function stridedCopyFor(backend: WasmBackend): PackFn | undefined {
+  return simdGemmKernel(backend)?.pack;
 }
 
 /**

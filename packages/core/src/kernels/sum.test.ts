@@ -1,6 +1,16 @@
 import { tf } from '../tf';
 import { sumConfig } from './sum';
-import { measureLeak, NO_LEAK, randomData, randomTensor, relError, runOn, setupBackends } from './test-helpers';
+import {
+  JIT_MODES,
+  measureLeak,
+  NO_LEAK,
+  randomData,
+  randomTensor,
+  relError,
+  runOn,
+  setupBackends,
+  useJitMode,
+} from './test-helpers';
 
 const expectNoLeakOf = (fn: () => tf.TensorContainer) => expect(measureLeak(fn)).toEqual(NO_LEAK);
 
@@ -15,6 +25,11 @@ const cases: Case[] = [
   { shape: [6, 5, 10], axis: [0, 2] }, // not contiguous: stock kernel
   { shape: [3, 4, 5], axis: [0, 1, 2] },
   { shape: [1, 16], axis: 0 },
+  // even kept blocks: the generated SIMD path (two columns per lane pair; 5 and 7 rows leave remainders after 4)
+  { shape: [37, 28], axis: 0 },
+  { shape: [5, 7, 18], axis: [0, 1], keepDims: true },
+  { shape: [3, 6, 2, 10], axis: 1 },
+  { shape: [130, 96], axis: 0 },
 ];
 
 /** Independent float64 reference for a contiguous block of reduced axes. */
@@ -40,24 +55,32 @@ describe('wasm Sum kernel', () => {
     expect(tf.getKernel('Sum', 'wasm')?.kernelFunc).toBe(sumConfig.kernelFunc);
   });
 
-  it.each(cases.map((c, i) => [`${c.shape} axis ${c.axis} keepDims ${!!c.keepDims}`, i] as const))('matches cpu: %s', async (_n, i) => {
-    const c = cases[i];
-    const f = () => {
-      const x = randomTensor(c.shape, 40 + i);
-      const y = tf.sum(x, c.axis, c.keepDims);
-      return [y, tf.reshape(tf.tensor(y.shape.length ? y.shape : [1], undefined, 'float32'), [-1])];
-    };
-    const ref = await runOn('cpu', f);
-    const got = await runOn('wasm', f);
-    expect(Array.from(got[1])).toEqual(Array.from(ref[1])); // same output shape
-    expect(relError(got[0], ref[0])).toBeLessThan(1e-6);
-  });
+  // Generated SIMD code (kept blocks of even length) and the JS loop.
+  describe.each(JIT_MODES)('with %s', (mode) => {
+    useJitMode(mode);
 
-  it('equals a float64 reference exactly on the fast path', async () => {
-    const shape = [64, 3, 40];
-    const data = randomData(64 * 3 * 40, 9);
-    const [got] = await runOn('wasm', () => [tf.sum(tf.tensor(data, shape), [0, 1])]);
-    expect(Array.from(got)).toEqual(Array.from(referenceSum(data, shape, 0, 1)));
+    it.each(cases.map((c, i) => [`${c.shape} axis ${c.axis} keepDims ${!!c.keepDims}`, i] as const))(
+      'matches cpu: %s',
+      async (_n, i) => {
+        const c = cases[i];
+        const f = () => {
+          const x = randomTensor(c.shape, 40 + i);
+          const y = tf.sum(x, c.axis, c.keepDims);
+          return [y, tf.reshape(tf.tensor(y.shape.length ? y.shape : [1], undefined, 'float32'), [-1])];
+        };
+        const ref = await runOn('cpu', f);
+        const got = await runOn('wasm', f);
+        expect(Array.from(got[1])).toEqual(Array.from(ref[1])); // same output shape
+        expect(relError(got[0], ref[0])).toBeLessThan(1e-6);
+      }
+    );
+
+    it('equals a float64 reference exactly on the fast path', async () => {
+      const shape = [64, 3, 40];
+      const data = randomData(64 * 3 * 40, 9);
+      const [got] = await runOn('wasm', () => [tf.sum(tf.tensor(data, shape), [0, 1])]);
+      expect(Array.from(got)).toEqual(Array.from(referenceSum(data, shape, 0, 1)));
+    });
   });
 
   it('gives the bias gradient of a linear layer (leading-axis sum) like cpu', async () => {
@@ -66,7 +89,11 @@ describe('wasm Sum kernel', () => {
       const w = randomTensor([12, 20], 2);
       const b = randomTensor([20], 3);
       const r = randomTensor([33, 20], 4);
-      return tf.grads((p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(p, q), s), r)))([x, w, b]);
+      return tf.grads((p: tf.Tensor, q: tf.Tensor, s: tf.Tensor) => tf.sum(tf.mul(tf.add(tf.matMul(p, q), s), r)))([
+        x,
+        w,
+        b,
+      ]);
     };
     const ref = await runOn('cpu', f);
     const got = await runOn('wasm', f);

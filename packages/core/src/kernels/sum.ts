@@ -1,8 +1,10 @@
 // Sum over a contiguous block of axes that is not the innermost one (bias gradients: Sum over the leading axis of
 // [B*N, D]). Stock wasm transposes the reduced axes to the end first (~100 Melem/s); this is one sequential pass over
-// the heap with float64 accumulators (the cpu backend also accumulates in float64, in the same order).
+// the heap with float64 accumulators (the cpu backend also accumulates in float64, in the same order), as generated
+// SIMD code when the heap is reachable and the kept block has an even length, else as a JS loop.
 import { tf } from '../tf';
-import { asWasmBackend, f32Of, KernelArgs, markOwn, runStock } from './wasm-util';
+import { simdElementwiseFor } from './simd-elementwise';
+import { asWasmBackend, f32Of, KernelArgs, markOwn, ptrOf, runStock } from './wasm-util';
 
 /** Reductions whose kept inner block is smaller than this stay on the stock kernel (fast for trailing axes). */
 const MIN_INNER = 8;
@@ -30,8 +32,31 @@ export function reduceBlock(args: KernelArgs, divisor: 'none' | 'count'): tf.Ten
   const red = tf.util.sizeFromShape(shape.slice(a0, a1 + 1));
   const inner = tf.util.sizeFromShape(shape.slice(a1 + 1));
   if (inner < MIN_INNER || red <= 1) return null;
-  const outShape = keepDims ? shape.map((d, i) => (i >= a0 && i <= a1 ? 1 : d)) : shape.filter((_, i) => i < a0 || i > a1);
+  const outShape = keepDims
+    ? shape.map((d, i) => (i >= a0 && i <= a1 ? 1 : d))
+    : shape.filter((_, i) => i < a0 || i > a1);
   const out = backend.makeOutput(outShape, 'float32');
+  const simd = inner % 2 === 0 ? simdElementwiseFor(backend) : undefined;
+  if (simd) {
+    // The same float64 sums in the same order, two columns per SIMD lane pair (simd-elementwise.ts).
+    const accPtr = backend.wasm._malloc(8 * inner);
+    if (!accPtr) throw new Error(`vitkit wasm Sum: could not allocate ${8 * inner} bytes on the wasm heap`);
+    try {
+      const heap = backend.wasm.HEAPU8.buffer;
+      const acc = new Float64Array(heap, accPtr, inner);
+      const os = f32Of(backend, out);
+      const xPtr = ptrOf(backend, x);
+      for (let o = 0; o < outer; o++) {
+        acc.fill(0);
+        simd.columnSum(xPtr + 4 * o * red * inner, accPtr, red, inner / 2, 4 * inner);
+        if (divisor === 'count') for (let j = 0; j < inner; j++) acc[j] = Math.fround(acc[j]) / red;
+        os.set(acc, o * inner);
+      }
+    } finally {
+      backend.wasm._free(accPtr);
+    }
+    return out;
+  }
   const xs = f32Of(backend, x);
   const os = f32Of(backend, out);
   const acc = new Float64Array(inner);

@@ -139,6 +139,17 @@ export class FunctionBuilder {
   v128Load32Splat(offset: number): this {
     return this.emit(SIMD, 0x09, 2, ...uleb(offset));
   }
+  /** v128.load64_zero: two float32 into the low half, zeros above. */
+  v128Load64Zero(offset: number): this {
+    return this.emit(SIMD, ...uleb(0x5d), 3, ...uleb(offset));
+  }
+  /** f64x2.promote_low_f32x4 */
+  f64x2PromoteLowF32x4(): this {
+    return this.emit(SIMD, ...uleb(0x5f));
+  }
+  f64x2Add(): this {
+    return this.emit(SIMD, ...uleb(0xf0));
+  }
   /** v128.store of the value on the stack at [address + offset] (stack: address, value). */
   v128Store(offset: number): this {
     return this.emit(SIMD, 0x0b, 4, ...uleb(offset));

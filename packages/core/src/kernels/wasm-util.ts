@@ -133,8 +133,7 @@ function stockConfig(name: string): tf.KernelConfig {
   return cfg;
 }
 
-/** Runs a stock wasm kernel; its setupFunc (cwrap) is run once per backend first, in case it was never run. */
-export function runStock(name: string, args: KernelArgs): tf.TensorInfo {
+function callStock(name: string, args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const cfg = stockConfig(name);
   if (cfg.setupFunc) {
     const backendKey = args.backend as object;
@@ -145,13 +144,24 @@ export function runStock(name: string, args: KernelArgs): tf.TensorInfo {
       done.add(cfg);
     }
   }
-  const out = cfg.kernelFunc({
+  return cfg.kernelFunc({
     inputs: args.inputs,
     backend: args.backend as tf.KernelBackend,
     attrs: args.attrs ?? {},
   });
+}
+
+/** Runs a stock wasm kernel; its setupFunc (cwrap) is run once per backend first, in case it was never run. */
+export function runStock(name: string, args: KernelArgs): tf.TensorInfo {
+  const out = callStock(name, args);
   if (Array.isArray(out)) throw new Error(`vitkit wasm kernels: stock kernel ${name} returned several outputs`);
   return out;
+}
+
+/** runStock for kernels with several outputs (SplitV, ...). */
+export function runStockOutputs(name: string, args: KernelArgs): tf.TensorInfo[] {
+  const out = callStock(name, args);
+  return Array.isArray(out) ? out : [out];
 }
 
 export function stockTranspose(backend: WasmBackend, x: tf.TensorInfo, perm: number[]): tf.TensorInfo {
