@@ -4,16 +4,11 @@ import { simdGemm, simdGemmKernel } from './simd-gemm';
 import { jitMemoryOf } from './wasm-jit';
 import { randomData, relError, runOn, setupBackends, wasmBackend } from './test-helpers';
 
+/** A product's shape and transposes. */
+type Shape = { M: number; K: number; N: number; tA: boolean; tB: boolean };
+
 /** float64 reference of op(A)·op(B). */
-function reference(
-  a: Float32Array,
-  b: Float32Array,
-  M: number,
-  K: number,
-  N: number,
-  tA: boolean,
-  tB: boolean
-): Float64Array {
+function reference(a: Float32Array, b: Float32Array, { M, K, N, tA, tB }: Shape): Float64Array {
   const c = new Float64Array(M * N);
   for (let i = 0; i < M; i++) {
     for (let j = 0; j < N; j++) {
@@ -26,16 +21,7 @@ function reference(
 }
 
 /** Runs simdGemm on heap copies of a and b (C pre-filled with NaN so unwritten elements show) and returns C. */
-function runGemm(
-  kernel: GemmMicroKernel,
-  a: Float32Array,
-  b: Float32Array,
-  M: number,
-  K: number,
-  N: number,
-  tA: boolean,
-  tB: boolean
-): Float32Array {
+function runGemm(kernel: GemmMicroKernel, a: Float32Array, b: Float32Array, { M, K, N, tA, tB }: Shape): Float32Array {
   const backend = wasmBackend();
   const wasm = backend.wasm;
   const bytes = 4 * (a.length + b.length + M * N);
@@ -113,8 +99,8 @@ describe('wasm FMA GEMM (generated micro-kernel + packing driver)', () => {
       for (const [tA, tB] of transposes) {
         const a = randomData(M * K, M + 31 * K);
         const b = randomData(K * N, N + 17 * K);
-        const got = runGemm(k, a, b, M, K, N, tA, tB);
-        const want = reference(a, b, M, K, N, tA, tB);
+        const got = runGemm(k, a, b, { M, K, N, tA, tB });
+        const want = reference(a, b, { M, K, N, tA, tB });
         expect(relError(got, want)).toBeLessThan(1e-5);
       }
     });
@@ -122,19 +108,21 @@ describe('wasm FMA GEMM (generated micro-kernel + packing driver)', () => {
 
   it('K = 0 gives zeros; empty M or N writes nothing', () => {
     const k = simdGemmKernel(wasmBackend())!;
-    expect(Array.from(runGemm(k, new Float32Array(0), new Float32Array(0), 3, 0, 5, false, false))).toEqual(
-      new Array(15).fill(0)
-    );
-    expect(runGemm(k, new Float32Array(0), new Float32Array(4 * 2), 0, 4, 2, false, false).length).toBe(0);
+    expect(
+      Array.from(runGemm(k, new Float32Array(0), new Float32Array(0), { M: 3, K: 0, N: 5, tA: false, tB: false }))
+    ).toEqual(new Array(15).fill(0));
+    expect(
+      runGemm(k, new Float32Array(0), new Float32Array(4 * 2), { M: 0, K: 4, N: 2, tA: false, tB: false }).length
+    ).toBe(0);
   });
 
   it('frees its scratch (the heap does not grow over repeated products)', () => {
     const k = simdGemmKernel(wasmBackend())!;
     const a = randomData(200 * 300, 1);
     const b = randomData(300 * 70, 2);
-    runGemm(k, a, b, 200, 300, 70, true, true);
+    runGemm(k, a, b, { M: 200, K: 300, N: 70, tA: true, tB: true });
     const heapBytes = wasmBackend().wasm.HEAPU8.buffer.byteLength;
-    for (let i = 0; i < 5; i++) runGemm(k, a, b, 200, 300, 70, true, true);
+    for (let i = 0; i < 5; i++) runGemm(k, a, b, { M: 200, K: 300, N: 70, tA: true, tB: true });
     expect(wasmBackend().wasm.HEAPU8.buffer.byteLength).toBe(heapBytes);
   });
 

@@ -80,11 +80,31 @@ export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmP
       const kc = Math.min(KC, K - p0);
       const first = p0 === 0;
       const tile = first ? kernel.tile : kernel.tileAcc;
-      packB(heap, kernel, B, p0, kc, N, bPack >>> 2);
+      packPanels(
+        heap,
+        kernel,
+        { base: B.base, laneStride: B.colStride, stepStride: B.rowStride },
+        0,
+        N,
+        nr,
+        p0,
+        kc,
+        bPack >>> 2
+      );
       for (let i0 = 0; i0 < M; i0 += mc) {
         const rows = Math.min(mc, M - i0);
         const fullBlocks = Math.floor(rows / mr);
-        packA(heap, kernel, A, i0, rows, p0, kc, aPack >>> 2);
+        packPanels(
+          heap,
+          kernel,
+          { base: A.base, laneStride: A.rowStride, stepStride: A.colStride },
+          i0,
+          rows,
+          mr,
+          p0,
+          kc,
+          aPack >>> 2
+        );
         if (fullBlocks > 0) {
           for (let jb = 0; jb < nFull; jb++) {
             tile(
@@ -122,45 +142,27 @@ export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmP
   }
 }
 
-/** Rows i0..i0+rows, columns p0..p0+kc of A into row blocks of kc steps × mr floats (rows past the end are zero). */
-function packA(
+/**
+ * Packs `lanes` lanes (rows of A or columns of B) starting at lane `l0`, steps p0..p0+kc, into panels of kc steps ×
+ * `width` floats; lanes past the end are zero. Element (lane l, step k) is at base + l·laneStride + k·stepStride.
+ */
+function packPanels(
   heap: Float32Array,
   kernel: GemmMicroKernel,
-  A: Strided,
-  i0: number,
-  rows: number,
+  op: { base: number; laneStride: number; stepStride: number },
+  l0: number,
+  lanes: number,
+  width: number,
   p0: number,
   kc: number,
   dst: number
 ): void {
-  const mr = kernel.mr;
-  const blocks = Math.ceil(rows / mr);
-  for (let ib = 0; ib < blocks; ib++) {
-    const out = dst + ib * kc * mr;
-    const live = Math.min(mr, rows - ib * mr);
-    if (live < mr) heap.fill(0, out, out + kc * mr);
-    const src = A.base + (i0 + ib * mr) * A.rowStride + p0 * A.colStride;
-    kernel.pack(4 * src, 4 * A.colStride, 4 * A.rowStride, live, kc, 4 * out, 4 * mr);
-  }
-}
-
-/** Rows p0..p0+kc of B (all N columns) into column panels of kc steps × nr floats (columns past N are zero). */
-function packB(
-  heap: Float32Array,
-  kernel: GemmMicroKernel,
-  B: Strided,
-  p0: number,
-  kc: number,
-  N: number,
-  dst: number
-): void {
-  const nr = kernel.nr;
-  const panels = Math.ceil(N / nr);
-  for (let jb = 0; jb < panels; jb++) {
-    const out = dst + jb * kc * nr;
-    const live = Math.min(nr, N - jb * nr);
-    if (live < nr) heap.fill(0, out, out + kc * nr);
-    const src = B.base + p0 * B.rowStride + jb * nr * B.colStride;
-    kernel.pack(4 * src, 4 * B.rowStride, 4 * B.colStride, live, kc, 4 * out, 4 * nr);
+  const panels = Math.ceil(lanes / width);
+  for (let pb = 0; pb < panels; pb++) {
+    const out = dst + pb * kc * width;
+    const live = Math.min(width, lanes - pb * width);
+    if (live < width) heap.fill(0, out, out + kc * width);
+    const src = op.base + (l0 + pb * width) * op.laneStride + p0 * op.stepStride;
+    kernel.pack(4 * src, 4 * op.stepStride, 4 * op.laneStride, live, kc, 4 * out, 4 * width);
   }
 }
