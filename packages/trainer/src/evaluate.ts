@@ -8,7 +8,12 @@ export async function evaluateModel(
   model: ImageClassifier,
   source: BatchSource,
   numClasses: number,
-  options: { classNames?: readonly string[]; onBatch?: (done: number, total: number) => void } = {},
+  options: {
+    classNames?: readonly string[];
+    onBatch?: (done: number, total: number) => void;
+    /** Eval-mode logits of a batch, instead of model.forward (the trainer's data-parallel evaluation). */
+    forward?: (x: tf.Tensor4D) => Promise<tf.Tensor>;
+  } = {},
 ): Promise<EvalResult> {
   const wasTraining = model.training;
   model.eval();
@@ -18,16 +23,18 @@ export async function evaluateModel(
   try {
     for await (const b of source.iterate({ epoch: 0, batch: 0 })) {
       try {
-        const [logits, lossSum] = tf.tidy(() => {
-          const out = model.forward(b.x);
-          const lbl = tf.tensor1d(b.labels, 'int32');
-          const nll = tf.neg(tf.sum(tf.mul(tf.logSoftmax(out), tf.oneHot(lbl, numClasses).toFloat())));
-          return [out, nll] as const;
-        });
-        const [l, s] = await Promise.all([logits.data(), lossSum.data()]);
-        logits.dispose();
-        lossSum.dispose();
-        metrics.update(l as Float32Array, b.labels, s[0]);
+        const logits = options.forward ? await options.forward(b.x as tf.Tensor4D) : tf.tidy(() => model.forward(b.x));
+        try {
+          const lossSum = tf.tidy(() => {
+            const lbl = tf.tensor1d(b.labels, 'int32');
+            return tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.oneHot(lbl, numClasses).toFloat())));
+          });
+          const [l, s] = await Promise.all([logits.data(), lossSum.data()]);
+          lossSum.dispose();
+          metrics.update(l as Float32Array, b.labels, s[0]);
+        } finally {
+          logits.dispose();
+        }
       } finally {
         b.x.dispose();
         b.y.dispose();

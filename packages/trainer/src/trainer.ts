@@ -311,9 +311,10 @@ export class Trainer {
         backend: tf.getBackend(),
         seed: this.spec.seed,
         params: this.params,
+        buffers: this.model.namedBuffers().map(([name, variable]) => ({ name, variable })),
         image: [this.model.config.inputSize[0], this.model.config.inputSize[1], this.model.config.inChans],
         numClasses: this.model.config.numClasses,
-        maxRows: this.spec.data.batchSize,
+        maxRows: Math.max(this.spec.data.batchSize, this.evalBatchSize()),
       });
     }
     return this.dp;
@@ -371,11 +372,18 @@ export class Trainer {
     return { loss: lossArr[0], correct: correctArr[0], grads: gmap };
   }
 
+  private evalBatchSize(): number {
+    return this.spec.data.evalBatchSize ?? Math.max(this.spec.data.batchSize, 256);
+  }
+
+  /** Evaluates the model on `source`; with `train.workers` > 1 every batch is split across the replicas. */
   async evaluate(source: BatchSource, label: string): Promise<EvalResult> {
     const bar = this.progressBar();
     const t0 = Date.now();
-    const batch = this.spec.data.evalBatchSize ?? Math.max(this.spec.data.batchSize, 256);
+    const batch = this.evalBatchSize();
+    const dp = await this.parallel();
     return evaluateModel(this.model, source, this.data.numClasses, {
+      forward: dp ? (x) => dp.logits(x, (xi) => this.model.forward(xi)) : undefined,
       classNames: this.data.classNames,
       onBatch: (done, total) => {
         const s = (Date.now() - t0) / 1000;

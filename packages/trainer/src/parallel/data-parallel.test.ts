@@ -8,6 +8,7 @@ import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { syntheticData } from '../testing/synthetic';
 import { TINY_VIT, tinyRunSpec } from '../testing/tiny-run';
+import { evaluateModel } from '../evaluate';
 import { Trainer } from '../trainer';
 import { splitRows, workerStepSeed } from './protocol';
 
@@ -78,6 +79,46 @@ describe('data-parallel training (train.workers)', () => {
     expect(b2.step).toBe(8);
     for (const [k, v] of wa) expect(weights(b2).get(k)).toEqual(v);
     b2.dispose();
+  });
+
+  it('evaluates on both replicas with the same metrics as one replica, for trained BatchNorm statistics and EMA weights', async () => {
+    // A T2T convolution tokenizer with BatchNorm: the worker must use the main thread's running statistics.
+    const bnModel = {
+      ...tinyVit,
+      tokenizer: { type: 't2t', attention: 'convolution', tokenDim: 8, kernelSizes: [3, 3, 3], strides: [2, 1, 1], paddings: [1, 1, 1], convNorm: 'batch', convActivation: 'gelu' },
+    };
+    const dir = await tmp('eval');
+    const t = await Trainer.create(
+      { ...spec(dir, { workers: 2, ema: { decay: 0.5, evaluate: true } }), model: bnModel, data: { ...spec(dir).data, evalBatchSize: 9 } },
+      { ...quiet, data: syntheticData({ train: 28, test: 23 }), registry: registry() },
+    );
+    try {
+      const r = await t.fit(); // its final evaluations ran on both replicas (workers close at the end of fit)
+      const test = t.data.test!;
+      const stats = t.model.namedBuffers().find(([n]) => n.endsWith('running_mean'));
+      expect(stats).toBeDefined();
+      expect(Math.max(...Array.from(stats![1].dataSync()).map(Math.abs))).toBeGreaterThan(0); // trained statistics
+      const single = await evaluateModel(t.model, test, t.data.numClasses);
+      const singleEma = await t.ema!.withWeights(() => evaluateModel(t.model, test, t.data.numClasses));
+      expect(single.loss).not.toBeCloseTo(singleEma.loss, 5); // the EMA weights really differ
+      for (const [split, one] of [
+        [r.final!, single],
+        [r.finalEma!, singleEma],
+        [await t.evaluate(test, 'test'), single], // 23 images in batches of 9 (5 + 4) and 5 (3 + 2)
+      ]) {
+        expect(split.count).toBe(23);
+        expect(split.top1).toBe(one.top1);
+        expect(split.loss).toBeCloseTo(one.loss, 5);
+        expect(split.confusion).toEqual(one.confusion);
+      }
+      const before = tf.memory().numTensors;
+      await t.evaluate(test, 'again');
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      // a failed expectation must not leave the workers running (they would keep jest alive)
+      await t.close();
+      t.dispose();
+    }
   });
 
   it('keeps the tensor count stable across data-parallel steps and stops its workers on close()', async () => {

@@ -1,15 +1,16 @@
 // Data parallelism for the trainer on one machine: `train.workers: N` starts N − 1 gradient workers (worker_threads,
 // each with its own single-threaded wasm or cpu backend and a replica of the model). Each step the main thread
 // publishes its weights, hands every worker its rows of the batch, computes the gradients of its own rows meanwhile,
-// and averages all gradients (weighted by rows) before the usual clipping and optimizer step. Every op runs on both
-// cores, unlike the multi-threaded wasm build where only GEMM and convolution do (see BENCHMARKS.md).
+// and averages all gradients (weighted by rows) before the usual clipping and optimizer step. Evaluation splits its
+// batches the same way (`logits`). Every op runs on both cores, unlike the multi-threaded wasm build where only GEMM
+// and convolution do (see BENCHMARKS.md).
 import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { tf } from '@vitkit/core';
 import type { ComponentSpec } from '@vitkit/core';
 import type { TrainSpec } from '../spec';
-import { FromWorker, GradientWorkerInit, paramOffsets, splitRows } from './protocol';
+import { FromWorker, GradientWorkerInit, paramOffsets, splitRows, ToWorker } from './protocol';
 
 export interface DataParallelOptions {
   /** Replicas in all, the main thread's included (2 = one worker). */
@@ -21,15 +22,18 @@ export interface DataParallelOptions {
   backend: string;
   seed: number;
   params: ReadonlyArray<{ name: string; variable: tf.Variable }>;
+  /** Non-trainable state used in eval mode (BatchNorm running statistics), by name. */
+  buffers: ReadonlyArray<{ name: string; variable: tf.Variable }>;
   image: readonly [number, number, number];
   numClasses: number;
+  /** Rows of the largest batch (training or evaluation) a worker may be handed. */
   maxRows: number;
 }
 
 interface WorkerSlot {
   worker: Worker;
   init: GradientWorkerInit;
-  pending?: { resolve: (m: FromWorker & { type: 'done' }) => void; reject: (e: Error) => void };
+  pending?: { resolve: (m: FromWorker) => void; reject: (e: Error) => void };
   failure?: Error;
 }
 
@@ -55,6 +59,8 @@ export class DataParallel {
   private readonly slots: WorkerSlot[] = [];
   private readonly offsets: number[];
   private readonly weights: Float32Array;
+  private readonly stateOffsets: number[];
+  private readonly state: Float32Array;
   private closed = false;
 
   private constructor(readonly options: DataParallelOptions) {
@@ -62,6 +68,10 @@ export class DataParallel {
     const { offsets, total } = paramOffsets(shapes);
     this.offsets = offsets;
     this.weights = new Float32Array(new SharedArrayBuffer(total * 4));
+    const bufferShapes = options.buffers.map((b) => ({ name: b.name, shape: b.variable.shape }));
+    const state = paramOffsets(bufferShapes);
+    this.stateOffsets = state.offsets;
+    this.state = new Float32Array(new SharedArrayBuffer(Math.max(1, state.total) * 4));
     const [h, w, c] = options.image;
     for (let rank = 1; rank < options.replicas; rank++) {
       const init: GradientWorkerInit = {
@@ -81,6 +91,9 @@ export class DataParallel {
         y: new SharedArrayBuffer(options.maxRows * options.numClasses * 4),
         labels: new SharedArrayBuffer(options.maxRows * 4),
         grads: new SharedArrayBuffer(total * 4),
+        buffers: bufferShapes,
+        state: this.state.buffer as SharedArrayBuffer,
+        logits: new SharedArrayBuffer(options.maxRows * options.numClasses * 4),
       };
       this.slots.push({ worker: new Worker(gradientWorkerFile(), { workerData: init }), init });
     }
@@ -116,7 +129,7 @@ export class DataParallel {
       slot.worker.on('message', (m: FromWorker) => {
         if (m.type === 'ready') resolve();
         else if (m.type === 'error') fail(new Error(`data-parallel worker ${rank}: ${m.message}`));
-        else if (m.type === 'done') {
+        else if (m.type === 'done' || m.type === 'logits') {
           const p = slot.pending;
           slot.pending = undefined;
           p?.resolve(m);
@@ -143,7 +156,7 @@ export class DataParallel {
     const batch = x.shape[0];
     if (batch > this.options.maxRows) throw new Error(`data-parallel: a batch of ${batch} is larger than the ${this.options.maxRows} rows prepared`);
     const rows = splitRows(batch, this.replicas);
-    this.options.params.forEach((p, i) => this.weights.set(p.variable.dataSync() as Float32Array, this.offsets[i]));
+    this.publishWeights();
     const xs = x.dataSync() as Float32Array;
     const ys = y.dataSync() as Float32Array;
     const per = x.size / batch;
@@ -160,10 +173,7 @@ export class DataParallel {
       results.push(
         n === 0
           ? Promise.resolve({ type: 'done', step, loss: 0, correct: 0, hasGrad: this.options.params.map(() => false) })
-          : new Promise((resolve, reject) => {
-              slot.pending = { resolve, reject };
-              slot.worker.postMessage({ type: 'step', step, rows: n });
-            }),
+          : (this.request(slot, { type: 'step', step, rows: n }) as Promise<FromWorker & { type: 'done' }>),
       );
     });
     const [x0, y0] = tf.tidy(() => [tf.slice(x, 0, rows[0]), tf.slice(y, 0, rows[0])] as [tf.Tensor4D, tf.Tensor2D]);
@@ -198,6 +208,55 @@ export class DataParallel {
     const loss = (mine.loss * rows[0] + theirs.reduce((a, r, j) => a + r.loss * rows[j + 1], 0)) / batch;
     const correct = mine.correct + theirs.reduce((a, r) => a + r.correct, 0);
     return { grads, loss, correct };
+  }
+
+  private publishWeights(): void {
+    this.options.params.forEach((p, i) => this.weights.set(p.variable.dataSync() as Float32Array, this.offsets[i]));
+  }
+
+  private request(slot: WorkerSlot, m: ToWorker): Promise<FromWorker> {
+    return new Promise((resolve, reject) => {
+      slot.pending = { resolve, reject };
+      slot.worker.postMessage(m);
+    });
+  }
+
+  /**
+   * Eval-mode logits of `x` with the main thread's current weights and non-trainable state (so also under swapped-in
+   * EMA weights): the first rows through `local` on the main thread, the others on the workers at the same time.
+   */
+  async logits(x: tf.Tensor4D, local: (x: tf.Tensor4D) => tf.Tensor): Promise<tf.Tensor2D> {
+    const batch = x.shape[0];
+    if (batch > this.options.maxRows) throw new Error(`data-parallel: a batch of ${batch} is larger than the ${this.options.maxRows} rows prepared`);
+    const rows = splitRows(batch, this.replicas);
+    this.publishWeights();
+    this.options.buffers.forEach((b, i) => this.state.set(b.variable.dataSync() as Float32Array, this.stateOffsets[i]));
+    const xs = x.dataSync() as Float32Array;
+    const per = x.size / batch;
+    const k = this.options.numClasses;
+    const pending: Array<Promise<FromWorker>> = [];
+    let start = rows[0];
+    this.slots.forEach((slot, j) => {
+      const n = rows[j + 1];
+      if (slot.failure) throw slot.failure;
+      new Float32Array(slot.init.x).set(xs.subarray(start * per, (start + n) * per));
+      start += n;
+      pending.push(n === 0 ? Promise.resolve({ type: 'logits', rows: 0 }) : this.request(slot, { type: 'eval', rows: n }));
+    });
+    const mine = tf.tidy(() => local(tf.slice(x, 0, rows[0])));
+    try {
+      await Promise.all(pending);
+      return tf.tidy(() => {
+        const parts = [mine];
+        this.slots.forEach((slot, j) => {
+          const n = rows[j + 1];
+          if (n > 0) parts.push(tf.tensor2d(new Float32Array(slot.init.logits, 0, n * k).slice(), [n, k]));
+        });
+        return tf.concat(parts, 0) as tf.Tensor2D;
+      });
+    } finally {
+      mine.dispose();
+    }
   }
 
   /** Stops the workers (idempotent). */

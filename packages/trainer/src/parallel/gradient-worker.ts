@@ -1,6 +1,7 @@
 // Entry point of a data-parallel gradient worker (a worker_thread started by DataParallel). It builds a replica of
 // the model from the spec on its own single-threaded backend, and for each step loads the main thread's weights,
-// computes the loss and gradients of its rows of the batch and writes them to shared memory.
+// computes the loss and gradients of its rows of the batch and writes them to shared memory. For an evaluation it also
+// loads the main thread's non-trainable state (BatchNorm statistics) and writes its rows' eval-mode logits.
 import { parentPort, workerData } from 'worker_threads';
 import { buildModel, createRegistry, loadInstalledFirstParty, loadPlugins, manualSeed, selectBackend, tf, usePlugin } from '@vitkit/core';
 import type { ImageClassifier } from '@vitkit/core';
@@ -31,7 +32,18 @@ async function main(init: GradientWorkerInit): Promise<void> {
     }
     return p;
   });
+  const buffersByName = new Map(model.namedBuffers().map(([n, b]) => [n, b]));
+  const buffers = init.buffers.map(({ name, shape }) => {
+    const b = buffersByName.get(name);
+    if (!b || b.shape.join(',') !== shape.join(',')) {
+      throw new Error(`the worker's replica has no buffer ${name} [${shape}] (the model built differently in the worker)`);
+    }
+    return b;
+  });
   const { offsets } = paramOffsets(init.params);
+  const { offsets: stateOffsets } = paramOffsets(init.buffers);
+  const state = new Float32Array(init.state);
+  const logitsOut = new Float32Array(init.logits);
   const weights = new Float32Array(init.weights);
   const grads = new Float32Array(init.grads);
   const xs = new Float32Array(init.x);
@@ -41,13 +53,41 @@ async function main(init: GradientWorkerInit): Promise<void> {
   const k = init.numClasses;
   model.train();
 
-  function step(stepNo: number, rows: number): FromWorker {
-    manualSeed(workerStepSeed(init.seed, stepNo, init.rank));
-    params.forEach((p, i) => {
-      const t = tf.tensor(weights.subarray(offsets[i], offsets[i] + p.variable.size), p.variable.shape, 'float32');
-      p.variable.assign(t);
+  /** Copies a shared buffer's slices into variables. */
+  function load(vars: tf.Variable[], from: Float32Array, at: number[]): void {
+    vars.forEach((v, i) => {
+      const t = tf.tensor(from.subarray(at[i], at[i] + v.size), v.shape, 'float32');
+      v.assign(t);
       t.dispose();
     });
+  }
+
+  function evaluate(rows: number): FromWorker {
+    load(
+      params.map((p) => p.variable),
+      weights,
+      offsets
+    );
+    load(buffers, state, stateOffsets);
+    model.eval();
+    try {
+      tf.tidy(() => {
+        const x = tf.tensor4d(xs.subarray(0, rows * h * w * c), [rows, h, w, c]);
+        logitsOut.set(model.forward(x).dataSync() as Float32Array);
+      });
+    } finally {
+      model.train();
+    }
+    return { type: 'logits', rows };
+  }
+
+  function step(stepNo: number, rows: number): FromWorker {
+    manualSeed(workerStepSeed(init.seed, stepNo, init.rank));
+    load(
+      params.map((p) => p.variable),
+      weights,
+      offsets
+    );
     const x = tf.tensor4d(xs.subarray(0, rows * h * w * c), [rows, h, w, c]);
     const y = tf.tensor2d(ys.subarray(0, rows * k), [rows, k]);
     const lab = labels.slice(0, rows);
@@ -78,7 +118,7 @@ async function main(init: GradientWorkerInit): Promise<void> {
       return;
     }
     try {
-      send(step(m.step, m.rows));
+      send(m.type === 'eval' ? evaluate(m.rows) : step(m.step, m.rows));
     } catch (e) {
       send({ type: 'error', message: (e as Error).stack ?? String(e) });
     }

@@ -1,6 +1,7 @@
 // What the trainer's main thread and its gradient workers exchange. Tensors travel through SharedArrayBuffers
-// (no copies through postMessage): the main thread writes the current weights and each worker's slice of the batch,
-// a worker writes its gradients; messages only carry step numbers, row counts and scalars.
+// (no copies through postMessage): the main thread writes the current weights (and, before an evaluation, the
+// non-trainable state) and each worker's slice of the batch, a worker writes its gradients or its eval-mode logits;
+// messages only carry step numbers, row counts and scalars.
 import type { ComponentSpec } from '@vitkit/core';
 import type { TrainSpec } from '../spec';
 
@@ -25,13 +26,19 @@ export interface GradientWorkerInit {
   y: SharedArrayBuffer;
   labels: SharedArrayBuffer;
   grads: SharedArrayBuffer;
+  /** Non-trainable state (BatchNorm running statistics), in the main thread's order, published before evaluations. */
+  buffers: Array<{ name: string; shape: number[] }>;
+  state: SharedArrayBuffer;
+  /** The worker's eval-mode logits, maxRows × numClasses. */
+  logits: SharedArrayBuffer;
 }
 
-export type ToWorker = { type: 'step'; step: number; rows: number } | { type: 'close' };
+export type ToWorker = { type: 'step'; step: number; rows: number } | { type: 'eval'; rows: number } | { type: 'close' };
 
 export type FromWorker =
   | { type: 'ready' }
   | { type: 'done'; step: number; loss: number; correct: number; hasGrad: boolean[] }
+  | { type: 'logits'; rows: number }
   | { type: 'error'; message: string };
 
 /** Offsets (in float32 elements) of each parameter in the flat weights / gradients buffers. */
