@@ -107,24 +107,14 @@ export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmP
         );
         if (fullBlocks > 0) {
           for (let jb = 0; jb < nFull; jb++) {
-            tile(
-              aPack,
-              4 * mr,
-              4 * kc * mr,
-              bPack + 4 * jb * kc * nr,
-              4 * nr,
-              p.c + 4 * (i0 * N + jb * nr),
-              4 * N,
-              kc,
-              fullBlocks
-            );
+            tile(aPack, 4 * kc * mr, bPack + 4 * jb * kc * nr, p.c + 4 * (i0 * N + jb * nr), 4 * N, kc, fullBlocks);
           }
         }
         // Edge tiles (a partial column panel, a partial row block) through the scratch tile.
         const blocks = Math.ceil(rows / mr);
         for (let ib = 0; ib < blocks; ib++) {
           for (let jb = ib < fullBlocks ? nFull : 0; jb < nPanels; jb++) {
-            kernel.tile(aPack + 4 * ib * kc * mr, 4 * mr, 0, bPack + 4 * jb * kc * nr, 4 * nr, cTile, 4 * nr, kc, 1);
+            kernel.tile(aPack + 4 * ib * kc * mr, 0, bPack + 4 * jb * kc * nr, cTile, 4 * nr, kc, 1);
             const tileRows = Math.min(mr, rows - ib * mr);
             const tileCols = Math.min(nr, N - jb * nr);
             for (let r = 0; r < tileRows; r++) {
