@@ -1,15 +1,6 @@
 import { tf } from '../tf';
 import { batchMatMulConfig, fusedMatMulConfig } from './batch-mat-mul';
-import {
-  JIT_MODES,
-  measureLeak,
-  NO_LEAK,
-  randomTensor,
-  relError,
-  runOn,
-  setupBackends,
-  useJitMode,
-} from './test-helpers';
+import { describeJitModes, measureLeak, NO_LEAK, randomTensor, relError, runOn, setupBackends } from './test-helpers';
 
 const expectNoLeakOf = (fn: () => tf.TensorContainer) => expect(measureLeak(fn)).toEqual(NO_LEAK);
 
@@ -50,8 +41,7 @@ describe('wasm BatchMatMul kernel', () => {
   });
 
   // Both GEMM engines behind the kernel: the generated FMA GEMM (default) and XNNPACK (the threaded build's).
-  describe.each(JIT_MODES)('with %s', (mode) => {
-    useJitMode(mode);
+  describeJitModes(() => {
     it.each(cases.map((c, i) => [`${c.a}${c.tA ? 'ᵀ' : ''} x ${c.b}${c.tB ? 'ᵀ' : ''}`, i] as const))(
       'matches cpu: %s',
       async (_name, i) => {

@@ -7,14 +7,13 @@ import { GELU, geluConfig } from './gelu';
 import { LAYER_NORM, layerNormConfig } from './layer-norm';
 import { simdElementwiseFor } from './simd-elementwise';
 import {
-  JIT_MODES,
+  describeJitModes,
   measureLeak,
   NO_LEAK,
   randomTensor,
   relError,
   runOn,
   setupBackends,
-  useJitMode,
   wasmBackend,
 } from './test-helpers';
 
@@ -28,9 +27,7 @@ describe('fused LayerNorm and GELU kernels (wasm)', () => {
   });
 
   // Generated SIMD code (default; rows whose length is a multiple of 4, n − n mod 4 GELU elements) and the JS loops.
-  describe.each(JIT_MODES)('with %s', (mode) => {
-    useJitMode(mode);
-
+  describeJitModes((mode) => {
     it('uses the generated kernels exactly when they are on', async () => {
       await runOn('wasm', () => []);
       expect(simdElementwiseFor(wasmBackend()) !== undefined).toBe(mode === 'generated wasm');

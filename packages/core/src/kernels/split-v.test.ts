@@ -1,15 +1,6 @@
 import { tf } from '../tf';
 import { splitVConfig } from './split-v';
-import {
-  JIT_MODES,
-  measureLeak,
-  NO_LEAK,
-  randomTensor,
-  relError,
-  runOn,
-  setupBackends,
-  useJitMode,
-} from './test-helpers';
+import { describeJitModes, measureLeak, NO_LEAK, randomTensor, relError, runOn, setupBackends } from './test-helpers';
 
 type Case = { shape: number[]; splits: number | number[]; axis: number };
 const cases: Case[] = [
@@ -27,9 +18,7 @@ describe('wasm SplitV kernel', () => {
     expect(tf.getKernel('SplitV', 'wasm')?.kernelFunc).toBe(splitVConfig.kernelFunc);
   });
 
-  describe.each(JIT_MODES)('with %s', (mode) => {
-    useJitMode(mode);
-
+  describeJitModes(() => {
     it.each(cases.map((c, i) => [`${c.shape} into ${JSON.stringify(c.splits)} on axis ${c.axis}`, i] as const))(
       'values, shapes and the gradient match cpu: %s',
       async (_name, i) => {

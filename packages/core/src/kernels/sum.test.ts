@@ -1,7 +1,7 @@
 import { tf } from '../tf';
 import { sumConfig } from './sum';
 import {
-  JIT_MODES,
+  describeJitModes,
   measureLeak,
   NO_LEAK,
   randomData,
@@ -9,7 +9,6 @@ import {
   relError,
   runOn,
   setupBackends,
-  useJitMode,
 } from './test-helpers';
 
 const expectNoLeakOf = (fn: () => tf.TensorContainer) => expect(measureLeak(fn)).toEqual(NO_LEAK);
@@ -56,9 +55,7 @@ describe('wasm Sum kernel', () => {
   });
 
   // Generated SIMD code (kept blocks of even length) and the JS loop.
-  describe.each(JIT_MODES)('with %s', (mode) => {
-    useJitMode(mode);
-
+  describeJitModes(() => {
     it.each(cases.map((c, i) => [`${c.shape} axis ${c.axis} keepDims ${!!c.keepDims}`, i] as const))(
       'matches cpu: %s',
       async (_n, i) => {

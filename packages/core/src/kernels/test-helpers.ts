@@ -202,15 +202,18 @@ export function caseName(c: ConvCase): string {
 export const JIT_MODES = ['generated wasm', 'fall-back'] as const;
 export type JitMode = (typeof JIT_MODES)[number];
 
-/** Inside a describe block: runs its tests with the generated kernels on or off (restores the environment after). */
-export function useJitMode(mode: JitMode): void {
-  const prev = process.env.VITKIT_WASM_JIT;
-  beforeAll(() => {
-    if (mode === 'fall-back') process.env.VITKIT_WASM_JIT = '0';
-    else delete process.env.VITKIT_WASM_JIT;
-  });
-  afterAll(() => {
-    if (prev === undefined) delete process.env.VITKIT_WASM_JIT;
-    else process.env.VITKIT_WASM_JIT = prev;
+/** describe.each over JIT_MODES: the tests `body` declares run with the generated kernels on, then off. */
+export function describeJitModes(body: (mode: JitMode) => void): void {
+  describe.each(JIT_MODES)('with %s', (mode) => {
+    const prev = process.env.VITKIT_WASM_JIT;
+    beforeAll(() => {
+      if (mode === 'fall-back') process.env.VITKIT_WASM_JIT = '0';
+      else delete process.env.VITKIT_WASM_JIT;
+    });
+    afterAll(() => {
+      if (prev === undefined) delete process.env.VITKIT_WASM_JIT;
+      else process.env.VITKIT_WASM_JIT = prev;
+    });
+    body(mode);
   });
 }

@@ -8,26 +8,17 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import { tf } from '@vitkit/core';
-import type { ComponentSpec } from '@vitkit/core';
-import type { TrainSpec } from '../spec';
 import { FromWorker, GradientWorkerInit, paramOffsets, splitRows, ToWorker } from './protocol';
 
-export interface DataParallelOptions {
+/** What the workers are built from (as in their init message), plus the main thread's variables. */
+export interface DataParallelOptions
+  extends Pick<GradientWorkerInit, 'model' | 'loss' | 'plugins' | 'dir' | 'backend' | 'seed' | 'numClasses' | 'maxRows'> {
   /** Replicas in all, the main thread's included (2 = one worker). */
   replicas: number;
-  model: TrainSpec['model'];
-  loss: ComponentSpec;
-  plugins: string[];
-  dir: string;
-  backend: string;
-  seed: number;
   params: ReadonlyArray<{ name: string; variable: tf.Variable }>;
   /** Non-trainable state used in eval mode (BatchNorm running statistics), by name. */
   buffers: ReadonlyArray<{ name: string; variable: tf.Variable }>;
   image: readonly [number, number, number];
-  numClasses: number;
-  /** Rows of the largest batch (training or evaluation) a worker may be handed. */
-  maxRows: number;
 }
 
 interface WorkerSlot {

@@ -20,6 +20,7 @@ export interface GradientWorkerInit {
   /** HWC of one image and the number of classes. */
   image: [number, number, number];
   numClasses: number;
+  /** Rows of the largest batch (training or evaluation) a worker may be handed. */
   maxRows: number;
   weights: SharedArrayBuffer;
   x: SharedArrayBuffer;
