@@ -39,11 +39,14 @@ export function stridedCopyFor(backend: WasmBackend): PackFn | undefined {
 const KC = 256;
 const MC_BLOCKS = 10;
 
-/** Element (i, k) of A is at heap[A + i·rowStride + k·colStride]: the strides of a matrix or of its transpose. */
-interface Strided {
+/**
+ * An operand as the packer reads it: element (lane l, step k) at heap[base + l·laneStride + k·stepStride], lanes being
+ * the rows of A or the columns of B, steps the shared K axis; a transposed operand just swaps the strides.
+ */
+interface PanelSource {
   base: number;
-  rowStride: number;
-  colStride: number;
+  laneStride: number;
+  stepStride: number;
 }
 
 export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmProblem): void {
@@ -69,42 +72,22 @@ export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmP
     const cTile = bPack + 4 * bPackFloats;
     // No allocation below: this view stays valid.
     const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
-    const A: Strided = p.transA
-      ? { base: p.a >>> 2, rowStride: 1, colStride: M }
-      : { base: p.a >>> 2, rowStride: K, colStride: 1 };
-    const B: Strided = p.transB
-      ? { base: p.b >>> 2, rowStride: 1, colStride: K }
-      : { base: p.b >>> 2, rowStride: N, colStride: 1 };
+    const A: PanelSource = p.transA
+      ? { base: p.a >>> 2, laneStride: 1, stepStride: M }
+      : { base: p.a >>> 2, laneStride: K, stepStride: 1 };
+    const B: PanelSource = p.transB
+      ? { base: p.b >>> 2, laneStride: K, stepStride: 1 }
+      : { base: p.b >>> 2, laneStride: 1, stepStride: N };
     const C = p.c >>> 2;
     for (let p0 = 0; p0 < K; p0 += KC) {
       const kc = Math.min(KC, K - p0);
       const first = p0 === 0;
       const tile = first ? kernel.tile : kernel.tileAcc;
-      packPanels(
-        heap,
-        kernel,
-        { base: B.base, laneStride: B.colStride, stepStride: B.rowStride },
-        0,
-        N,
-        nr,
-        p0,
-        kc,
-        bPack >>> 2
-      );
+      packPanels(heap, kernel, B, 0, N, nr, p0, kc, bPack >>> 2);
       for (let i0 = 0; i0 < M; i0 += mc) {
         const rows = Math.min(mc, M - i0);
         const fullBlocks = Math.floor(rows / mr);
-        packPanels(
-          heap,
-          kernel,
-          { base: A.base, laneStride: A.rowStride, stepStride: A.colStride },
-          i0,
-          rows,
-          mr,
-          p0,
-          kc,
-          aPack >>> 2
-        );
+        packPanels(heap, kernel, A, i0, rows, mr, p0, kc, aPack >>> 2);
         if (fullBlocks > 0) {
           for (let jb = 0; jb < nFull; jb++) {
             tile(aPack, 4 * kc * mr, bPack + 4 * jb * kc * nr, p.c + 4 * (i0 * N + jb * nr), 4 * N, kc, fullBlocks);
@@ -132,14 +115,11 @@ export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmP
   }
 }
 
-/**
- * Packs `lanes` lanes (rows of A or columns of B) starting at lane `l0`, steps p0..p0+kc, into panels of kc steps ×
- * `width` floats; lanes past the end are zero. Element (lane l, step k) is at base + l·laneStride + k·stepStride.
- */
+/** Packs lanes l0..l0+lanes, steps p0..p0+kc of `op` into panels of kc steps × `width` floats (missing lanes zero). */
 function packPanels(
   heap: Float32Array,
   kernel: GemmMicroKernel,
-  op: { base: number; laneStride: number; stepStride: number },
+  op: PanelSource,
   l0: number,
   lanes: number,
   width: number,
