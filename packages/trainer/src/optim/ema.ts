@@ -1,5 +1,6 @@
 import { tf, Module } from '@vitkit/core';
 import type { HostTensor } from '@vitkit/core';
+import { variableFrom } from './optimizer';
 
 /**
  * Exponential moving average of a model's weights (timm `ModelEmaV2`): after each step
@@ -11,7 +12,7 @@ export class WeightEma {
 
   constructor(readonly model: Module, readonly decay: number) {
     if (!(decay > 0 && decay < 1)) throw new RangeError(`ema: decay must be in (0, 1), got ${decay}`);
-    for (const [name, t] of this.sources()) this.shadow.set(name, tf.variable(t.clone(), false));
+    for (const [name, t] of this.sources()) this.shadow.set(name, variableFrom(t.clone()));
   }
 
   private sources(): Array<[string, tf.Variable]> {

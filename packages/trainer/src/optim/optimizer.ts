@@ -8,6 +8,16 @@ export interface OptimParam {
   decay: boolean;
 }
 
+/**
+ * A non-trainable variable holding `init`'s values; `init` is disposed. tf.variable shares the tensor's data but
+ * leaves the tensor itself registered, so without the dispose every slot would leak one tensor after dispose().
+ */
+export function variableFrom(init: tf.Tensor): tf.Variable {
+  const v = tf.variable(init, false);
+  init.dispose();
+  return v;
+}
+
 /** Serialisable optimizer state: named slot tensors plus JSON scalars (step count, ...). */
 export interface OptimizerState {
   tensors: Map<string, HostTensor>;
@@ -43,7 +53,7 @@ export abstract class Optimizer {
     }
     let v = m.get(p.name);
     if (!v) {
-      v = tf.variable(tf.zerosLike(p.variable), false);
+      v = variableFrom(tf.zerosLike(p.variable));
       m.set(p.name, v);
     }
     return v;
@@ -84,7 +94,7 @@ export abstract class Optimizer {
         m = new Map();
         this.slots.set(slotName, m);
       }
-      m.set(name, tf.variable(tf.tensor(t.data, t.shape), false));
+      m.set(name, variableFrom(tf.tensor(t.data, t.shape)));
     }
   }
 
