@@ -58,6 +58,7 @@ export type { BuildContext, ComponentDefinition, ComponentKind, ComponentSpec, P
 export { createRegistry, corePlugin } from './registry/create-registry';
 export type { CreateRegistryOptions } from './registry/create-registry';
 export { loadPlugins, usePlugin, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
+export { PluginLoadError } from './registry/plugin-load-error';
 
 export { registerWasmKernels, wasmKernelsRegistered, wasmKernelConfigs } from './kernels';
 export { enableWasmThreads, disableWasmThreads, wasmThreadsCount, wasmThreadsEnabled } from './backend/wasm-threads';

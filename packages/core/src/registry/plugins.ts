@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { PluginLoadError } from './plugin-load-error';
 import type { Registry } from './registry';
 import type { RegistryLike, VitkitPlugin } from './types';
 
@@ -37,7 +38,12 @@ export function loadPlugins(registry: Registry, ids: string[], baseDir = process
   for (const id of ids) {
     const local = id.startsWith('.') || path.isAbsolute(id);
     const request = local ? path.resolve(baseDir, id) : id;
-    const mod = tryRequire(request, [baseDir, process.cwd()]);
+    let mod: unknown;
+    try {
+      mod = tryRequire(request, [baseDir, process.cwd()]);
+    } catch (e) {
+      throw new PluginLoadError(id, resolvedFile(request, [baseDir, process.cwd()]), e);
+    }
     if (mod === undefined) throw new PluginNotFoundError(id, baseDir);
     usePlugin(registry, asPlugin(mod, id));
   }
@@ -46,6 +52,15 @@ export function loadPlugins(registry: Registry, ids: string[], baseDir = process
 function isNotFound(e: unknown, request: string): boolean {
   const err = e as NodeJS.ErrnoException;
   return err?.code === 'MODULE_NOT_FOUND' && err.message.includes(request);
+}
+
+/** The file `request` resolves to, for messages (the request itself when it does not resolve). */
+function resolvedFile(request: string, paths: string[]): string {
+  try {
+    return require.resolve(request, { paths });
+  } catch {
+    return request;
+  }
 }
 
 /** Requires from the user's folders first (third-party plugins live there), then from core's own location. */

@@ -12,11 +12,18 @@ export class SpecError extends Error {
   }
 }
 
+const NUMBER_MARK = '@@vitkit-number:';
+
 export function describeValue(v: unknown): string {
   if (typeof v === 'string') return JSON.stringify(v);
   if (v === undefined) return 'missing';
+  // JSON.parse reads 1e999 as Infinity, and JSON.stringify writes Infinity and NaN as null: show the number itself.
+  if (typeof v === 'number') return String(v);
   try {
-    const s = JSON.stringify(v);
+    const s = JSON.stringify(v, (_key, x: unknown) => (typeof x === 'number' && !Number.isFinite(x) ? `${NUMBER_MARK}${x}` : x)).replace(
+      new RegExp(`"${NUMBER_MARK}(-?Infinity|NaN)"`, 'g'),
+      '$1',
+    );
     return s.length > 60 ? `${s.slice(0, 57)}...` : s;
   } catch {
     return String(v);

@@ -125,4 +125,12 @@ describe('schema validation', () => {
     expect(long.length).toBe(60);
     expect(long.endsWith('...')).toBe(true);
   });
+
+  it('shows a number JSON cannot write (1e999 parses to Infinity) as itself, not as null', () => {
+    const e = specError(() => validate(s.object({ lr: s.number({ gt: 0 }) }), JSON.parse('{"lr": 1e999}'), 'train.optimizer'));
+    expect(e.message).toBe('train.optimizer.lr: Infinity is not valid; expected a number > 0');
+    expect(describeValue(-Infinity)).toBe('-Infinity');
+    expect(describeValue(NaN)).toBe('NaN');
+    expect(describeValue({ betas: [0.9, Infinity] })).toBe('{"betas":[0.9,Infinity]}');
+  });
 });
