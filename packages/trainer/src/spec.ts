@@ -2,6 +2,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { s, validate, SpecError } from '@vitkit/core';
 import type { ComponentSpec } from '@vitkit/core';
+import { DEFAULT_DIVERGENCE } from './divergence';
+import type { DivergenceOptions } from './divergence';
 
 const component = s.any() as ReturnType<typeof s.any>;
 
@@ -35,6 +37,16 @@ const distillSchema = s.object({
   tau: s.default(s.number({ gt: 0 }), 1),
 });
 
+/** The divergence guard (see divergence.ts and the README): which losses and gradient norms count as an explosion. */
+const divergenceSchema = s.object({
+  enabled: s.default(s.boolean(), DEFAULT_DIVERGENCE.enabled),
+  lossFactor: s.default(s.number({ gt: 1 }), DEFAULT_DIVERGENCE.lossFactor),
+  gradNormFactor: s.default(s.number({ gt: 1 }), DEFAULT_DIVERGENCE.gradNormFactor),
+  maxGradNorm: s.optional(s.number({ gt: 0 })),
+  window: s.default(s.int({ min: 3 }), DEFAULT_DIVERGENCE.window),
+  warmupSteps: s.default(s.int({ min: 1 }), DEFAULT_DIVERGENCE.warmupSteps),
+});
+
 const trainSchema = s.object({
   epochs: s.number({ gt: 0 }),
   optimizer: s.default(component, { type: 'adamw' }),
@@ -56,6 +68,8 @@ const trainSchema = s.object({
    * replica computing the gradients of its share of every batch on its own single-threaded backend.
    */
   workers: s.default(s.int({ min: 1, max: 64 }), 1),
+  /** Stop a run whose loss or gradient norm explodes (finite or not), naming the last healthy checkpoint. */
+  divergence: s.default(divergenceSchema, { ...DEFAULT_DIVERGENCE }),
 });
 
 export const trainSpecSchema = s.object({
@@ -102,6 +116,7 @@ export interface TrainSpec {
     logEvery: number;
     outDir?: string;
     workers: number;
+    divergence: DivergenceOptions;
   };
 }
 

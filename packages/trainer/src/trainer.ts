@@ -26,7 +26,9 @@ import { BatchSource, DataFactory, defaultDataFactory, RunData } from './data';
 import { evaluateModel } from './evaluate';
 import { distillationLoss, LossFn } from './loss/losses';
 import type { EvalResult } from './metrics';
-import { clipGradNorm } from './optim/clip';
+import { clipGradNorm, globalNorm } from './optim/clip';
+import { CheckpointRecord, DivergenceError, DivergenceGuard, NonFiniteLossError, StepVerdict } from './divergence';
+import { removeStaleTempFiles } from './stale-temp-files';
 import { DataParallel } from './parallel/data-parallel';
 import { WeightEma } from './optim/ema';
 import type { Optimizer, OptimParam } from './optim/optimizer';
@@ -34,23 +36,6 @@ import type { LrSchedule } from './optim/schedule';
 import { formatDuration, ProgressBar } from './progress';
 import { MetricRecord, renderReport } from './report';
 import { LoadedSpec, loadTrainSpec } from './spec';
-
-/** Raised when the loss stops being finite; no update from that step was applied and no checkpoint written. */
-export class NonFiniteLossError extends Error {
-  constructor(
-    readonly step: number,
-    readonly value: number,
-    readonly lastCheckpoint: string | undefined,
-    readonly lastCheckpointStep: number | undefined,
-  ) {
-    super(
-      `loss is ${value} at step ${step}; training stopped before applying that update. ` +
-        (lastCheckpoint ? `The last good checkpoint is ${lastCheckpoint} (step ${lastCheckpointStep}); ` : 'No checkpoint was written yet; ') +
-        'lower the learning rate, add train.clipGradNorm, or check the data.',
-    );
-    this.name = 'NonFiniteLossError';
-  }
-}
 
 export interface TrainerOptions {
   /** Registry to build from (default: core + installed first-party plugins + the spec's plugins). */
@@ -97,6 +82,11 @@ interface StepStats {
   count: number;
 }
 
+export { DivergenceError, NonFiniteLossError } from './divergence';
+
+/** Files the trainer publishes with an atomic rename (their temporary files are what a killed run leaves behind). */
+const ATOMIC_OUTPUTS = ['checkpoint.safetensors', 'checkpoint-healthy.safetensors', 'model.safetensors', 'model-ema.safetensors'];
+
 const NO_DECAY_NAME = /(^|\.)(pos_embed|cls_token|dist_token)(\.|_|$)|(^|\.)[^.]*_token$/;
 
 /** Whether AdamW/SGD apply weight decay: never to norms/biases (core marks those), position embeddings or tokens. */
@@ -128,6 +118,11 @@ export class Trainer {
   elapsedBefore = 0;
   lastCheckpointStep?: number;
   private stopRequested = false;
+  private guard!: DivergenceGuard;
+  /** The checkpoint file now on disk at checkpointFile; `proven` once the step after it was calm. */
+  private published?: CheckpointRecord & { proven: boolean };
+  /** The newest checkpoint known to hold healthy weights (kept at healthyCheckpointFile once overwritten). */
+  private healthy?: CheckpointRecord;
   /** Sums of the current metrics window (carried through checkpoints so resumed logs match). */
   private window = { loss: 0, correct: 0, count: 0, steps: 0 };
   private distill?: ReturnType<typeof distillationLoss>;
@@ -149,6 +144,11 @@ export class Trainer {
 
   get checkpointFile(): string {
     return path.join(this.outDir, 'checkpoint.safetensors');
+  }
+
+  /** Where the last proven-healthy checkpoint is kept (a hard link) when checkpointFile is overwritten. */
+  get healthyCheckpointFile(): string {
+    return path.join(this.outDir, 'checkpoint-healthy.safetensors');
   }
 
   get metricsFile(): string {
@@ -212,8 +212,12 @@ export class Trainer {
     this.loss = this.registry.build<LossFn>('loss', spec.train.loss, 'train.loss');
     if (dist) this.distill = distillationLoss(this.loss, dist);
     if (spec.train.ema) this.ema = new WeightEma(this.model, spec.train.ema.decay);
+    this.guard = new DivergenceGuard(spec.train.divergence, Math.log(this.data.numClasses));
 
     await fs.mkdir(this.outDir, { recursive: true });
+    for (const r of await removeStaleTempFiles(this.outDir, ATOMIC_OUTPUTS)) {
+      this.log(`removed ${r.file}, a temporary file left by process ${r.pid} (killed while writing)`);
+    }
     if (this.options.resume) {
       const file = typeof this.options.resume === 'string' ? path.resolve(this.options.resume) : this.checkpointFile;
       if (!(await fileExists(file))) throw new Error(`--resume: no checkpoint at ${file}`);
@@ -242,6 +246,7 @@ export class Trainer {
     this.position = { ...ck.meta.position };
     this.elapsedBefore = ck.meta.elapsed;
     this.lastCheckpointStep = ck.meta.step;
+    this.published = { file, step: ck.meta.step, proven: false };
     if (ck.meta.window) this.window = { ...ck.meta.window };
     // Metric lines written after the checkpoint belong to the lost part of the run.
     const lines = (await fs.readFile(this.metricsFile, 'utf8').catch(() => ''))
@@ -257,6 +262,7 @@ export class Trainer {
   }
 
   async saveCheckpoint(extra?: Record<string, unknown>): Promise<void> {
+    await this.keepHealthyCheckpoint();
     const st = this.optimizer.getState();
     await saveCheckpoint(this.checkpointFile, {
       meta: {
@@ -277,6 +283,36 @@ export class Trainer {
       ema: this.ema?.getState(),
     }, this.inferenceMetadata());
     this.lastCheckpointStep = this.step;
+    this.published = { file: this.checkpointFile, step: this.step, proven: false };
+  }
+
+  /**
+   * Before checkpointFile is overwritten: if the checkpoint on it is proven healthy, keep it (a hard link, so no copy)
+   * as healthyCheckpointFile. The new checkpoint's health is only known after the next step, so until then the
+   * previous healthy one must survive for a divergence message to name it.
+   */
+  private async keepHealthyCheckpoint(): Promise<void> {
+    const p = this.published;
+    if (!p?.proven) return;
+    if (p.file !== this.checkpointFile) {
+      this.healthy = { file: p.file, step: p.step };
+      return;
+    }
+    const tmp = path.join(this.outDir, `.${path.basename(this.healthyCheckpointFile)}.${process.pid}.${Date.now()}.tmp`);
+    try {
+      await fs.link(p.file, tmp).catch(() => fs.copyFile(p.file, tmp));
+      await fs.rename(tmp, this.healthyCheckpointFile);
+    } catch (e) {
+      await fs.rm(tmp, { force: true });
+      throw e;
+    }
+    this.healthy = { file: this.healthyCheckpointFile, step: p.step };
+  }
+
+  /** The newest checkpoint whose weights gave a calm loss on the following batch. */
+  private lastHealthyCheckpoint(): CheckpointRecord | undefined {
+    const p = this.published;
+    return p?.proven ? { file: p.file, step: p.step } : this.healthy;
   }
 
   private readonly sessionStart = Date.now();
@@ -334,20 +370,32 @@ export class Trainer {
     const r = dp ? await dp.gradients(this.step, x, y, labels, (xi, yi, li) => this.localGradients(xi, yi, li)) : await this.localGradients(x, y, labels);
     let gmap = r.grads;
     const loss = r.loss;
-    if (!Number.isFinite(loss)) {
-      for (const g of gmap.values()) g.dispose();
-      throw new NonFiniteLossError(this.step + 1, loss, this.lastCheckpointStep !== undefined ? this.checkpointFile : undefined, this.lastCheckpointStep);
-    }
+    let normT: tf.Scalar | undefined;
     if (this.spec.train.clipGradNorm) {
       const c = clipGradNorm(gmap, this.spec.train.clipGradNorm);
-      c.norm.dispose();
+      normT = c.norm;
       gmap = c.grads;
+    } else if (gmap.size) {
+      normT = globalNorm([...gmap.values()]);
     }
+    const gradNorm = normT ? (await normT.data())[0] : 0;
+    normT?.dispose();
+    const verdict = this.guard.check(this.step + 1, loss, gradNorm);
+    if (verdict.diverged) {
+      for (const g of gmap.values()) g.dispose();
+      throw this.divergence(this.step + 1, loss, gradNorm, verdict);
+    }
+    if (verdict.calm && this.published && this.published.step === this.step) this.published.proven = true;
     this.optimizer.step(gmap, lr);
     for (const g of gmap.values()) g.dispose();
     this.ema?.update();
     this.step += 1;
     return { loss, correct: r.correct, count: labels.length };
+  }
+
+  private divergence(step: number, loss: number, gradNorm: number, v: StepVerdict & { diverged: true }): DivergenceError {
+    const ck = this.lastHealthyCheckpoint();
+    return Number.isFinite(loss) ? new DivergenceError(step, loss, gradNorm, v.reason, v.onset, ck) : new NonFiniteLossError(step, loss, gradNorm, v.onset, ck);
   }
 
   /** Loss, correct count and gradients (by parameter name; caller disposes) of a batch on this thread's model. */
