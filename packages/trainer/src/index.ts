@@ -40,6 +40,7 @@ export { Trainer, paramDecays } from './trainer';
 export { DivergenceGuard, DivergenceError, NonFiniteLossError, DEFAULT_DIVERGENCE } from './divergence';
 export type { DivergenceOptions, StepVerdict, CheckpointRecord } from './divergence';
 export { removeStaleTempFiles } from './stale-temp-files';
+export { OutputWriteError } from './output-write-error';
 export type { TrainerOptions, TrainResult } from './trainer';
 export { renderReport, lineChart } from './report';
 export type { MetricRecord, ReportInput } from './report';

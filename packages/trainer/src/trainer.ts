@@ -29,6 +29,7 @@ import type { EvalResult } from './metrics';
 import { clipGradNorm, globalNorm } from './optim/clip';
 import { CheckpointRecord, DivergenceError, DivergenceGuard, NonFiniteLossError, StepVerdict } from './divergence';
 import { removeStaleTempFiles } from './stale-temp-files';
+import { writingOutput } from './output-write-error';
 import { DataParallel } from './parallel/data-parallel';
 import { WeightEma } from './optim/ema';
 import type { Optimizer, OptimParam } from './optim/optimizer';
@@ -223,7 +224,7 @@ export class Trainer {
       if (!(await fileExists(file))) throw new Error(`--resume: no checkpoint at ${file}`);
       await this.restore(await loadCheckpoint(file), file);
     } else {
-      await fs.writeFile(this.metricsFile, '');
+      await writingOutput('the metrics file', this.metricsFile, this.step, () => fs.writeFile(this.metricsFile, ''));
     }
     this.model.train();
   }
@@ -252,7 +253,7 @@ export class Trainer {
     const lines = (await fs.readFile(this.metricsFile, 'utf8').catch(() => ''))
       .split('\n')
       .filter((l) => l.trim() && (JSON.parse(l) as MetricRecord).step <= this.step);
-    await fs.writeFile(this.metricsFile, lines.map((l) => `${l}\n`).join(''));
+    await writingOutput('the metrics file', this.metricsFile, this.step, () => fs.writeFile(this.metricsFile, lines.map((l) => `${l}\n`).join('')));
     this.log(`resumed from ${file} at step ${this.step}/${this.totalSteps} (epoch ${this.position.epoch + 1}, batch ${this.position.batch})`);
   }
 
@@ -264,7 +265,9 @@ export class Trainer {
   async saveCheckpoint(extra?: Record<string, unknown>): Promise<void> {
     await this.keepHealthyCheckpoint();
     const st = this.optimizer.getState();
-    await saveCheckpoint(this.checkpointFile, {
+    const file = this.checkpointFile;
+    const previous = this.lastCheckpointStep;
+    await writingOutput('the checkpoint', file, this.step, () => saveCheckpoint(file, {
       meta: {
         format: CHECKPOINT_FORMAT,
         version: CHECKPOINT_VERSION,
@@ -281,7 +284,7 @@ export class Trainer {
       model: stateDict(this.model),
       optimizer: st.tensors,
       ema: this.ema?.getState(),
-    }, this.inferenceMetadata());
+    }, this.inferenceMetadata()), () => (previous !== undefined ? `The previous checkpoint (step ${previous}) is intact.` : undefined));
     this.lastCheckpointStep = this.step;
     this.published = { file: this.checkpointFile, step: this.step, proven: false };
   }
@@ -299,13 +302,15 @@ export class Trainer {
       return;
     }
     const tmp = path.join(this.outDir, `.${path.basename(this.healthyCheckpointFile)}.${process.pid}.${Date.now()}.tmp`);
-    try {
-      await fs.link(p.file, tmp).catch(() => fs.copyFile(p.file, tmp));
-      await fs.rename(tmp, this.healthyCheckpointFile);
-    } catch (e) {
-      await fs.rm(tmp, { force: true });
-      throw e;
-    }
+    await writingOutput('the last healthy checkpoint', this.healthyCheckpointFile, this.step, async () => {
+      try {
+        await fs.link(p.file, tmp).catch(() => fs.copyFile(p.file, tmp));
+        await fs.rename(tmp, this.healthyCheckpointFile);
+      } catch (e) {
+        await fs.rm(tmp, { force: true });
+        throw e;
+      }
+    });
     this.healthy = { file: this.healthyCheckpointFile, step: p.step };
   }
 
@@ -331,7 +336,7 @@ export class Trainer {
   }
 
   private async appendMetric(r: MetricRecord): Promise<void> {
-    await fs.appendFile(this.metricsFile, `${JSON.stringify(r)}\n`);
+    await writingOutput('a metrics line to', this.metricsFile, this.step, () => fs.appendFile(this.metricsFile, `${JSON.stringify(r)}\n`));
   }
 
   /** The data-parallel workers, started on first use when `train.workers` > 1 (closed by fit() and close()). */
@@ -579,8 +584,11 @@ export class Trainer {
     }
 
     const meta = this.inferenceMetadata();
-    await saveSafetensors(this.model, path.join(this.outDir, 'model.safetensors'), meta);
-    if (this.ema) await this.ema.withWeights(() => saveSafetensors(this.model, path.join(this.outDir, 'model-ema.safetensors'), meta));
+    const intact = () => `The checkpoint ${this.checkpointFile} (step ${this.lastCheckpointStep}) holds the same weights.`;
+    const modelFile = path.join(this.outDir, 'model.safetensors');
+    await writingOutput('the final weights', modelFile, this.step, () => saveSafetensors(this.model, modelFile, meta), intact);
+    const emaFile = path.join(this.outDir, 'model-ema.safetensors');
+    if (this.ema) await writingOutput('the final EMA weights', emaFile, this.step, () => this.ema!.withWeights(() => saveSafetensors(this.model, emaFile, meta)), intact);
 
     let final = lastEval;
     let finalName = this.data.evaluationName;
@@ -592,7 +600,8 @@ export class Trainer {
     result.finalEma = final?.ema;
     result.elapsed = this.elapsedBefore + this.sessionSeconds();
     if (final) {
-      await fs.writeFile(path.join(this.outDir, 'eval.json'), JSON.stringify({ set: finalName, ...final.live, ema: final.ema }, null, 1));
+      const evalFile = path.join(this.outDir, 'eval.json');
+      await writingOutput('the final evaluation', evalFile, this.step, () => fs.writeFile(evalFile, JSON.stringify({ set: finalName, ...final.live, ema: final.ema }, null, 1)));
     }
     if (this.options.report !== false) await this.writeReport(final, finalName, result.elapsed);
     if (final) {
@@ -629,7 +638,7 @@ export class Trainer {
         ...(final ? ([[`${finalName} top-1`, pct(final.live.top1)], [`${finalName} top-5`, pct(final.live.top5)]] as Array<[string, string]>) : []),
       ],
     });
-    await fs.writeFile(file, html);
+    await writingOutput('the report', file, this.step, () => fs.writeFile(file, html));
     return file;
   }
 

@@ -3,6 +3,7 @@ import * as path from 'path';
 import type sharpType from 'sharp';
 import type { Dataset, Sample } from '../types';
 import { checkIndex } from './common';
+import { assertImageFile } from './image-file-check';
 
 export const IMAGENET_STATS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.webp'] as const;
@@ -67,6 +68,7 @@ export interface DecodeImageOptions {
  * 3 = sRGB), bilinear resize. Errors name the file.
  */
 export async function decodeImageFile(file: string, shape: readonly [number, number, number], options: DecodeImageOptions = {}): Promise<Float32Array> {
+  await assertImageFile(file);
   const sharp = loadSharp();
   const [h, w, c] = shape;
   const bg = (options.background ?? [0, 0, 0]).map((m) => Math.round(m * 255));
