@@ -100,6 +100,7 @@ describe('a diverging run', () => {
     const registry = createRegistry({ plugins: [tokenizers, backbones] });
     registry.register(scriptedLoss());
     const spec = tinyRunSpec(dir, { train: { epochs: 4, checkpointEvery: 2, loss: { type: 'scripted-divergence' }, divergence } });
+    const tensorsBefore = tf.memory().numTensors;
     const t = await Trainer.create(spec, { progress: null, log: () => undefined, registry, data: syntheticData(), report: false });
     let err: unknown;
     try {
@@ -109,6 +110,8 @@ describe('a diverging run', () => {
     }
     const weights = [...stateDict(t.model).values()];
     t.dispose();
+    // A run stopped by the guard gives back its tensors like any other (the step's gradients included).
+    expect(tf.memory().numTensors).toBe(tensorsBefore);
     return { dir, err: err as DivergenceError, weights };
   }
 
