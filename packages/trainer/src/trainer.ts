@@ -30,6 +30,11 @@ import { clipGradNorm, globalNorm } from './optim/clip';
 import { CheckpointRecord, DivergenceError, DivergenceGuard, NonFiniteLossError, StepVerdict } from './divergence';
 import { removeStaleTempFiles } from './stale-temp-files';
 import { writingOutput } from './output-write-error';
+import { CheckpointHook } from './loop/checkpoint-hook';
+import { EvalPair, EvaluationHook } from './loop/evaluation-hook';
+import type { LoopHook, StepStats, StopCondition } from './loop/hooks';
+import { MetricsHook, MetricWindow } from './loop/metrics-hook';
+import { ProgressHook } from './loop/progress-hook';
 import { DataParallel } from './parallel/data-parallel';
 import { WeightEma } from './optim/ema';
 import type { Optimizer, OptimParam } from './optim/optimizer';
@@ -77,12 +82,6 @@ export interface TrainResult {
   checkpoint: string;
 }
 
-interface StepStats {
-  loss: number;
-  correct: number;
-  count: number;
-}
-
 export { DivergenceError, NonFiniteLossError } from './divergence';
 
 /** Files the trainer publishes with an atomic rename (their temporary files are what a killed run leaves behind). */
@@ -125,7 +124,7 @@ export class Trainer {
   /** The newest checkpoint known to hold healthy weights (kept at healthyCheckpointFile once overwritten). */
   private healthy?: CheckpointRecord;
   /** Sums of the current metrics window (carried through checkpoints so resumed logs match). */
-  private window = { loss: 0, correct: 0, count: 0, steps: 0 };
+  private readonly window: MetricWindow = { loss: 0, correct: 0, count: 0, steps: 0 };
   private distill?: ReturnType<typeof distillationLoss>;
   private varToParam = new Map<string, string>();
   private readonly log: (line: string) => void;
@@ -248,7 +247,7 @@ export class Trainer {
     this.elapsedBefore = ck.meta.elapsed;
     this.lastCheckpointStep = ck.meta.step;
     this.published = { file, step: ck.meta.step, proven: false };
-    if (ck.meta.window) this.window = { ...ck.meta.window };
+    if (ck.meta.window) Object.assign(this.window, ck.meta.window);
     // Metric lines written after the checkpoint belong to the lost part of the run.
     const lines = (await fs.readFile(this.metricsFile, 'utf8').catch(() => ''))
       .split('\n')
@@ -466,82 +465,86 @@ export class Trainer {
     }
   }
 
-  private async fitLoop(): Promise<TrainResult> {
-    // Wall time counts from Trainer.create (loading data and building the model included).
+  /** The hooks around the loop, in the order they run after each step and epoch. */
+  private loopHooks(evaluation: EvaluationHook): LoopHook[] {
     const spec = this.spec;
+    const epochs = Math.ceil(this.totalSteps / this.stepsPerEpoch);
+    const lr = (i: number) => this.schedule.lr(i);
     const bar = this.progressBar();
+    const write = (r: MetricRecord) => this.appendMetric(r);
+    return [
+      ...(bar ? [new ProgressHook(bar, { epochs, totalSteps: this.totalSteps, batchSize: spec.data.batchSize, lr })] : []),
+      new MetricsHook({ logEvery: spec.train.logEvery, stepsPerEpoch: this.stepsPerEpoch, window: this.window, lr, elapsed: () => this.elapsed(), write }),
+      evaluation,
+      new CheckpointHook({
+        every: spec.train.checkpointEvery,
+        save: (extra) => this.saveCheckpoint(extra),
+        extra: () => {
+          const last = evaluation.last?.result.live;
+          return last ? { lastEval: { top1: last.top1, top5: last.top5 } } : undefined;
+        },
+      }),
+    ];
+  }
+
+  private evaluationHook(): EvaluationHook {
+    const epochs = Math.ceil(this.totalSteps / this.stepsPerEpoch);
+    const name = this.data.evaluationName;
+    return new EvaluationHook({
+      evalEvery: this.spec.train.evalEvery,
+      epochs,
+      stepsPerEpoch: this.stepsPerEpoch,
+      setName: name,
+      evaluate: () => this.evaluateBoth(this.data.evaluation, name),
+      write: (r) => this.appendMetric(r),
+      log: (e, r) =>
+        this.log(
+          `epoch ${e.epoch + 1}/${epochs}: ${name} top-1 ${pct(r.live.top1)} top-5 ${pct(r.live.top5)} loss ${r.live.loss.toFixed(4)}` +
+            (r.ema ? ` | EMA top-1 ${pct(r.ema.top1)}` : '') +
+            ` | ${formatDuration(this.elapsed())} elapsed`,
+        ),
+    });
+  }
+
+  private stopConditions(): StopCondition[] {
+    const after = this.options.stopAfterStep;
+    return [() => this.stopRequested, ...(after !== undefined ? [(step: number) => step >= after] : [])];
+  }
+
+  private elapsed(): number {
+    return this.elapsedBefore + this.sessionSeconds();
+  }
+
+  /** Steps through the batches, telling the hooks after each step and epoch, until the end or a stop condition. */
+  private async fitLoop(): Promise<TrainResult> {
     const bpe = this.stepsPerEpoch;
-    const epochs = Math.ceil(this.totalSteps / bpe);
-    const batchSize = spec.data.batchSize;
+    const evaluation = this.evaluationHook();
+    const hooks = this.loopHooks(evaluation);
+    const stops = this.stopConditions();
     let stopped = false;
-    let lastEval: { live: EvalResult; ema?: EvalResult } | undefined;
-    let lastEvalStep = -1;
 
     while (this.step < this.totalSteps && !stopped) {
       const epoch = this.position.epoch;
       const epochSteps = Math.min(bpe, this.totalSteps - epoch * bpe);
-      let win = { ...this.window, t: Date.now() };
-      const ep = { loss: 0, correct: 0, count: 0, t: Date.now(), images: 0 };
+      for (const h of hooks) h.beginEpoch?.(epoch, epochSteps);
       const iter = this.data.train.iterate({ ...this.position });
       const stepBefore = this.step;
       try {
         for await (const b of iter) {
-          let st: StepStats;
+          let stats: StepStats;
           try {
-            st = await this.trainStep(b.x, b.y, b.labels);
+            stats = await this.trainStep(b.x, b.y, b.labels);
           } finally {
             b.x.dispose();
             b.y.dispose();
           }
-          this.position.batch += 1;
-          win.loss += st.loss * st.count;
-          win.correct += st.correct;
-          win.count += st.count;
-          win.steps += 1;
-          ep.loss += st.loss * st.count;
-          ep.correct += st.correct;
-          ep.count += st.count;
-          ep.images += st.count;
-          const secs = (Date.now() - ep.t) / 1000;
-          const ips = ep.images / Math.max(secs, 1e-9);
-          const remainingImages = (this.totalSteps - this.step) * batchSize;
-          bar?.update(
-            `epoch ${epoch + 1}/${epochs}`,
-            this.position.batch,
-            epochSteps,
-            { loss: ep.loss / ep.count, acc: ep.correct / ep.count, imagesPerSecond: ips, lr: this.schedule.lr(Math.max(0, this.step - 1)) },
-            remainingImages / Math.max(ips, 1e-9),
-          );
-          if (this.step % spec.train.logEvery === 0 || this.position.batch >= epochSteps) {
-            const dt = (Date.now() - win.t) / 1000;
-            await this.appendMetric({
-              type: 'train',
-              step: this.step,
-              epoch: epoch + this.position.batch / bpe,
-              loss: win.loss / win.count,
-              acc: win.correct / win.count,
-              lr: this.schedule.lr(this.step - 1),
-              imagesPerSecond: win.count / Math.max(dt, 1e-9),
-              elapsed: this.elapsedBefore + this.sessionSeconds(),
-            });
-            win = { loss: 0, correct: 0, count: 0, steps: 0, t: Date.now() };
-          }
-          this.window = win;
-          const endOfEpoch = this.position.batch >= epochSteps;
-          if (endOfEpoch && this.position.batch >= bpe) this.position = { epoch: epoch + 1, batch: 0 };
-          const stopNow = this.stopRequested || (this.options.stopAfterStep !== undefined && this.step >= this.options.stopAfterStep);
-          if (!endOfEpoch && (stopNow || (spec.train.checkpointEvery && this.step % spec.train.checkpointEvery === 0))) {
-            await this.saveCheckpoint();
-          }
-          if (stopNow && !endOfEpoch) {
-            stopped = true;
-            bar?.close();
-            break;
-          }
-          if (endOfEpoch) {
-            if (stopNow && this.step < this.totalSteps) stopped = true;
-            break;
-          }
+          const batch = this.position.batch + 1;
+          const endOfEpoch = batch >= epochSteps;
+          this.position = endOfEpoch && batch >= bpe ? { epoch: epoch + 1, batch: 0 } : { epoch, batch };
+          const stopping = stops.some((stop) => stop(this.step));
+          for (const h of hooks) await h.afterStep?.({ step: this.step, epoch, batch, epochSteps, stats, endOfEpoch, stopping });
+          if (stopping && (!endOfEpoch || this.step < this.totalSteps)) stopped = true;
+          if (stopped || endOfEpoch) break;
         }
       } finally {
         await iter.return?.(undefined as never);
@@ -551,38 +554,21 @@ export class Trainer {
       }
       if (this.position.batch === 0 || this.step >= this.totalSteps) {
         // End of an epoch (or of a fractional last epoch).
-        const last = this.step >= this.totalSteps;
-        if (last || (epoch + 1) % spec.train.evalEvery === 0) {
-          lastEval = await this.evaluateBoth(this.data.evaluation, this.data.evaluationName);
-          lastEvalStep = this.step;
-          await this.appendMetric({
-            type: 'eval',
-            step: this.step,
-            epoch: this.step / bpe,
-            set: this.data.evaluationName,
-            loss: lastEval.live.loss,
-            top1: lastEval.live.top1,
-            top5: lastEval.live.top5,
-            ...(lastEval.ema ? { emaTop1: lastEval.ema.top1, emaTop5: lastEval.ema.top5 } : {}),
-          });
-          this.log(
-            `epoch ${epoch + 1}/${epochs}: ${this.data.evaluationName} top-1 ${pct(lastEval.live.top1)} top-5 ${pct(lastEval.live.top5)} loss ${lastEval.live.loss.toFixed(4)}` +
-              (lastEval.ema ? ` | EMA top-1 ${pct(lastEval.ema.top1)}` : '') +
-              ` | ${formatDuration(this.elapsedBefore + this.sessionSeconds())} elapsed`,
-          );
-        }
-        await this.saveCheckpoint(lastEval ? { lastEval: { top1: lastEval.live.top1, top5: lastEval.live.top5 } } : undefined);
+        for (const h of hooks) await h.afterEpoch?.({ epoch, step: this.step, last: this.step >= this.totalSteps });
       }
-      if (stopped) break;
     }
+    if (stopped) for (const h of hooks) h.stopped?.();
 
-    const elapsedTrain = this.elapsedBefore + this.sessionSeconds();
-    const result: TrainResult = { stopped, step: this.step, totalSteps: this.totalSteps, elapsed: elapsedTrain, outDir: this.outDir, checkpoint: this.checkpointFile };
+    const result: TrainResult = { stopped, step: this.step, totalSteps: this.totalSteps, elapsed: this.elapsed(), outDir: this.outDir, checkpoint: this.checkpointFile };
     if (stopped) {
       this.log(`stopped at step ${this.step}/${this.totalSteps}; checkpoint ${this.checkpointFile} (continue with --resume)`);
       return result;
     }
+    return this.finish(result, evaluation.last);
+  }
 
+  /** The end of a finished run: final weights, the test-set evaluation, eval.json, the report and the summary. */
+  private async finish(result: TrainResult, lastEval: { result: EvalPair; step: number } | undefined): Promise<TrainResult> {
     const meta = this.inferenceMetadata();
     const intact = () => `The checkpoint ${this.checkpointFile} (step ${this.lastCheckpointStep}) holds the same weights.`;
     const modelFile = path.join(this.outDir, 'model.safetensors');
@@ -590,15 +576,15 @@ export class Trainer {
     const emaFile = path.join(this.outDir, 'model-ema.safetensors');
     if (this.ema) await writingOutput('the final EMA weights', emaFile, this.step, () => this.ema!.withWeights(() => saveSafetensors(this.model, emaFile, meta)), intact);
 
-    let final = lastEval;
+    let final = lastEval?.result;
     let finalName = this.data.evaluationName;
-    if (this.options.finalEval !== false && this.data.test && (this.data.evaluationName !== 'test' || lastEvalStep !== this.step)) {
+    if (this.options.finalEval !== false && this.data.test && (this.data.evaluationName !== 'test' || lastEval?.step !== this.step)) {
       final = await this.evaluateBoth(this.data.test, 'test');
       finalName = 'test';
     }
     result.final = final?.live;
     result.finalEma = final?.ema;
-    result.elapsed = this.elapsedBefore + this.sessionSeconds();
+    result.elapsed = this.elapsed();
     if (final) {
       const evalFile = path.join(this.outDir, 'eval.json');
       await writingOutput('the final evaluation', evalFile, this.step, () => fs.writeFile(evalFile, JSON.stringify({ set: finalName, ...final.live, ema: final.ema }, null, 1)));
