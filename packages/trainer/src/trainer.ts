@@ -1,34 +1,18 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import {
-  tf,
-  buildModel,
-  createRegistry,
-  getRngState,
-  loadInstalledFirstParty,
-  loadPlugins,
-  loadStateDict,
-  manualSeed,
-  registerWasmKernels,
-  wasmKernelsRegistered,
-  saveSafetensors,
-  selectBackend,
-  SpecError,
-  setRngState,
-  stateDict,
-  usePlugin,
-} from '@vitkit/core';
+import { tf, createRegistry, getRngState, loadInstalledFirstParty, loadPlugins, loadStateDict, saveSafetensors, setRngState, stateDict, usePlugin } from '@vitkit/core';
 import type { ImageClassifier, Registry, VitkitPlugin } from '@vitkit/core';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, fileExists, loadCheckpoint, readWeights, saveCheckpoint } from './checkpoint';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, fileExists, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { trainerPlugin } from './components';
-import type { OptimizerFactory, ScheduleFactory } from './components';
-import { BatchSource, DataFactory, defaultDataFactory, RunData } from './data';
+import type { BatchSource, DataFactory, RunData } from './data';
 import { evaluateModel } from './evaluate';
-import { distillationLoss, LossFn } from './loss/losses';
+import type { LossFn } from './loss/losses';
 import type { EvalResult } from './metrics';
 import { clipGradNorm, globalNorm } from './optim/clip';
 import { CheckpointRecord, DivergenceError, DivergenceGuard, NonFiniteLossError, StepVerdict } from './divergence';
 import { removeStaleTempFiles } from './stale-temp-files';
+import { assembleRun } from './run-assembly';
+import type { RunParts } from './run-assembly';
 import { writingOutput } from './output-write-error';
 import { CheckpointHook } from './loop/checkpoint-hook';
 import { EvalPair, EvaluationHook } from './loop/evaluation-hook';
@@ -83,16 +67,10 @@ export interface TrainResult {
 }
 
 export { DivergenceError, NonFiniteLossError } from './divergence';
+export { ensureWasmKernels, paramDecays } from './run-assembly';
 
 /** Files the trainer publishes with an atomic rename (their temporary files are what a killed run leaves behind). */
 const ATOMIC_OUTPUTS = ['checkpoint.safetensors', 'checkpoint-healthy.safetensors', 'model.safetensors', 'model-ema.safetensors'];
-
-const NO_DECAY_NAME = /(^|\.)(pos_embed|cls_token|dist_token)(\.|_|$)|(^|\.)[^.]*_token$/;
-
-/** Whether AdamW/SGD apply weight decay: never to norms/biases (core marks those), position embeddings or tokens. */
-export function paramDecays(name: string, decay: boolean): boolean {
-  return decay && !NO_DECAY_NAME.test(name);
-}
 
 /**
  * Trains a model described by a spec. Everything (model, data, optimizer, schedule, loss) is built through the
@@ -100,42 +78,78 @@ export function paramDecays(name: string, decay: boolean): boolean {
  */
 export class Trainer {
   readonly registry: Registry;
-  model!: ImageClassifier;
-  teacher?: ImageClassifier;
-  data!: RunData;
-  optimizer!: Optimizer;
-  optimizerType!: string;
-  schedule!: LrSchedule;
-  loss!: LossFn;
-  ema?: WeightEma;
+  readonly outDir: string;
+  readonly model: ImageClassifier;
+  readonly teacher?: ImageClassifier;
+  readonly data: RunData;
+  readonly params: readonly OptimParam[];
+  readonly optimizer: Optimizer;
+  readonly optimizerType: string;
+  readonly schedule: LrSchedule;
+  readonly loss: LossFn;
+  readonly ema?: WeightEma;
+  readonly totalSteps: number;
+  readonly stepsPerEpoch: number;
+  private readonly distill?: RunParts['distill'];
+  private readonly guard: DivergenceGuard;
+  private readonly varToParam = new Map<string, string>();
+  private readonly log: (line: string) => void;
   private dp?: DataParallel;
-  params!: OptimParam[];
-  outDir!: string;
-  totalSteps!: number;
-  stepsPerEpoch!: number;
-  step = 0;
-  position = { epoch: 0, batch: 0 };
-  elapsedBefore = 0;
-  lastCheckpointStep?: number;
+  /** Where the run stands; changed by training steps and restored from checkpoints only. */
+  private state = { step: 0, position: { epoch: 0, batch: 0 }, elapsedBefore: 0, lastCheckpointStep: undefined as number | undefined };
   private stopRequested = false;
-  private guard!: DivergenceGuard;
   /** The checkpoint file now on disk at checkpointFile; `proven` once the step after it was calm. */
   private published?: CheckpointRecord & { proven: boolean };
   /** The newest checkpoint known to hold healthy weights (kept at healthyCheckpointFile once overwritten). */
   private healthy?: CheckpointRecord;
   /** Sums of the current metrics window (carried through checkpoints so resumed logs match). */
   private readonly window: MetricWindow = { loss: 0, correct: 0, count: 0, steps: 0 };
-  private distill?: ReturnType<typeof distillationLoss>;
-  private varToParam = new Map<string, string>();
-  private readonly log: (line: string) => void;
 
   private constructor(
     readonly loaded: LoadedSpec,
     readonly options: TrainerOptions,
     registry: Registry,
+    parts: RunParts,
   ) {
     this.registry = registry;
     this.log = options.log ?? ((l) => console.log(l));
+    ({
+      outDir: this.outDir,
+      model: this.model,
+      teacher: this.teacher,
+      data: this.data,
+      params: this.params,
+      optimizer: this.optimizer,
+      optimizerType: this.optimizerType,
+      schedule: this.schedule,
+      loss: this.loss,
+      distill: this.distill,
+      ema: this.ema,
+      totalSteps: this.totalSteps,
+      stepsPerEpoch: this.stepsPerEpoch,
+    } = parts);
+    for (const p of this.params) this.varToParam.set(p.variable.name, p.name);
+    this.guard = new DivergenceGuard(loaded.spec.train.divergence, Math.log(this.data.numClasses));
+  }
+
+  /** Optimizer steps done (those of resumed parts included). */
+  get step(): number {
+    return this.state.step;
+  }
+
+  /** Where the training loader stands: the epoch and the batches of it consumed. */
+  get position(): { epoch: number; batch: number } {
+    return { ...this.state.position };
+  }
+
+  /** Wall time of the run's earlier (resumed) parts, seconds. */
+  get elapsedBefore(): number {
+    return this.state.elapsedBefore;
+  }
+
+  /** Step of the last checkpoint written or resumed from (undefined before the first). */
+  get lastCheckpointStep(): number | undefined {
+    return this.state.lastCheckpointStep;
   }
 
   get spec() {
@@ -163,57 +177,19 @@ export class Trainer {
     for (const p of options.plugins ?? []) usePlugin(registry, p);
     if (!options.registry) loadInstalledFirstParty(registry);
     if (loaded.spec.plugins.length) loadPlugins(registry, loaded.spec.plugins, loaded.dir);
-    const t = new Trainer(loaded, options, registry);
-    await t.setup();
+    const parts = await assembleRun(loaded, registry, { backend: options.backend, outDir: options.outDir, data: options.data, quiet: options.progress === null });
+    const t = new Trainer(loaded, options, registry, parts);
+    try {
+      await t.open();
+    } catch (e) {
+      t.dispose();
+      throw e;
+    }
     return t;
   }
 
-  private async setup(): Promise<void> {
-    const spec = this.spec;
-    const backend = this.options.backend ?? spec.backend;
-    if (backend !== 'keep') await selectBackend(backend, { quiet: this.options.progress === null });
-    ensureWasmKernels();
-    this.outDir = path.resolve(this.options.outDir ?? spec.train.outDir ?? path.join('runs', this.loaded.name));
-
-    manualSeed(spec.seed);
-    this.model = buildModel(this.registry, spec.model as never, 'model');
-    const dist = spec.train.distillation;
-    if (dist && spec.train.workers > 1) {
-      throw new SpecError([{ path: 'train.workers', message: `distillation runs on one replica only; set train.workers to 1 (got ${spec.train.workers})` }]);
-    }
-    if (dist) {
-      this.teacher = buildModel(this.registry, dist.teacher as never, 'train.distillation.teacher');
-      const file = path.resolve(this.loaded.dir, dist.weights);
-      const { tensors } = await readWeights(file);
-      loadStateDict(this.teacher, tensors, { strict: true, source: file });
-      this.teacher.eval();
-    }
-
-    this.data = await (this.options.data ?? defaultDataFactory)({ registry: this.registry, spec, dir: this.loaded.dir });
-    if (this.data.numClasses !== this.model.config.numClasses) {
-      throw new Error(
-        `model.numClasses is ${this.model.config.numClasses} but the dataset has ${this.data.numClasses} classes; set "numClasses": ${this.data.numClasses} in the model spec`,
-      );
-    }
-    this.stepsPerEpoch = this.data.train.batchesPerEpoch;
-    if (this.stepsPerEpoch < 1) throw new Error(`the training set yields no batch of ${spec.data.batchSize}; lower data.batchSize`);
-    this.totalSteps = Math.max(1, Math.round(spec.train.epochs * this.stepsPerEpoch));
-
-    this.params = this.model
-      .namedParameters()
-      .filter(([, p]) => p.trainable)
-      .map(([name, p]) => ({ name, variable: p.variable, decay: paramDecays(name, p.decay) }));
-    for (const p of this.params) this.varToParam.set(p.variable.name, p.name);
-    const opt = this.registry.build<OptimizerFactory>('optimizer', spec.train.optimizer, 'train.optimizer');
-    this.optimizer = opt.create(this.params);
-    this.optimizerType = opt.type;
-    const sched = this.registry.build<ScheduleFactory>('schedule', spec.train.schedule, 'train.schedule');
-    this.schedule = sched.create({ baseLr: opt.lr, totalSteps: this.totalSteps, stepsPerEpoch: this.stepsPerEpoch });
-    this.loss = this.registry.build<LossFn>('loss', spec.train.loss, 'train.loss');
-    if (dist) this.distill = distillationLoss(this.loss, dist);
-    if (spec.train.ema) this.ema = new WeightEma(this.model, spec.train.ema.decay);
-    this.guard = new DivergenceGuard(spec.train.divergence, Math.log(this.data.numClasses));
-
+  /** Prepares the output folder; restores the checkpoint when `resume` is set. */
+  private async open(): Promise<void> {
     await fs.mkdir(this.outDir, { recursive: true });
     for (const r of await removeStaleTempFiles(this.outDir, ATOMIC_OUTPUTS)) {
       this.log(`removed ${r.file}, a temporary file left by process ${r.pid} (killed while writing)`);
@@ -242,10 +218,7 @@ export class Trainer {
       this.ema.setState(ck.ema);
     }
     setRngState(ck.meta.rng);
-    this.step = ck.meta.step;
-    this.position = { ...ck.meta.position };
-    this.elapsedBefore = ck.meta.elapsed;
-    this.lastCheckpointStep = ck.meta.step;
+    this.state = { step: ck.meta.step, position: { ...ck.meta.position }, elapsedBefore: ck.meta.elapsed, lastCheckpointStep: ck.meta.step };
     this.published = { file, step: ck.meta.step, proven: false };
     if (ck.meta.window) Object.assign(this.window, ck.meta.window);
     // Metric lines written after the checkpoint belong to the lost part of the run.
@@ -284,7 +257,7 @@ export class Trainer {
       optimizer: st.tensors,
       ema: this.ema?.getState(),
     }, this.inferenceMetadata()), () => (previous !== undefined ? `The previous checkpoint (step ${previous}) is intact.` : undefined));
-    this.lastCheckpointStep = this.step;
+    this.state.lastCheckpointStep = this.step;
     this.published = { file: this.checkpointFile, step: this.step, proven: false };
   }
 
@@ -393,7 +366,7 @@ export class Trainer {
     this.optimizer.step(gmap, lr);
     for (const g of gmap.values()) g.dispose();
     this.ema?.update();
-    this.step += 1;
+    this.state.step += 1;
     return { loss, correct: r.correct, count: labels.length };
   }
 
@@ -540,7 +513,7 @@ export class Trainer {
           }
           const batch = this.position.batch + 1;
           const endOfEpoch = batch >= epochSteps;
-          this.position = endOfEpoch && batch >= bpe ? { epoch: epoch + 1, batch: 0 } : { epoch, batch };
+          this.state.position = endOfEpoch && batch >= bpe ? { epoch: epoch + 1, batch: 0 } : { epoch, batch };
           const stopping = stops.some((stop) => stop(this.step));
           for (const h of hooks) await h.afterStep?.({ step: this.step, epoch, batch, epochSteps, stats, endOfEpoch, stopping });
           if (stopping && (!endOfEpoch || this.step < this.totalSteps)) stopped = true;
@@ -636,12 +609,6 @@ export class Trainer {
     this.model?.dispose();
     this.teacher?.dispose();
   }
-}
-
-/** Training on wasm needs core's kernel pack (conv filter gradients, fast transposed matMuls); register it if needed. */
-export function ensureWasmKernels(): void {
-  if (tf.getBackend() !== 'wasm') return;
-  if (!wasmKernelsRegistered()) registerWasmKernels();
 }
 
 function pct(x: number): string {

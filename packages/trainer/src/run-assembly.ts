@@ -1,0 +1,123 @@
+import * as path from 'path';
+import { buildModel, loadStateDict, manualSeed, selectBackend, SpecError, registerWasmKernels, tf, wasmKernelsRegistered } from '@vitkit/core';
+import type { ImageClassifier, Registry } from '@vitkit/core';
+import { readWeights } from './checkpoint';
+import type { OptimizerFactory, ScheduleFactory } from './components';
+import { defaultDataFactory } from './data';
+import type { DataFactory, RunData } from './data';
+import { distillationLoss } from './loss/losses';
+import type { LossFn } from './loss/losses';
+import { WeightEma } from './optim/ema';
+import type { Optimizer, OptimParam } from './optim/optimizer';
+import type { LrSchedule } from './optim/schedule';
+import type { LoadedSpec } from './spec';
+
+/** Everything a training run is made of, built once from the spec (nothing here changes during the run). */
+export interface RunParts {
+  readonly outDir: string;
+  readonly model: ImageClassifier;
+  /** The distillation teacher (eval mode, weights loaded), when train.distillation is set. */
+  readonly teacher?: ImageClassifier;
+  readonly data: RunData;
+  readonly stepsPerEpoch: number;
+  readonly totalSteps: number;
+  /** The model's trainable parameters as the optimizer sees them. */
+  readonly params: readonly OptimParam[];
+  readonly optimizer: Optimizer;
+  readonly optimizerType: string;
+  readonly schedule: LrSchedule;
+  /** The loss as the spec names it; `distill` wraps it when a teacher is set. */
+  readonly loss: LossFn;
+  readonly distill?: ReturnType<typeof distillationLoss>;
+  readonly ema?: WeightEma;
+}
+
+export interface AssemblyOptions {
+  /** Overrides the spec's backend ('keep': use the one selected). */
+  backend?: string;
+  outDir?: string;
+  data?: DataFactory;
+  quiet?: boolean;
+}
+
+const NO_DECAY_NAME = /(^|\.)(pos_embed|cls_token|dist_token)(\.|_|$)|(^|\.)[^.]*_token$/;
+
+/** Whether AdamW/SGD apply weight decay: never to norms/biases (core marks those), position embeddings or tokens. */
+export function paramDecays(name: string, decay: boolean): boolean {
+  return decay && !NO_DECAY_NAME.test(name);
+}
+
+/** Training on wasm needs core's kernel pack (conv filter gradients, fast transposed matMuls); register it if needed. */
+export function ensureWasmKernels(): void {
+  if (tf.getBackend() !== 'wasm') return;
+  if (!wasmKernelsRegistered()) registerWasmKernels();
+}
+
+/**
+ * Selects the backend and builds the run's parts through the registry, so any registered backbone, optimizer,
+ * schedule and loss trains the same way. What was built is disposed again when a later part fails.
+ */
+export async function assembleRun(loaded: LoadedSpec, registry: Registry, options: AssemblyOptions = {}): Promise<RunParts> {
+  const spec = loaded.spec;
+  const backend = options.backend ?? spec.backend;
+  if (backend !== 'keep') await selectBackend(backend, { quiet: options.quiet });
+  ensureWasmKernels();
+  const outDir = path.resolve(options.outDir ?? spec.train.outDir ?? path.join('runs', loaded.name));
+  const dist = spec.train.distillation;
+  if (dist && spec.train.workers > 1) {
+    throw new SpecError([{ path: 'train.workers', message: `distillation runs on one replica only; set train.workers to 1 (got ${spec.train.workers})` }]);
+  }
+
+  const built: Array<{ dispose(): void }> = [];
+  try {
+    manualSeed(spec.seed);
+    const model = buildModel(registry, spec.model as never, 'model');
+    built.push(model);
+    let teacher: ImageClassifier | undefined;
+    if (dist) {
+      teacher = buildModel(registry, dist.teacher as never, 'train.distillation.teacher');
+      built.push(teacher);
+      const file = path.resolve(loaded.dir, dist.weights);
+      const { tensors } = await readWeights(file);
+      loadStateDict(teacher, tensors, { strict: true, source: file });
+      teacher.eval();
+    }
+
+    const data = await (options.data ?? defaultDataFactory)({ registry, spec, dir: loaded.dir });
+    if (data.numClasses !== model.config.numClasses) {
+      throw new Error(`model.numClasses is ${model.config.numClasses} but the dataset has ${data.numClasses} classes; set "numClasses": ${data.numClasses} in the model spec`);
+    }
+    const stepsPerEpoch = data.train.batchesPerEpoch;
+    if (stepsPerEpoch < 1) throw new Error(`the training set yields no batch of ${spec.data.batchSize}; lower data.batchSize`);
+    const totalSteps = Math.max(1, Math.round(spec.train.epochs * stepsPerEpoch));
+
+    const params = model
+      .namedParameters()
+      .filter(([, p]) => p.trainable)
+      .map(([name, p]) => ({ name, variable: p.variable, decay: paramDecays(name, p.decay) }));
+    const opt = registry.build<OptimizerFactory>('optimizer', spec.train.optimizer, 'train.optimizer');
+    const optimizer = opt.create(params);
+    built.push(optimizer);
+    const schedule = registry.build<ScheduleFactory>('schedule', spec.train.schedule, 'train.schedule').create({ baseLr: opt.lr, totalSteps, stepsPerEpoch });
+    const loss = registry.build<LossFn>('loss', spec.train.loss, 'train.loss');
+    const ema = spec.train.ema ? new WeightEma(model, spec.train.ema.decay) : undefined;
+    return {
+      outDir,
+      model,
+      teacher,
+      data,
+      stepsPerEpoch,
+      totalSteps,
+      params,
+      optimizer,
+      optimizerType: opt.type,
+      schedule,
+      loss,
+      distill: dist ? distillationLoss(loss, dist) : undefined,
+      ema,
+    };
+  } catch (e) {
+    for (const b of built) b.dispose();
+    throw e;
+  }
+}
