@@ -4,7 +4,7 @@ import { spawnSync } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { createRegistry, selectBackend } from '@vitkit/core';
+import { createRegistry, selectBackend, writeFileAtomic } from '@vitkit/core';
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { processIsAlive, removeStaleTempFiles } from './stale-temp-files';
@@ -38,6 +38,24 @@ async function folderWithLeftovers() {
 }
 
 describe('temporary files left by a killed run', () => {
+  it("match the names core's writeFileAtomic gives its temporary files", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'vitkit-stale-names-'));
+    const rename = jest.spyOn(fs, 'rename');
+    try {
+      await writeFileAtomic(path.join(dir, 'checkpoint.safetensors'), 'data');
+      const tmp = path.basename(String(rename.mock.calls[0][0]));
+      // The same name as if a process now gone had written it.
+      const left = tmp.replace(`.${process.pid}.`, `.${deadPid()}.`);
+      expect(left).not.toBe(tmp);
+      await fs.writeFile(path.join(dir, left), 'partial');
+    } finally {
+      rename.mockRestore();
+    }
+    const removed = await removeStaleTempFiles(dir, ['checkpoint.safetensors']);
+    expect(removed).toHaveLength(1);
+    expect(await fs.readdir(dir)).toEqual(['checkpoint.safetensors']);
+  });
+
   it('are removed when their process is gone; a live process\'s, other kinds and subfolders are left alone', async () => {
     const { dir, dead, files } = await folderWithLeftovers();
     const removed = await removeStaleTempFiles(dir, ['checkpoint.safetensors', 'model.safetensors']);
