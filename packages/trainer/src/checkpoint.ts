@@ -90,6 +90,29 @@ export async function readWeights(file: string): Promise<{ tensors: TensorMap; c
   return { tensors: out, checkpoint: meta };
 }
 
+/**
+ * The step a checkpoint was written at, read from its safetensors header only (8 bytes of length, then the JSON
+ * header): no tensor data is read. Undefined when the file is missing or not a vitkit checkpoint.
+ */
+export async function readCheckpointStep(file: string): Promise<number | undefined> {
+  const handle = await fs.open(file, 'r').catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const size = Buffer.alloc(8);
+    await handle.read(size, 0, 8, 0);
+    const length = Number(size.readBigUInt64LE(0));
+    if (!(length > 0 && length < 100_000_000)) return undefined;
+    const header = Buffer.alloc(length);
+    await handle.read(header, 0, length, 8);
+    const metadata = (JSON.parse(header.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__ ?? {};
+    return isCheckpointMetadata(metadata) ? (JSON.parse(metadata.vitkit) as CheckpointMeta).step : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function fileExists(file: string): Promise<boolean> {
   try {
     await fs.access(file);

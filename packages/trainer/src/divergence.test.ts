@@ -130,6 +130,26 @@ describe('a diverging run', () => {
     const kept = await loadCheckpoint(healthy);
     expect(kept.meta.step).toBe(10);
     for (const w of weights) expect(Array.from(w.data).every(Number.isFinite)).toBe(true);
+
+    // Resumed, the run still knows the kept checkpoint; a fresh run in the folder drops it (it is not this run's).
+    const registry = createRegistry({ plugins: [tokenizers, backbones] });
+    registry.register(scriptedLoss());
+    const again = (resume: boolean) =>
+      Trainer.create(tinyRunSpec(dir, { train: { epochs: 4, checkpointEvery: 2, loss: { type: 'scripted-divergence' } } }), {
+        progress: null,
+        log: () => undefined,
+        registry,
+        data: syntheticData(),
+        resume,
+      });
+    const resumed = await again(true);
+    expect(resumed.step).toBe(12);
+    expect(resumed.lastHealthyCheckpoint()).toEqual({ file: healthy, step: 10 });
+    resumed.dispose();
+    const fresh = await again(false);
+    expect(fresh.lastHealthyCheckpoint()).toBeUndefined();
+    await expect(fs.access(healthy)).rejects.toThrow();
+    fresh.dispose();
   });
 
   it('without the guard the run goes on to NaN, and the NaN stop still names the pre-climb checkpoint', async () => {

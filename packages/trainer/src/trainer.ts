@@ -2,7 +2,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { tf, createRegistry, getRngState, loadInstalledFirstParty, loadPlugins, loadStateDict, saveSafetensors, setRngState, stateDict, usePlugin } from '@vitkit/core';
 import type { ImageClassifier, Registry, VitkitPlugin } from '@vitkit/core';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, fileExists, loadCheckpoint, saveCheckpoint } from './checkpoint';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, fileExists, loadCheckpoint, readCheckpointStep, saveCheckpoint } from './checkpoint';
 import { trainerPlugin } from './components';
 import type { BatchSource, DataFactory, RunData } from './data';
 import { evaluateModel } from './evaluate';
@@ -198,8 +198,13 @@ export class Trainer {
       const file = typeof this.options.resume === 'string' ? path.resolve(this.options.resume) : this.checkpointFile;
       if (!(await fileExists(file))) throw new Error(`--resume: no checkpoint at ${file}`);
       await this.restore(await loadCheckpoint(file), file);
+      // The healthy checkpoint an earlier part of this run kept still counts, if it is not from after the resume point.
+      const keptStep = await readCheckpointStep(this.healthyCheckpointFile);
+      if (keptStep !== undefined && keptStep <= this.step) this.healthy = { file: this.healthyCheckpointFile, step: keptStep };
     } else {
       await writingOutput('the metrics file', this.metricsFile, this.step, () => fs.writeFile(this.metricsFile, ''));
+      // A fresh run owns the folder: an earlier run's healthy checkpoint would be named for this one's divergence.
+      await fs.rm(this.healthyCheckpointFile, { force: true });
     }
     this.model.train();
   }
@@ -287,7 +292,7 @@ export class Trainer {
   }
 
   /** The newest checkpoint whose weights gave a calm loss on the following batch. */
-  private lastHealthyCheckpoint(): CheckpointRecord | undefined {
+  lastHealthyCheckpoint(): CheckpointRecord | undefined {
     const p = this.published;
     return p?.proven ? { file: p.file, step: p.step } : this.healthy;
   }
