@@ -8,9 +8,9 @@ export function formatEvaluation(r: EvalResult, setName: string): string {
   const nameWidth = Math.max(5, ...r.perClass.map((c) => c.name.length));
   for (const c of r.perClass) lines.push(`  ${c.name.padEnd(nameWidth)}  ${Number.isNaN(c.accuracy) ? '   –   ' : pct(c.accuracy).padStart(7)}  (${c.count})`);
   lines.push('', 'confusion matrix (rows: true class, columns: predicted):');
-  // Each column is as wide as its class name or its largest count, so no header is cut.
-  const widths = r.perClass.map((c, j) => Math.max(c.name.length, ...r.confusion.map((row) => String(row[j]).length)) + 1);
-  lines.push(`  ${''.padEnd(nameWidth)} ${r.perClass.map((c, j) => c.name.padStart(widths[j])).join('')}`);
-  r.confusion.forEach((row, i) => lines.push(`  ${r.perClass[i].name.padEnd(nameWidth)} ${row.map((x, j) => String(x).padStart(widths[j])).join('')}`));
+  // Columns as wide as the longest class name or count, so no header is cut.
+  const cell = Math.max(...r.perClass.map((c) => c.name.length), ...r.confusion.flat().map((x) => String(x).length)) + 1;
+  lines.push(`  ${''.padEnd(nameWidth)} ${r.perClass.map((c) => c.name.padStart(cell)).join('')}`);
+  r.confusion.forEach((row, i) => lines.push(`  ${r.perClass[i].name.padEnd(nameWidth)} ${row.map((x) => String(x).padStart(cell)).join('')}`));
   return `${lines.join('\n')}\n`;
 }
