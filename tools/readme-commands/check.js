@@ -4,9 +4,9 @@
 //
 //   node tools/readme-commands/check.js        (= npm run check:readme)
 //
-// Commands that would run long keep their text but get a short run: `vitkit train` (and `npm start`) is stopped
-// with Ctrl-C after README_CHECK_TRAIN_SECONDS (default 20) and must stop cleanly with a checkpoint, which the
-// README's `eval`/`predict` lines then read. Input files a command names but nothing produces (x.safetensors,
+// Commands that would run long keep their text but get a short run: `vitkit train` (and `npm start`) gets Ctrl-C as
+// soon as its progress line shows a training step (at the latest after README_CHECK_TRAIN_SECONDS, default 90) and
+// must stop cleanly with a checkpoint, which the README's `eval`/`predict` lines then read. Input files a command names but nothing produces (x.safetensors,
 // w.safetensors, *.png) are made on the spot and removed afterwards. Also fails when a README shows a bare
 // `npx vitkit …` (it may fetch and run a stranger's package called `vitkit`) and when the check leaves
 // `git status` changed. Commands with a <placeholder> are listed, not run.
@@ -18,7 +18,9 @@ const { extractCommands } = require('./extract');
 const { prepareInputs } = require('./fixtures');
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const TRAIN_SECONDS = Number(process.env.README_CHECK_TRAIN_SECONDS ?? 20);
+const TRAIN_SECONDS = Number(process.env.README_CHECK_TRAIN_SECONDS ?? 90);
+/** The trainer's progress line once a step is done, e.g. `epoch 1/2 ░░░   1/937 loss 2.3040`. */
+const TRAINING_STEP = /epoch \d+\/\d+ .*\b\d+\/\d+ loss /;
 const TIMEOUT_SECONDS = Number(process.env.README_CHECK_TIMEOUT_SECONDS ?? 180);
 
 /** `npm start` and `npm run <script>` as the vitkit command they run, so duplicates run once. */
@@ -36,14 +38,22 @@ function gitStatus() {
   return r.status === 0 ? r.stdout : undefined;
 }
 
-/** Runs one README line through bash in its own process group (so Ctrl-C reaches npx and vitkit as in a terminal). */
-function run(command, { interruptAfter } = {}) {
+/**
+ * Runs one README line through bash in its own process group (so Ctrl-C reaches npx and vitkit as in a terminal);
+ * `interrupt` sends Ctrl-C once the output matches `interrupt.when`, at the latest after `interrupt.seconds`.
+ */
+function run(command, { interrupt: when } = {}) {
   return new Promise((resolve) => {
     const t0 = Date.now();
     const child = spawn('bash', ['-c', command], { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, FORCE_COLOR: '0' } });
     let output = '';
-    child.stdout.on('data', (d) => (output += d));
-    child.stderr.on('data', (d) => (output += d));
+    let interrupted = false;
+    const onData = (d) => {
+      output += d;
+      if (when && !interrupted && when.when.test(output)) ctrlC();
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
     const signal = (sig) => {
       try {
         process.kill(-child.pid, sig);
@@ -51,12 +61,16 @@ function run(command, { interruptAfter } = {}) {
         // already gone
       }
     };
-    const interrupt = interruptAfter ? setTimeout(() => signal('SIGINT'), interruptAfter * 1000) : undefined;
+    const ctrlC = () => {
+      interrupted = true;
+      signal('SIGINT');
+    };
+    const interrupt = when ? setTimeout(ctrlC, when.seconds * 1000) : undefined;
     const timeout = setTimeout(() => signal('SIGKILL'), TIMEOUT_SECONDS * 1000);
     child.on('close', (code, sig) => {
       clearTimeout(interrupt);
       clearTimeout(timeout);
-      resolve({ code, signal: sig, output, seconds: (Date.now() - t0) / 1000, interrupted: !!interruptAfter && Date.now() - t0 >= interruptAfter * 1000 });
+      resolve({ code, signal: sig, output, seconds: (Date.now() - t0) / 1000, interrupted });
     });
   });
 }
@@ -109,7 +123,7 @@ async function main() {
     // Two lanes (the CI machine has 2 cores): training, and the quick commands one after another.
     const trainLane = (async () => {
       for (const c of trains) {
-        const r = await run(c.command, { interruptAfter: TRAIN_SECONDS });
+        const r = await run(c.command, { interrupt: { when: TRAINING_STEP, seconds: TRAIN_SECONDS } });
         record(c, r, judgeTrain(r));
       }
     })();
