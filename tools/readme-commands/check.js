@@ -120,11 +120,15 @@ async function main() {
 
   try {
     await prepareInputs(ROOT, all, created);
-    // Two lanes (the CI machine has 2 cores): training, and the quick commands one after another.
+    // Two lanes (the CI machine has 2 cores): training and then what reads its outputs; the other commands.
     const trainLane = (async () => {
       for (const c of trains) {
         const r = await run(c.command, { interrupt: { when: TRAINING_STEP, seconds: TRAIN_SECONDS } });
         record(c, r, judgeTrain(r));
+      }
+      for (const c of needRuns) {
+        const r = await run(c.command);
+        record(c, r, r.code === 0 ? undefined : `exit ${r.code ?? r.signal}`);
       }
     })();
     const quickLane = (async () => {
@@ -134,15 +138,6 @@ async function main() {
       }
     })();
     await Promise.all([trainLane, quickLane]);
-    // What reads the training run's outputs, two at a time.
-    await Promise.all(
-      [0, 1].map(async (lane) => {
-        for (const c of needRuns.filter((_, i) => i % 2 === lane)) {
-          const r = await run(c.command);
-          record(c, r, r.code === 0 ? undefined : `exit ${r.code ?? r.signal}`);
-        }
-      }),
-    );
   } finally {
     for (const f of created) fs.rmSync(path.join(ROOT, f), { force: true });
     for (const d of outDirs) fs.rmSync(d, { recursive: true, force: true });
