@@ -49,14 +49,20 @@ function flagLabel(name: string, o: OptionDef): string {
   return o.type === 'string' ? `${flag} ${o.value ?? '<value>'}` : flag;
 }
 
+function table(rows: Array<[string, string]>, width: number): string {
+  return rows.map(([l, h]) => `  ${l.padEnd(width)}${h}`).join('\n');
+}
+
 function renderHelp(name: string, def: CommandDef<OptionDefs>): string {
   const options: Array<[string, OptionDef]> = [...Object.entries(def.options), ['help', HELP_OPTION]];
   const rows: Array<[string, string]> = options.map(([n, o]) => [flagLabel(n, o), `${o.help}${o.required ? ' (required)' : ''}`]);
-  if (def.positionals) rows.unshift([def.positionals.name, def.positionals.help]);
-  const width = Math.max(...rows.map(([l]) => l.length)) + 2;
+  const args: Array<[string, string]> = def.positionals ? [[def.positionals.name, def.positionals.help]] : [];
+  const width = Math.max(...[...rows, ...args].map(([l]) => l.length)) + 2;
+  const summary = `${def.summary[0].toUpperCase()}${def.summary.slice(1)}.`;
   return (
-    `Usage: vitkit ${name} ${def.usage}\n\n${def.summary}.\n${def.details ? `\n${def.details.trim()}\n` : ''}\n` +
-    `Options:\n${rows.map(([l, h]) => `  ${l.padEnd(width)}${h}`).join('\n')}\n`
+    `Usage: vitkit ${name} ${def.usage}\n\n${summary}\n${def.details ? `\n${def.details.trim()}\n` : ''}\n` +
+    (args.length ? `Arguments:\n${table(args, width)}\n\n` : '') +
+    `Options:\n${table(rows, width)}\n`
   );
 }
 
@@ -93,7 +99,9 @@ export function defineCommand<O extends OptionDefs>(def: CommandDef<O>): Command
 
 /** Flags several commands share, so they read the same everywhere. */
 export const commonOptions = {
-  backend: { type: 'string', value: '<name>', help: 'auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default: the spec\'s backend, else auto; or $VITKIT_BACKEND)' },
+  backend: { type: 'string', value: '<name>', help: 'auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default: auto, or $VITKIT_BACKEND)' },
   json: { type: 'boolean', help: 'print one JSON object on stdout' },
+  /** For the commands that read a training spec: its "backend" is the default. */
+  specBackend: { type: 'string', value: '<name>', help: 'auto | tfjs-node-gpu | tfjs-node | wasm | cpu (default: the spec\'s "backend", else auto)' },
   plugins: { type: 'string', value: '<a,b>', help: 'extra plugins to load: package names or paths (./x.js), comma-separated' },
 } as const satisfies OptionDefs;

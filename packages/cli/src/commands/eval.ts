@@ -13,7 +13,7 @@ export const evalCommand = defineCommand({
   options: {
     spec: { type: 'string', value: '<file.json>', help: 'training spec (JSON)', required: true },
     weights: { type: 'string', value: '<file>', help: 'weights or checkpoint', required: true },
-    backend: commonOptions.backend,
+    backend: commonOptions.specBackend,
     json: { type: 'boolean', help: 'print one JSON object on stdout (top1, top5, loss, count, perClass, confusion)' },
   },
   async run({ values }) {

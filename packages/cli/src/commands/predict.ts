@@ -35,7 +35,7 @@ export const predictCommand = defineCommand({
     spec: { type: 'string', value: '<file.json>', help: 'training spec (JSON)', required: true },
     weights: { type: 'string', value: '<file>', help: 'weights or checkpoint', required: true },
     top: { type: 'string', value: '<k>', help: 'how many labels per image (default 5)' },
-    backend: commonOptions.backend,
+    backend: commonOptions.specBackend,
     json: { type: 'boolean', help: 'print one JSON array on stdout: per image its file and top labels' },
   },
   async run({ values, positionals: images }) {

@@ -16,7 +16,7 @@ Ctrl-C once stops after the current step and writes a checkpoint (exit 130); res
     resume: { type: 'boolean', help: 'continue from <outDir>/checkpoint.safetensors (same data order, same random numbers)' },
     checkpoint: { type: 'string', value: '<file>', help: 'resume from this checkpoint instead (implies --resume)' },
     out: { type: 'string', value: '<dir>', help: 'output folder (default: train.outDir, else runs/<spec name>)' },
-    backend: commonOptions.backend,
+    backend: commonOptions.specBackend,
     quiet: { type: 'boolean', help: 'no progress bar' },
     json: { type: 'boolean', help: 'print one JSON summary object on stdout (the summary lines go to stderr)' },
   },
