@@ -22,6 +22,14 @@ export class UsageError extends Error {
   }
 }
 
+/** A command needs a package that is not installed: a usage matter (exit 2), with the install line. */
+export class MissingPackageError extends UsageError {
+  constructor(readonly pkg: string) {
+    super(`this command needs ${pkg}, which is not installed; install it with: npm install ${pkg}`);
+    this.name = 'MissingPackageError';
+  }
+}
+
 /** A plugin that was found but could not be loaded or registered (it threw, or exports no plugin). */
 export class PluginLoadError extends Error {
   constructor(

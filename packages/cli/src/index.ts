@@ -4,7 +4,7 @@ export { runCli, runFromProcess, usage } from './main';
 export { commands } from './commands';
 export { defineCommand, commonOptions } from './command';
 export type { Command, CommandArgs, CommandDef, OptionDef, OptionDefs } from './command';
-export { EXIT, UsageError, PluginLoadError, exitCodeFor } from './exit-codes';
+export { EXIT, UsageError, MissingPackageError, PluginLoadError, exitCodeFor } from './exit-codes';
 export type { ExitCode } from './exit-codes';
 export { createRunRegistry, openModelSpec, parsePluginsFlag } from './run-setup';
 export type { RunPlugins } from './run-setup';

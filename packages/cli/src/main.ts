@@ -1,5 +1,5 @@
 import { commands } from './commands';
-import { EXIT, exitCodeFor, UsageError } from './exit-codes';
+import { EXIT, exitCodeFor, MissingPackageError, UsageError } from './exit-codes';
 import { cliVersion } from './version';
 
 /** `vitkit --help`: the command table and the exit-code rule. */
@@ -36,7 +36,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     try {
       return await command.invoke(name, rest);
     } catch (e) {
-      if (e instanceof UsageError) throw new UsageError(`${e.message}\n${command.usageLine(name)}   (vitkit ${name} --help for the options)`);
+      if (e instanceof UsageError && !(e instanceof MissingPackageError)) throw new UsageError(`${e.message}\n${command.usageLine(name)}   (vitkit ${name} --help for the options)`);
       throw e;
     }
   } catch (e) {

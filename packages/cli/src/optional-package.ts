@@ -1,4 +1,4 @@
-import { UsageError } from './exit-codes';
+import { MissingPackageError } from './exit-codes';
 
 function isMissing(e: unknown, id: string): boolean {
   const err = e as NodeJS.ErrnoException;
@@ -16,8 +16,8 @@ export function requireIfInstalled<T>(id: string): T | undefined {
 }
 
 /** Requires a package a command needs; when it is not installed, a usage error names the install command. */
-export function requirePackage<T>(id: string, command: string): T {
+export function requirePackage<T>(id: string): T {
   const mod = requireIfInstalled<T>(id);
-  if (mod === undefined) throw new UsageError(`"vitkit ${command}" needs ${id}; install it with: npm install ${id}`);
+  if (mod === undefined) throw new MissingPackageError(id);
   return mod;
 }

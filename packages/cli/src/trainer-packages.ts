@@ -6,10 +6,10 @@ export type TrainerPackage = typeof Trainer;
 export type DataPackage = typeof Data;
 
 /** @vitkit/trainer, loaded only by the commands that need it (a project may install the CLI without it). */
-export function trainerPackage(command: string): TrainerPackage {
-  return requirePackage<TrainerPackage>('@vitkit/trainer', command);
+export function trainerPackage(): TrainerPackage {
+  return requirePackage<TrainerPackage>('@vitkit/trainer');
 }
 
-export function dataPackage(command: string): DataPackage {
-  return requirePackage<DataPackage>('@vitkit/data', command);
+export function dataPackage(): DataPackage {
+  return requirePackage<DataPackage>('@vitkit/data');
 }

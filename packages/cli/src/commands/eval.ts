@@ -17,7 +17,7 @@ export const evalCommand = defineCommand({
     json: { type: 'boolean', help: 'print one JSON object on stdout (top1, top5, loss, count, perClass, confusion)' },
   },
   async run({ values }) {
-    const trainer = trainerPackage('eval');
+    const trainer = trainerPackage();
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
     await selectBackend(values.backend ?? loaded.spec.backend, { quiet: values.json });

@@ -41,8 +41,8 @@ export const predictCommand = defineCommand({
   async run({ values, positionals: images }) {
     const top = values.top === undefined ? 5 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${values.top}`);
-    const trainer = trainerPackage('predict');
-    const data = dataPackage('predict');
+    const trainer = trainerPackage();
+    const data = dataPackage();
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin, data.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
     await selectBackend(values.backend ?? loaded.spec.backend, { quiet: values.json });

@@ -21,7 +21,7 @@ Ctrl-C once stops after the current step and writes a checkpoint (exit 130); res
     json: { type: 'boolean', help: 'print one JSON summary object on stdout (the summary lines go to stderr)' },
   },
   async run({ values }) {
-    const trainer = trainerPackage('train');
+    const trainer = trainerPackage();
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
     const log = values.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
