@@ -1,4 +1,4 @@
-import { selectBackend, tf, usePlugin } from '@vitkit/core';
+import { selectBackend, tf } from '@vitkit/core';
 import type { Registry } from '@vitkit/core';
 import type { LoadedSpec } from '@vitkit/trainer';
 import { commonOptions, defineCommand } from '../command';
@@ -49,7 +49,6 @@ export const predictCommand = defineCommand({
     const { model, metadata } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
     try {
       const info = await inferenceInfo(trainer, loaded, registry, metadata);
-      usePlugin(registry, data.plugin);
       const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms as never, 'data.evalTransforms');
       const { inputSize, inChans, numClasses } = model.config;
       const [h0, w0, c0] = info.imageShape;
