@@ -4,7 +4,7 @@ import { buildModel, saveSafetensors, writeSafetensors } from '@vitkit/core';
 import { useBackend } from '@vitkit/core/testing';
 import { commands } from './commands';
 import { EXIT } from './exit-codes';
-import { openModelSpec } from './run-setup';
+import { createRunRegistry, openModelSpec } from './run-setup';
 import { CliRun, fixtureDir, runVitkit, tinyTrainSpec, writeJson } from './testing';
 
 /** A way to make one subcommand end with one exit code. */
@@ -37,6 +37,11 @@ describe('exit codes: every subcommand × 0 ok, 1 failure, 2 usage error, 3 inva
     f.flatWeights = at('flat.safetensors');
     await saveSafetensors(model, f.flatWeights);
     model.dispose();
+    // Weights of the training spec's model (untrained: eval and predict need only matching names and shapes).
+    const vit = buildModel(createRunRegistry(), tinyTrainSpec('').model as never);
+    f.vitWeights = at('vit.safetensors');
+    await saveSafetensors(vit, f.vitWeights);
+    vit.dispose();
     f.input = at('x.safetensors');
     await writeSafetensors(f.input, [['__input__', { shape: [1, 1, 4, 4], data: new Float32Array(16).fill(0.5) }]]);
     f.wrongWeights = at('wrong.safetensors');
@@ -49,7 +54,7 @@ describe('exit codes: every subcommand × 0 ok, 1 failure, 2 usage error, 3 inva
 
   afterAll(() => fs.rm(dir, { recursive: true, force: true }));
 
-  const model = () => path.join(dir, 'run', 'model.safetensors');
+  const model = () => f.vitWeights;
   const matrix: Record<string, Record<(typeof DOCUMENTED)[number], Case>> = {
     list: {
       [EXIT.ok]: { argv: () => ['list', '--plugins', path.join(dir, 'flat-plugin.js')] },
@@ -99,7 +104,6 @@ describe('exit codes: every subcommand × 0 ok, 1 failure, 2 usage error, 3 inva
     expect(Object.keys(matrix).sort()).toEqual(Object.keys(commands).sort());
   });
 
-  // Train runs first: eval and predict use its weights.
   for (const [name, cases] of Object.entries(matrix)) {
     it.each(DOCUMENTED.map((code) => [code]))(`vitkit ${name} → %i`, async (code) => {
       const c = cases[code];
