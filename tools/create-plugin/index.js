@@ -357,6 +357,7 @@ A [vitkit](https://www.npmjs.com/package/@vitkit/core) plugin. It registers:
 
 \`\`\`sh
 npm install ${pkgName}
+npx --no-install vitkit list --plugins ${pkgName}   # with @vitkit/cli installed: the plugin's components and presets
 \`\`\`
 
 \`\`\`json

@@ -7,12 +7,14 @@
 # 2. checks every package for publishing (check-packages.js: manifest, undeclared imports, publint, attw);
 # 3. starts verdaccio on 127.0.0.1:<free port> (storage in a temp dir; @vitkit/* and vitkit-plugin-* are local
 #    only, everything else is proxied from the public registry) and publishes every package and the plugin;
-# 4. project (a), an empty folder: installs ONLY @vitkit/core, @vitkit/tokenizers and @vitkit/backbones (their
-#    peers come along), checks that fusion/data/trainer are absent, builds T2T-ViT and runs a forward pass through
-#    the public API, and checks that a spec naming a missing plugin fails with the install command;
-# 5. project (b): installs core, tokenizers, backbones, data, trainer and the third-party vitkit-plugin-cpvt from
-#    the local registry, trains one short run of a first-party model, then trains and evaluates a `cpvt` model
-#    named in a spec whose "plugins" list a first-party package, the third-party package and a local file.
+# 4. project (a), an empty folder: installs ONLY @vitkit/core, @vitkit/tokenizers, @vitkit/backbones and @vitkit/cli
+#    (their peers come along), checks that fusion/data/trainer are absent, builds T2T-ViT and runs a forward pass
+#    through the public API, and checks with the `vitkit` bin that a spec naming a missing plugin fails with the
+#    install command (exit 3) and that `vitkit train` without the trainer names it (exit 2);
+# 5. project (b): installs core, tokenizers, backbones, data, trainer, cli and the third-party vitkit-plugin-cpvt
+#    from the local registry, lists the plugin's components with `vitkit list --plugins`, trains one short run of a
+#    first-party model, then trains and evaluates a `cpvt` model named in a spec whose "plugins" list a first-party
+#    package, the third-party package and a local file.
 # Verdaccio is always stopped and the temp dir removed at exit (E2E_KEEP=1 keeps the dir).
 #
 # Environment:
@@ -152,12 +154,13 @@ for d in "${PUBLISH_DIRS[@]}"; do
 done
 
 # ---------------------------------------------------------------------------------------------------------------
-log "4. project (a): only @vitkit/core, @vitkit/tokenizers, @vitkit/backbones"
+log "4. project (a): only @vitkit/core, @vitkit/tokenizers, @vitkit/backbones, @vitkit/cli"
 A="$WORK/project-a"
 mkdir -p "$A"
 printf '{ "name": "e2e-project-a", "version": "1.0.0", "private": true }\n' >"$A/package.json"
 cp "$HERE/fixtures/forward.js" "$A/"
-(cd "$A" && npm install --no-audit --no-fund --loglevel=error @vitkit/core @vitkit/tokenizers @vitkit/backbones) || fail "npm install in project (a)"
+(cd "$A" && npm install --no-audit --no-fund --loglevel=error @vitkit/core @vitkit/tokenizers @vitkit/backbones @vitkit/cli) || fail "npm install in project (a)"
+(cd "$A" && echo "vitkit --version: $(npx --no-install vitkit --version)") || fail "vitkit --version in project (a)"
 (cd "$A" && ls node_modules/@vitkit | tr '\n' ' ' && echo "<- installed @vitkit packages"; for p in fusion data trainer; do [ ! -e "node_modules/@vitkit/$p" ] || fail "project (a) got @vitkit/$p without asking for it"; done)
 (cd "$A" && node -p "['@tensorflow/tfjs','@tensorflow/tfjs-backend-wasm','tsyringe','reflect-metadata'].map(p => p + '@' + JSON.parse(require('fs').readFileSync('node_modules/' + p + '/package.json', 'utf8')).version).join(' ') + ' <- peers installed by npm'")
 (cd "$A" && VITKIT_BACKEND="$BACKEND" node forward.js "$FORWARD_SPECS") || fail "forward pass in project (a)"
@@ -181,12 +184,12 @@ echo "vitkit train without @vitkit/trainer -> exit $code: $(cat "$A/train.err")"
 [ "$code" -eq 2 ] && grep -q "npm install @vitkit/trainer" "$A/train.err" || fail "vitkit train without the trainer must name the install command"
 
 # ---------------------------------------------------------------------------------------------------------------
-log "5. project (b): + @vitkit/data, @vitkit/trainer and the third-party vitkit-plugin-cpvt"
+log "5. project (b): + @vitkit/data, @vitkit/trainer, @vitkit/cli and the third-party vitkit-plugin-cpvt"
 B="$WORK/project-b"
 mkdir -p "$B"
 printf '{ "name": "e2e-project-b", "version": "1.0.0", "private": true }\n' >"$B/package.json"
 cp "$HERE/fixtures/local-plugin.js" "$B/"
-(cd "$B" && npm install --no-audit --no-fund --loglevel=error @vitkit/core @vitkit/tokenizers @vitkit/backbones @vitkit/data @vitkit/trainer vitkit-plugin-cpvt) || fail "npm install in project (b)"
+(cd "$B" && npm install --no-audit --no-fund --loglevel=error @vitkit/core @vitkit/tokenizers @vitkit/backbones @vitkit/data @vitkit/trainer @vitkit/cli vitkit-plugin-cpvt) || fail "npm install in project (b)"
 (cd "$B" && ls node_modules/@vitkit | tr '\n' ' ' && echo "+ vitkit-plugin-cpvt@$(node -p "require('./node_modules/vitkit-plugin-cpvt/package.json').version") <- installed")
 
 data_section() { # numClasses
@@ -215,6 +218,13 @@ cat >"$B/cpvt.json" <<EOF
 $(data_section 4)
 }
 EOF
+(cd "$B" && npx --no-install vitkit list --plugins vitkit-plugin-cpvt,./local-plugin.js --json >list.json && node -e "
+  const l = require('./list.json');
+  const own = Object.values(l.components).flat().filter(c => c.owner === 'vitkit-plugin-cpvt').map(c => c.name);
+  const local = l.presets.filter(p => p.owner === './local-plugin.js').map(p => p.name);
+  console.log('vitkit list --plugins: components ' + own.join(', ') + '; local presets ' + local.join(', '));
+  if (!own.includes('cpvt') || !local.includes('cpvt_e2e')) process.exit(1);
+") || fail "vitkit list --plugins in project (b)"
 for spec in first-party cpvt; do
   (cd "$B" && npx --no-install vitkit train --spec "$spec.json" --out "runs/$spec" --quiet) || fail "vitkit train --spec $spec.json"
   [ -s "$B/runs/$spec/model.safetensors" ] || fail "training $spec.json wrote no runs/$spec/model.safetensors"

@@ -45,4 +45,3 @@ export type { TrainerOptions, TrainResult } from './trainer';
 export { renderReport, lineChart } from './report';
 export type { MetricRecord, ReportInput } from './report';
 export { ProgressBar, formatDuration } from './progress';
-export { runTrainerCli } from './cli';

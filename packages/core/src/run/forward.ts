@@ -3,8 +3,9 @@ import { tf } from '../tf';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { loadStateDict } from '../io/state-dict';
 import { buildModel, ModelSpec } from '../spec/model-spec';
-import type { RunSpec } from '../spec/run-spec';
-import { openSpec } from './session';
+import { loadRunSpec, RunSpec } from '../spec/run-spec';
+import type { Registry } from '../registry/registry';
+import { registryFor } from './open-spec';
 
 export interface ForwardArgs {
   /** Preset name, spec file, or spec object. */
@@ -15,6 +16,8 @@ export interface ForwardArgs {
   input: string;
   /** Where to write `__logits__`; omitted = do not write. */
   output?: string;
+  /** Registry to build from; default: core + the installed first-party plugins + the spec's plugins. */
+  registry?: Registry;
 }
 
 export interface ForwardResult {
@@ -24,7 +27,8 @@ export interface ForwardResult {
 
 /** Reads `__input__`, runs the model in eval mode, writes `__logits__`: the parity check from outside the code. */
 export async function runForward(args: ForwardArgs): Promise<ForwardResult> {
-  const { loaded, registry } = await openSpec(args.spec);
+  const loaded = await loadRunSpec(args.spec);
+  const registry = args.registry ?? registryFor(loaded);
   const { tensors } = await readSafetensors(args.input);
   const input = tensors.get('__input__');
   if (!input) throw new Error(`${args.input}: has no tensor "__input__" (expected NCHW float32)`);

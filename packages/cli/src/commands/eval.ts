@@ -1,0 +1,38 @@
+import { selectBackend } from '@vitkit/core';
+import { commonOptions, defineCommand } from '../command';
+import { EXIT } from '../exit-codes';
+import { formatEvaluation } from '../format-eval';
+import { loadTrainedModel } from '../load-weights';
+import { createRunRegistry } from '../run-setup';
+import { trainerPackage } from '../trainer-packages';
+
+export const evalCommand = defineCommand({
+  summary: "evaluate weights on a spec's test data",
+  usage: '--spec <file.json> --weights <file.safetensors> [options]',
+  details: 'Weights are a plain safetensors state dict or a training checkpoint. Prints top-1, top-5, per-class accuracy and\nthe confusion matrix (the validation set when the spec has no test set).',
+  options: {
+    spec: { type: 'string', value: '<file.json>', help: 'training spec (JSON)', required: true },
+    weights: { type: 'string', value: '<file>', help: 'weights or checkpoint', required: true },
+    backend: commonOptions.specBackend,
+    json: { type: 'boolean', help: 'print one JSON object on stdout (top1, top5, loss, count, perClass, confusion)' },
+  },
+  async run({ values }) {
+    const trainer = trainerPackage();
+    const loaded = await trainer.loadTrainSpec(values.spec!);
+    const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
+    await selectBackend(values.backend ?? loaded.spec.backend, { quiet: values.json });
+    const { model } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
+    try {
+      const data = await trainer.defaultDataFactory({ registry, spec: loaded.spec, dir: loaded.dir });
+      const bar = values.json ? undefined : new trainer.ProgressBar(process.stderr);
+      const r = await trainer.evaluateModel(model, data.test ?? data.evaluation, data.numClasses, {
+        classNames: data.classNames,
+        onBatch: (done, total) => bar?.update('eval', done, total, { loss: NaN, acc: NaN, imagesPerSecond: NaN, lr: NaN }, NaN),
+      });
+      process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : formatEvaluation(r, data.test ? 'test' : 'validation'));
+      return EXIT.ok;
+    } finally {
+      model.dispose();
+    }
+  },
+});

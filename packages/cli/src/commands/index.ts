@@ -1,0 +1,22 @@
+import type { Command } from '../command';
+import { demoCommand } from './demo';
+import { evalCommand } from './eval';
+import { forwardCommand } from './forward';
+import { infoCommand } from './info';
+import { listCommand } from './list';
+import { predictCommand } from './predict';
+import { trainCommand } from './train';
+
+/**
+ * Every `vitkit` subcommand, in the order `vitkit --help` lists them. Adding a subcommand is one entry here
+ * (a `defineCommand({...})` in its own file): help, flag parsing and exit codes come with it.
+ */
+export const commands: Readonly<Record<string, Command>> = {
+  list: listCommand,
+  info: infoCommand,
+  forward: forwardCommand,
+  demo: demoCommand,
+  train: trainCommand,
+  eval: evalCommand,
+  predict: predictCommand,
+};

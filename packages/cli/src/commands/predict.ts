@@ -1,0 +1,80 @@
+import { selectBackend, tf } from '@vitkit/core';
+import type { Registry } from '@vitkit/core';
+import type { LoadedSpec } from '@vitkit/trainer';
+import { commonOptions, defineCommand } from '../command';
+import { EXIT, UsageError } from '../exit-codes';
+import { loadTrainedModel } from '../load-weights';
+import { createRunRegistry } from '../run-setup';
+import { dataPackage, trainerPackage, TrainerPackage } from '../trainer-packages';
+
+interface InferenceInfo {
+  classNames: readonly string[];
+  normalize: { mean: number[]; std: number[] };
+  imageShape: readonly [number, number, number];
+}
+
+/** Class names, statistics and image shape: from the weights' metadata (written by train), else the spec's datasets. */
+async function inferenceInfo(trainer: TrainerPackage, loaded: LoadedSpec, registry: Registry, metadata: Record<string, string>): Promise<InferenceInfo> {
+  if (metadata['vitkit.classNames'] && metadata['vitkit.normalize'] && metadata['vitkit.imageShape']) {
+    return {
+      classNames: JSON.parse(metadata['vitkit.classNames']),
+      normalize: JSON.parse(metadata['vitkit.normalize']),
+      imageShape: JSON.parse(metadata['vitkit.imageShape']),
+    };
+  }
+  const data = await trainer.defaultDataFactory({ registry, spec: loaded.spec, dir: loaded.dir });
+  return { classNames: data.classNames, normalize: data.normalize, imageShape: data.shape };
+}
+
+export const predictCommand = defineCommand({
+  summary: 'top-k labels for image files',
+  usage: '--spec <file.json> --weights <file.safetensors> [options] <images...>',
+  details: "Each image (PNG, JPEG, ...) goes the evaluation path: decoded at the dataset's size, the spec's eval transforms,\nnormalised.",
+  positionals: { name: '<images...>', help: 'image files', min: 1 },
+  options: {
+    spec: { type: 'string', value: '<file.json>', help: 'training spec (JSON)', required: true },
+    weights: { type: 'string', value: '<file>', help: 'weights or checkpoint', required: true },
+    top: { type: 'string', value: '<k>', help: 'how many labels per image (default 5)' },
+    backend: commonOptions.specBackend,
+    json: { type: 'boolean', help: 'print one JSON array on stdout: per image its file and top labels' },
+  },
+  async run({ values, positionals: images }) {
+    const top = values.top === undefined ? 5 : Number(values.top);
+    if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${values.top}`);
+    const trainer = trainerPackage();
+    const data = dataPackage();
+    const loaded = await trainer.loadTrainSpec(values.spec!);
+    const registry = createRunRegistry({ use: [trainer.plugin, data.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
+    await selectBackend(values.backend ?? loaded.spec.backend, { quiet: values.json });
+    const { model, metadata } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
+    try {
+      const info = await inferenceInfo(trainer, loaded, registry, metadata);
+      const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms as never, 'data.evalTransforms');
+      const { inputSize, inChans, numClasses } = model.config;
+      const [h0, w0, c0] = info.imageShape;
+      const results: Array<{ file: string; top: Array<{ label: string; class: number; probability: number }> }> = [];
+      for (const file of images) {
+        let img = data.makeImage(h0, w0, c0, await data.decodeImageFile(file, [h0, w0, c0]));
+        for (const t of transforms) img = t.apply(img, { rng: data.Rng.from(0), mean: info.normalize.mean, std: info.normalize.std });
+        if (img.height !== inputSize[0] || img.width !== inputSize[1]) img = data.cropResizeBilinear(img, 0, 0, img.height, img.width, inputSize[0], inputSize[1]);
+        if (img.channels !== inChans) throw new Error(`${file}: the eval transforms give ${img.channels} channels, the model takes ${inChans}`);
+        data.normalizeInPlace(img.data, img.channels, info.normalize.mean, info.normalize.std);
+        const probs = tf.tidy(() => tf.softmax(model.forward(tf.tensor4d(img.data, [1, img.height, img.width, img.channels]))));
+        const p = (await probs.data()) as Float32Array;
+        probs.dispose();
+        const order = [...Array(numClasses).keys()].sort((a, b) => p[b] - p[a]).slice(0, top);
+        results.push({ file, top: order.map((c) => ({ label: info.classNames[c] ?? String(c), class: c, probability: p[c] })) });
+      }
+      if (values.json) {
+        process.stdout.write(`${JSON.stringify(results)}\n`);
+        return EXIT.ok;
+      }
+      for (const r of results) {
+        process.stdout.write(`${r.file}\n${r.top.map((t) => `  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.label}`).join('\n')}\n`);
+      }
+      return EXIT.ok;
+    } finally {
+      model.dispose();
+    }
+  },
+});

@@ -1,0 +1,65 @@
+import { commonOptions, defineCommand } from '../command';
+import { EXIT } from '../exit-codes';
+import { createRunRegistry } from '../run-setup';
+import { trainerPackage } from '../trainer-packages';
+
+export const trainCommand = defineCommand({
+  summary: 'train a model from a spec',
+  usage: '--spec <file.json> [options]',
+  details: `
+Everything (model, data, optimizer, schedule, loss) is built from the spec. Ends with the test top-1 accuracy and
+the wall time; writes <outDir>/checkpoint.safetensors (weights + optimizer + RNG + position), model.safetensors,
+metrics.jsonl, eval.json and report.html (loss/accuracy curves, per-class accuracy, confusion matrix).
+Ctrl-C once stops after the current step and writes a checkpoint (exit 130); resume with --resume.`,
+  options: {
+    spec: { type: 'string', value: '<file.json>', help: 'training spec (JSON)', required: true },
+    resume: { type: 'boolean', help: 'continue from <outDir>/checkpoint.safetensors (same data order, same random numbers)' },
+    checkpoint: { type: 'string', value: '<file>', help: 'resume from this checkpoint instead (implies --resume)' },
+    out: { type: 'string', value: '<dir>', help: 'output folder (default: train.outDir, else runs/<spec name>)' },
+    backend: commonOptions.specBackend,
+    quiet: { type: 'boolean', help: 'no progress bar' },
+    json: { type: 'boolean', help: 'print one JSON summary object on stdout (the summary lines go to stderr)' },
+  },
+  async run({ values }) {
+    const trainer = trainerPackage();
+    const loaded = await trainer.loadTrainSpec(values.spec!);
+    const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
+    const log = values.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
+    const run = await trainer.Trainer.create(loaded, {
+      registry,
+      outDir: values.out,
+      backend: values.backend,
+      resume: values.checkpoint ?? !!values.resume,
+      progress: values.quiet ? null : process.stderr,
+      log,
+    });
+    let interrupts = 0;
+    const onSigint = () => {
+      interrupts++;
+      if (interrupts > 1) process.exit(EXIT.interrupted);
+      process.stderr.write('\nvitkit train: stopping after this step (Ctrl-C again to quit at once)\n');
+      run.requestStop();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const r = await run.fit();
+      if (values.json) {
+        const summary = {
+          stopped: r.stopped,
+          step: r.step,
+          totalSteps: r.totalSteps,
+          elapsedSeconds: r.elapsed,
+          outDir: r.outDir,
+          checkpoint: r.checkpoint,
+          final: r.final,
+          ...(r.finalEma ? { finalEma: r.finalEma } : {}),
+        };
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+      }
+      return r.stopped ? EXIT.interrupted : EXIT.ok;
+    } finally {
+      process.off('SIGINT', onSigint);
+      run.dispose();
+    }
+  },
+});
