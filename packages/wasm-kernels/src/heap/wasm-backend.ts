@@ -81,7 +81,8 @@ export function i32Of(backend: WasmBackend, t: tf.TensorInfo): Int32Array {
 /** The whole heap as float32 (index = byte offset / 4). Re-create after any allocation. */
 export function heapF32(backend: WasmBackend): Float32Array {
   const buf = backend.wasm.HEAPU8.buffer;
-  return new Float32Array(buf, 0, buf.byteLength >>> 2);
+  // a division, not `>>> 2`: a full 4 GiB heap has 2^32 bytes, which >>> reads as 0
+  return new Float32Array(buf, 0, buf.byteLength / 4);
 }
 
 /** A backend-owned scratch tensor (not tracked by the engine): release it with `release`. */

@@ -3,7 +3,7 @@
 // through their strides, so no transpose is ever materialised; edge tiles go through a small scratch tile.
 import { gemmMicroKernel, GemmMicroKernel, PackFn } from './gemm-microkernel';
 import { jitMemoryOf } from './wasm-jit';
-import { WasmBackend } from '../heap/wasm-backend';
+import { freeHeap, mallocHeap, WasmBackend } from '../heap/wasm-backend';
 
 /** Operands of one product (row-major float32 at heap byte offsets). */
 export interface GemmProblem {
@@ -64,10 +64,10 @@ export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmP
   const aPackFloats = Math.min(mc, Math.ceil(M / mr) * mr) * kcMax;
   const bPackFloats = nPanels * nr * kcMax;
   const bytes = 4 * (aPackFloats + bPackFloats + mr * nr) + 64;
-  const raw = backend.wasm._malloc(bytes);
-  if (!raw) throw new Error(`vitkit wasm GEMM: could not allocate ${bytes} bytes of scratch on the wasm heap`);
+  const raw = mallocHeap(backend, bytes, 'vitkit wasm GEMM scratch');
   try {
-    const aPack = (raw + 15) & ~15;
+    // 16-byte aligned; arithmetic, not `& ~15`, which would turn an address past 2 GiB negative
+    const aPack = Math.ceil(raw / 16) * 16;
     const bPack = aPack + 4 * aPackFloats;
     const cTile = bPack + 4 * bPackFloats;
     // No allocation below: this view stays valid.
@@ -111,7 +111,7 @@ export function simdGemm(backend: WasmBackend, kernel: GemmMicroKernel, p: GemmP
       }
     }
   } finally {
-    backend.wasm._free(raw);
+    freeHeap(backend, raw);
   }
 }
 

@@ -5,7 +5,7 @@
 import { tf } from '@vitkit/core';
 import { simdElementwiseFor } from '../jit/simd-elementwise';
 import { markOwn, runStock } from '../heap/stock-kernels';
-import { asWasmBackend, f32Of, KernelArgs, ptrOf } from '../heap/wasm-backend';
+import { asWasmBackend, f32Of, freeHeap, KernelArgs, mallocHeap, ptrOf } from '../heap/wasm-backend';
 
 /** Reductions whose kept inner block is smaller than this stay on the stock kernel (fast for trailing axes). */
 const MIN_INNER = 8;
@@ -40,8 +40,7 @@ export function reduceBlock(args: KernelArgs, divisor: 'none' | 'count'): tf.Ten
   const simd = inner % 2 === 0 ? simdElementwiseFor(backend) : undefined;
   if (simd) {
     // The same float64 sums in the same order, two columns per SIMD lane pair (simd-elementwise.ts).
-    const accPtr = backend.wasm._malloc(8 * inner);
-    if (!accPtr) throw new Error(`vitkit wasm Sum: could not allocate ${8 * inner} bytes on the wasm heap`);
+    const accPtr = mallocHeap(backend, 8 * inner, 'vitkit wasm Sum');
     try {
       const heap = backend.wasm.HEAPU8.buffer;
       const acc = new Float64Array(heap, accPtr, inner);
@@ -54,7 +53,7 @@ export function reduceBlock(args: KernelArgs, divisor: 'none' | 'count'): tf.Ten
         os.set(acc, o * inner);
       }
     } finally {
-      backend.wasm._free(accPtr);
+      freeHeap(backend, accPtr);
     }
     return out;
   }
