@@ -27,7 +27,6 @@ export function checkBackendChosen(): void {
   const best = Object.entries(engine.registryFactory).sort((a, b) => b[1].priority - a[1].priority)[0]?.[0];
   if (best !== 'cpu') return; // tfjs will start a faster backend the application loaded itself
   process.stderr.write(`${NO_BACKEND_WARNING}\n`);
-  // Said once, by vitkit: silence tfjs's own banner for the same fact.
-  const cpu = tf.findBackend('cpu') as unknown as { firstUse?: boolean } | null;
-  if (cpu) cpu.firstUse = false;
+  // Start it now (what tfjs would do at the first tensor) and silence its banner: vitkit said it, once.
+  (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }

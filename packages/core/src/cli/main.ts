@@ -2,6 +2,7 @@
 import 'reflect-metadata';
 import { commands, delegated, usage } from './commands';
 import { EXIT, exitCodeFor, UsageError } from './exit-codes';
+import { allowEngineFlags } from '../backend/wasm-kernel-pack';
 
 type TrainerModule = { runTrainerCli?: (command: string, argv: string[]) => Promise<number> };
 
@@ -33,6 +34,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
+  // This process is the CLI's own application: it may tune the engine (the wasm kernel pack's FMA and optimising tier).
+  allowEngineFlags();
   main(process.argv.slice(2)).then(
     (code) => {
       // The wasm backend's pthread workers (multi-threaded build) would keep Node alive.
