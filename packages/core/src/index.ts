@@ -60,7 +60,7 @@ export type { CreateRegistryOptions } from './registry/create-registry';
 export { loadPlugins, usePlugin, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
 
 // Engines: selectBackend's order and sources; the wasm kernel pack (@vitkit/wasm-kernels) is found at run time.
-export { registerWasmKernels, wasmKernelsRegistered, allowEngineFlags } from './backend/wasm-kernel-pack';
+export { registerWasmKernels, wasmKernelsRegistered, allowEngineFlags, ENGINE_FLAGS_ENV } from './backend/wasm-kernel-pack';
 export { enableWasmThreads, disableWasmThreads, wasmThreadsCount, wasmThreadsEnabled } from './backend/wasm-threads';
 export type { WasmThreadsOptions } from './backend/wasm-threads';
 export { selectBackend, selectedBackend, UnknownBackendError, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-backend';

@@ -23,7 +23,17 @@ export function loadOptional(name: string): { module: unknown } | { reason: 'not
   }
 }
 
-let fastEngineAllowed = false;
+/**
+ * `VITKIT_ENGINE_FLAGS=1`: the application lets vitkit's engines change process-wide V8 settings for speed. Set by
+ * `allowEngineFlags()`, so that worker threads and child processes the application starts afterwards (the trainer's
+ * data-parallel replicas) make the same choice; a user may also set it when starting a program.
+ */
+export const ENGINE_FLAGS_ENV = 'VITKIT_ENGINE_FLAGS';
+
+function engineFlagsAllowed(): boolean {
+  return process.env[ENGINE_FLAGS_ENV] === '1';
+}
+
 let missingNoted = false;
 
 /** The pack, or undefined when it is not installed (said once on stderr, with the install line). */
@@ -31,7 +41,7 @@ export function wasmKernelPack(): WasmKernelPack | undefined {
   const loaded = loadOptional(WASM_KERNEL_PACK);
   if ('module' in loaded) {
     const pack = loaded.module as WasmKernelPack;
-    if (fastEngineAllowed) pack.enableFastWasmEngine();
+    if (engineFlagsAllowed()) pack.enableFastWasmEngine();
     return pack;
   }
   if (loaded.reason === 'failed') throw new Error(`${WASM_KERNEL_PACK} failed to load: ${loaded.error.message}`);
@@ -47,10 +57,11 @@ export function wasmKernelPack(): WasmKernelPack | undefined {
 /**
  * For applications only (the vitkit CLI calls it for its own process): lets the engines vitkit starts change
  * process-wide V8 settings for speed, today the wasm kernel pack's `enableFastWasmEngine()` (relaxed-SIMD FMA and the
- * optimising tier for its generated code). Libraries never call it; without it nothing in vitkit touches V8 flags.
+ * optimising tier for its generated code), here and (through $VITKIT_ENGINE_FLAGS) in the workers it starts later.
+ * Libraries never call it; without it (or VITKIT_ENGINE_FLAGS=1) nothing in vitkit touches V8 flags.
  */
 export function allowEngineFlags(): void {
-  fastEngineAllowed = true;
+  process.env[ENGINE_FLAGS_ENV] = '1';
   const loaded = loadOptional(WASM_KERNEL_PACK);
   if ('module' in loaded) (loaded.module as WasmKernelPack).enableFastWasmEngine();
 }
@@ -63,7 +74,7 @@ export function registerWasmKernels(): string[] {
     throw new Error(`registerWasmKernels: ${WASM_KERNEL_PACK} ${why}`);
   }
   const pack = loaded.module as WasmKernelPack;
-  return pack.registerWasmKernels({ fastEngine: fastEngineAllowed });
+  return pack.registerWasmKernels({ fastEngine: engineFlagsAllowed() });
 }
 
 /** True when the wasm kernel pack is installed and every one of its kernels is the one registered for 'wasm'. */
