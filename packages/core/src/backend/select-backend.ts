@@ -111,6 +111,8 @@ export async function selectBackend(request?: BackendRequest | string | SelectBa
         choice = started;
         break;
       }
+      // Not installed: skipped in silence. Installed but broken: said, since the user meant to have it.
+      if (started.reason === 'failed') process.stderr.write(`vitkit: ${failureText(engine.name, engine.install, started)}; trying the next engine\n`);
     }
     if (!choice) throw new Error('no tfjs backend could be initialised');
   }
