@@ -1,6 +1,8 @@
 // A minimal WebAssembly binary encoder: just the instructions the pack's generated kernels use (integer locals and
 // loops, SIMD128 loads/stores/arithmetic, relaxed-SIMD fused multiply-add), one function type per function, an
 // imported memory. Kernels are generated at run time, so no wasm toolchain is needed to build or install vitkit.
+// Heap addresses stay i32 values used only by i32.add and as load/store addresses, which wasm32 reads as unsigned:
+// no i64, no signed compare or shift ever touches an address, so kernels work on buffers above 2 GiB.
 
 export type ValType = 'i32' | 'f32' | 'v128';
 
