@@ -101,8 +101,7 @@ async function setUpBackend(core, { backend, threads, kernels }) {
   const { tf } = core;
   const info = { backend, threads: null, kernels: 'off' };
   if (backend === 'wasm') {
-    const wt = typeof core.enableWasmThreads === 'function' ? core : requireBuilt('packages/core/dist/backend/wasm-threads.js');
-    info.threads = await wt.enableWasmThreads(threads);
+    info.threads = await requireBuilt('packages/wasm-kernels/dist/index.js').enableWasmThreads(threads);
   } else {
     if (threads !== 1) throw new Error(`--threads ${threads} needs the wasm backend`);
     await core.selectBackend(backend, { quiet: true });

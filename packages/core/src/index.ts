@@ -61,8 +61,6 @@ export { loadPlugins, usePlugin, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, P
 
 // Engines: selectBackend's order and sources; the wasm kernel pack (@vitkit/wasm-kernels) is found at run time.
 export { registerWasmKernels, wasmKernelsRegistered, allowEngineFlags, ENGINE_FLAGS_ENV } from './backend/wasm-kernel-pack';
-export { enableWasmThreads, disableWasmThreads, wasmThreadsCount, wasmThreadsEnabled } from './backend/wasm-threads';
-export type { WasmThreadsOptions } from './backend/wasm-threads';
 export { selectBackend, selectedBackend, UnknownBackendError, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-backend';
 export type { BackendName, BackendRequest, SelectBackendOptions } from './backend/select-backend';
 export { ENGINES, ENGINE_ALIASES, packageEngine } from './backend/engines';

@@ -11,6 +11,8 @@ export type { RegisterWasmKernelsOptions } from './register-wasm-kernels';
 export { enableFastWasmEngine, fastWasmEngine } from './jit/engine-flags';
 export type { FastWasmEngine } from './jit/engine-flags';
 export { relaxedSimdAvailable } from './jit/wasm-jit';
+export { enableWasmThreads, disableWasmThreads, wasmThreadsCount, wasmThreadsEnabled } from './threads/wasm-threads';
+export type { WasmThreadsOptions } from './threads/wasm-threads';
 export { batchMatMulConfig, fusedMatMulConfig } from './kernels/batch-mat-mul';
 export { conv2DBackpropFilterConfig } from './kernels/conv2d-backprop-filter';
 export { conv2DBackpropInputConfig } from './kernels/conv2d-backprop-input';

@@ -1,6 +1,5 @@
 import { tf } from '../tf';
-import { loadOptional, wasmKernelPack } from './wasm-kernel-pack';
-import { enableWasmThreads } from './wasm-threads';
+import { loadOptional, WASM_KERNEL_PACK, wasmKernelPack } from './wasm-kernel-pack';
 
 /** What `selectBackend` returns: the tfjs backend that is now active and where it came from. */
 export interface BackendChoice {
@@ -72,8 +71,10 @@ const wasmEngine: Engine = {
     const pack = wasmKernelPack();
     pack?.registerWasmKernels();
     if (threads > 1) {
-      // Must happen before any tensor exists: it re-initialises the backend.
-      await enableWasmThreads(threads);
+      // tfjs's threaded build, started in Node by the pack (it patches tfjs-backend-wasm 4.22 internals while the
+      // backend starts). Must happen before any tensor exists: it re-initialises the backend.
+      if (!pack) return { reason: 'failed', error: new Error(`${threads} wasm threads need ${WASM_KERNEL_PACK} (npm install ${WASM_KERNEL_PACK})`) };
+      await pack.enableWasmThreads(threads);
       if (tf.getBackend() !== 'wasm') return { reason: 'failed', error: new Error(`the threaded wasm build did not start`) };
     } else if (!(await activate('wasm'))) {
       return { reason: 'failed', error: new Error('tf.setBackend("wasm") failed') };

@@ -96,6 +96,19 @@ describe('selectBackend', () => {
     expect(text).toContain('vitkit: backend wasm (@tensorflow/tfjs-backend-wasm, @vitkit/wasm-kernels)\n');
   });
 
+  it('starts the threaded wasm build through the kernel pack ($VITKIT_WASM_THREADS, threads)', async () => {
+    delete process.env[BACKEND_ENV];
+    const pack = require('@vitkit/wasm-kernels') as { wasmThreadsEnabled(): boolean; disableWasmThreads(): void };
+    try {
+      const choice = await selectBackend('wasm', { threads: 2, quiet: true });
+      expect(choice).toMatchObject({ backend: 'wasm', threads: 2 });
+      expect(pack.wasmThreadsEnabled()).toBe(true);
+      expect(tf.tidy(() => tf.matMul(tf.ones([8, 8]), tf.ones([8, 8])).dataSync()[0])).toBe(8);
+    } finally {
+      pack.disableWasmThreads();
+    }
+  });
+
   it('names the package to install and the source when a named backend is missing', async () => {
     delete process.env[BACKEND_ENV];
     await expect(selectBackend('tfjs-node-gpu', { quiet: true })).rejects.toThrow(

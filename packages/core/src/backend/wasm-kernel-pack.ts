@@ -8,6 +8,7 @@ export interface WasmKernelPack {
   registerWasmKernels(options?: { fastEngine?: boolean }): string[];
   wasmKernelsRegistered(): boolean;
   enableFastWasmEngine(): unknown;
+  enableWasmThreads(threads: number): Promise<number>;
 }
 
 export const WASM_KERNEL_PACK = '@vitkit/wasm-kernels';

@@ -2,7 +2,7 @@ import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { tf } from '../tf';
+import { tf } from '@vitkit/core';
 import { disableWasmThreads, enableWasmThreads, wasmThreadsCount, wasmThreadsEnabled } from './wasm-threads';
 
 const wasmPkg = require('@tensorflow/tfjs-backend-wasm') as { getThreadsCount(): number };
@@ -43,16 +43,17 @@ function maxAbsDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return d;
 }
 
-/** Compiles wasm-threads.ts (and the tf re-export it imports) to plain JS in a temp dir, for child processes. */
+/**
+ * Compiles wasm-threads.ts to plain JS in a temp dir, for child processes; there `@vitkit/core` stands for the one
+ * thing the module takes from it, tfjs (so the child needs no build of core).
+ */
 function compileForChild(): string {
   const ts = require('typescript') as typeof import('typescript');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vitkit-wasm-threads-test-'));
-  fs.mkdirSync(path.join(dir, 'backend'));
-  for (const rel of ['tf.ts', 'backend/wasm-threads.ts']) {
-    const src = fs.readFileSync(path.join(__dirname, '..', rel), 'utf8');
-    const out = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
-    fs.writeFileSync(path.join(dir, rel.replace(/\.ts$/, '.js')), out.outputText);
-  }
+  const src = fs.readFileSync(path.join(__dirname, 'wasm-threads.ts'), 'utf8');
+  const out = ts.transpileModule(src, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+  fs.writeFileSync(path.join(dir, 'wasm-threads.js'), out.outputText.replace(/require\("@vitkit\/core"\)/g, 'require("./tf.js")'));
+  fs.writeFileSync(path.join(dir, 'tf.js'), "exports.tf = require('@tensorflow/tfjs');\n");
   return dir;
 }
 
@@ -66,7 +67,7 @@ interface ChildResult {
 
 function runChild(dir: string, unref: boolean, aliveCheckMs: number, timeoutMs: number): Promise<ChildResult> {
   const script = `
-    const { enableWasmThreads } = require(${JSON.stringify(path.join(dir, 'backend/wasm-threads.js'))});
+    const { enableWasmThreads } = require(${JSON.stringify(path.join(dir, 'wasm-threads.js'))});
     const { tf } = require(${JSON.stringify(path.join(dir, 'tf.js'))});
     enableWasmThreads(2, { unrefWorkers: ${unref} }).then((n) => {
       const c = tf.matMul(tf.ones([64, 64]), tf.ones([64, 64]));

@@ -19,7 +19,7 @@ import * as fs from 'fs';
 // The module object itself (a namespace import is a frozen copy): os.cpus is patched during start-up.
 import os = require('os');
 import * as path from 'path';
-import { tf } from '../tf';
+import { tf } from '@vitkit/core';
 
 const WASM = 'wasm';
 const WASM_PRIORITY = 2;
