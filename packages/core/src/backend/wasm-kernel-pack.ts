@@ -1,7 +1,7 @@
 // How core finds the wasm kernel pack: `@vitkit/wasm-kernels` is an optional peer, loaded by name at run time when the
-// wasm engine starts (like tfjs-node), never imported. So core builds, installs and runs without it (no wasm forced on
-// anyone: the tfjs-node and cpu engines need none of it), the default install gets it, and core does not depend on a
-// package that depends on core.
+// wasm engine starts (like tfjs-node), never imported. So core builds, installs and runs without it (an application on
+// tfjs-node or cpu needs none of it), the default install gets it, and core does not depend on a package that depends
+// on core (no cycle in the build or the nx graph).
 
 /** The part of `@vitkit/wasm-kernels` that core calls. */
 export interface WasmKernelPack {
