@@ -1,7 +1,8 @@
-// How core finds the wasm kernel pack: `@vitkit/wasm-kernels` is an optional peer, loaded by name at run time when the
-// wasm engine starts (like tfjs-node), never imported. So core builds, installs and runs without it (an application on
-// tfjs-node or cpu needs none of it), the default install gets it, and core does not depend on a package that depends
-// on core (no cycle in the build or the nx graph).
+// How core finds the wasm kernel pack: `@vitkit/wasm-kernels` is a peer of core (so npm installs it with core: wasm is
+// the default engine, and training on stock wasm fails for lack of conv and gather gradients), loaded by name at run
+// time when the wasm engine starts, like tfjs-node, and never imported. So core builds and type-checks without it, an
+// install that leaves it out (tfjs-node or cpu only) still runs, and core does not depend at build time on a package
+// that depends on core (no cycle in the build or the nx graph).
 
 /** The part of `@vitkit/wasm-kernels` that core calls. */
 export interface WasmKernelPack {
