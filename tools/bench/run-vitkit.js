@@ -55,7 +55,7 @@ async function main() {
     status: 'ok',
     strategy: backend.threads > 1 ? 'threads' : 'single',
     ...backend,
-    kernelPackRegistered: typeof core.wasmKernelsRegistered === 'function' ? core.wasmKernelsRegistered() : null,
+    kernelPackRegistered: core.wasmKernelsRegistered(),
     optimizer: bench.optimizer,
     batch,
     imageSize: bench.imageSize,

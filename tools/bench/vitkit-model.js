@@ -101,25 +101,18 @@ async function setUpBackend(core, { backend, threads, kernels }) {
   const { tf } = core;
   const info = { backend, threads: null, kernels: 'off' };
   if (backend === 'wasm') {
-    const wt = typeof core.enableWasmThreads === 'function' ? core : requireBuilt('packages/core/dist/backend/wasm-threads.js');
-    info.threads = await wt.enableWasmThreads(threads);
+    info.threads = await requireBuilt('packages/wasm-kernels/dist/index.js').enableWasmThreads(threads);
   } else {
     if (threads !== 1) throw new Error(`--threads ${threads} needs the wasm backend`);
     await core.selectBackend(backend, { quiet: true });
     info.threads = 1;
   }
   if (kernels === 'on' && backend === 'wasm') {
-    let pack = typeof core.registerWasmKernels === 'function' ? core : null;
-    if (!pack) {
-      const file = path.join(REPO, 'packages/core/dist/kernels/index.js');
-      pack = fs.existsSync(file) ? require(file) : null;
-    }
-    if (pack && typeof pack.registerWasmKernels === 'function') {
-      pack.registerWasmKernels();
-      info.kernels = 'on';
-    } else {
-      info.kernels = 'unavailable';
-    }
+    // The kernel pack is its own package (@vitkit/wasm-kernels). The benchmark is an application and measures the
+    // fast configuration, so it opts in to the pack's V8 settings (relaxed-SIMD FMA, optimising tier), as the CLI does.
+    const pack = requireBuilt('packages/wasm-kernels/dist/index.js');
+    pack.registerWasmKernels({ fastEngine: true });
+    info.kernels = 'on';
   }
   info.activeBackend = tf.getBackend();
   return info;

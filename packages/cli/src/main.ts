@@ -1,3 +1,4 @@
+import { allowEngineFlags } from '@vitkit/core';
 import { commands } from './commands';
 import { EXIT, exitCodeFor, MissingPackageError, UsageError } from './exit-codes';
 import { cliVersion } from './version';
@@ -49,6 +50,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
 
 /** The bin's entry: runs argv and exits with the code (the wasm backend's pthread workers would keep Node alive). */
 export function runFromProcess(): void {
+  // This process is the CLI's own application: it may tune the engine (the wasm kernel pack's FMA and optimising tier).
+  allowEngineFlags();
   runCli(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (e) => {

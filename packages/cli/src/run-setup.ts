@@ -1,4 +1,4 @@
-import { createRegistry, loadPlugins, loadRunSpec, PluginNotFoundError, SpecError, usePlugin } from '@vitkit/core';
+import { PluginLoadError as CorePluginLoadError, createRegistry, loadPlugins, loadRunSpec, PluginNotFoundError, SpecError, usePlugin } from '@vitkit/core';
 import type { LoadedRunSpec, Registry, VitkitPlugin } from '@vitkit/core';
 import { DEFAULT_PLUGINS } from './default-plugins';
 import { PluginLoadError } from './exit-codes';
@@ -27,7 +27,8 @@ function loadChecked(registry: Registry, ids: readonly string[], dir: string): v
     try {
       loadPlugins(registry, [id], dir);
     } catch (e) {
-      if (e instanceof PluginNotFoundError || e instanceof SpecError) throw e;
+      // core names the plugin already (PluginLoadError) when the file throws or does not parse
+      if (e instanceof PluginNotFoundError || e instanceof SpecError || e instanceof CorePluginLoadError) throw e;
       throw new PluginLoadError(id, e);
     }
   }

@@ -60,11 +60,14 @@ export type { CreateRegistryOptions } from './registry/create-registry';
 export { loadPlugins, usePlugin, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
 export { PluginLoadError } from './registry/plugin-load-error';
 
-export { registerWasmKernels, wasmKernelsRegistered, wasmKernelConfigs } from './kernels';
-export { enableWasmThreads, disableWasmThreads, wasmThreadsCount, wasmThreadsEnabled } from './backend/wasm-threads';
-export type { WasmThreadsOptions } from './backend/wasm-threads';
-export { selectBackend, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-backend';
-export type { BackendChoice, BackendName, BackendRequest } from './backend/select-backend';
+// Engines: selectBackend's order and sources; the wasm kernel pack (@vitkit/wasm-kernels) is found at run time.
+export { registerWasmKernels, wasmKernelsRegistered, allowEngineFlags, ENGINE_FLAGS_ENV } from './backend/wasm-kernel-pack';
+export { selectBackend, selectedBackend, UnknownBackendError, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-backend';
+export type { BackendName, BackendRequest, SelectBackendOptions } from './backend/select-backend';
+export { ENGINES, ENGINE_ALIASES, packageEngine } from './backend/engines';
+export type { BackendChoice, Engine, EngineFailure, EngineStartOptions } from './backend/engines';
+export { NO_BACKEND_WARNING } from './backend/implicit-backend';
+export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL } from './ops/fused';
 
 export { modelInfo } from './models/model-info';
 export type { Report } from './models/report';

@@ -59,8 +59,9 @@ export function ensureWasmKernels(): void {
  */
 export async function assembleRun(loaded: LoadedSpec, registry: Registry, options: AssemblyOptions = {}): Promise<RunParts> {
   const spec = loaded.spec;
-  const backend = options.backend ?? spec.backend;
-  if (backend !== 'keep') await selectBackend(backend, { quiet: options.quiet });
+  if ((options.backend ?? spec.backend) !== 'keep') {
+    await selectBackend({ flag: options.backend, spec: spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: options.quiet });
+  }
   ensureWasmKernels();
   const outDir = path.resolve(options.outDir ?? spec.train.outDir ?? path.join('runs', loaded.name));
   const dist = spec.train.distillation;

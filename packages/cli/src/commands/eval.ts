@@ -20,7 +20,7 @@ export const evalCommand = defineCommand({
     const trainer = trainerPackage();
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
-    await selectBackend(values.backend ?? loaded.spec.backend, { quiet: values.json });
+    await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
     const { model } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
     try {
       const data = await trainer.defaultDataFactory({ registry, spec: loaded.spec, dir: loaded.dir });

@@ -45,7 +45,7 @@ export const predictCommand = defineCommand({
     const data = dataPackage();
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin, data.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
-    await selectBackend(values.backend ?? loaded.spec.backend, { quiet: values.json });
+    await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
     const { model, metadata } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
     try {
       const info = await inferenceInfo(trainer, loaded, registry, metadata);

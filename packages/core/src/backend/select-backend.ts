@@ -1,91 +1,126 @@
 import { tf } from '../tf';
-import { registerWasmKernels } from '../kernels';
-import { enableWasmThreads } from './wasm-threads';
+import { SpecError } from '../spec/errors';
+import { BackendChoice, ENGINE_ALIASES, engineNames, EngineFailure, ENGINES, findEngine } from './engines';
+
+export type { BackendChoice } from './engines';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
 /** What the user may ask for: a backend, or the node package that provides it. */
 export type BackendRequest = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | BackendName;
 
-export interface BackendChoice {
-  backend: string;
-  /** Package that provided it (for tfjs-node the GPU build and the CPU build both register "tensorflow"). */
-  provider: string;
-  threads?: number;
-}
-
 export const BACKEND_ENV = 'VITKIT_BACKEND';
 /** Threads for the wasm backend (multi-threaded build, patched for Node); default 1 — see BENCHMARKS.md. */
 export const WASM_THREADS_ENV = 'VITKIT_WASM_THREADS';
 
-function tryRequire(name: string): boolean {
-  try {
-    require(name);
-    return true;
-  } catch {
-    return false;
+/**
+ * Where a backend may be named, strongest first: `flag` (a CLI flag or API option) > `$VITKIT_BACKEND` > `spec` (the
+ * run spec's `backend`) > automatic. "auto" (or nothing) at a level defers to the next one.
+ */
+export interface SelectBackendOptions {
+  /** An explicit request: the CLI's `--backend`, a `backend` API option. */
+  flag?: string;
+  /** The run spec's backend. */
+  spec?: string;
+  /** Where the spec's value was written, for the error on an unknown name (default "backend"). */
+  specPath?: string;
+  /** No "vitkit: backend …" line on stderr. */
+  quiet?: boolean;
+  /** wasm threads (default $VITKIT_WASM_THREADS, else 1). */
+  threads?: number;
+}
+
+/** A backend name that is not one vitkit knows, with where it was written. */
+export class UnknownBackendError extends Error {
+  constructor(
+    readonly value: string,
+    readonly source: string
+  ) {
+    super(`unknown backend "${value}" (${source}); choose one of ${engineNames().join(', ')}`);
+    this.name = 'UnknownBackendError';
   }
 }
 
-async function activate(name: string): Promise<boolean> {
-  try {
-    return await tf.setBackend(name);
-  } catch {
-    return false;
-  }
+let selected: BackendChoice | undefined;
+
+/** The backend `selectBackend` last started, or undefined when it was never called. */
+export function selectedBackend(): BackendChoice | undefined {
+  return selected;
 }
 
-async function useWasm(threads: number): Promise<boolean> {
-  if (!tryRequire('@tensorflow/tfjs-backend-wasm')) return false;
-  // Stock wasm lacks conv weight gradients and the gather gradient, runs transposed/batched matmuls ~10x slower
-  // and computes MaxPoolGrad wrongly; the kernel pack fixes all of these (idempotent).
-  registerWasmKernels();
-  if (threads > 1) {
-    // Must happen before any tensor exists: it re-initialises the backend.
-    await enableWasmThreads(threads);
-    return tf.getBackend() === 'wasm';
+function wanted(options: SelectBackendOptions): { name: string; source: string } | undefined {
+  const specPath = options.specPath ?? 'backend';
+  const sources = [
+    { value: options.flag, source: 'backend flag' },
+    { value: process.env[BACKEND_ENV], source: `$${BACKEND_ENV}` },
+    { value: options.spec, source: `spec ${specPath}` },
+  ];
+  const known = new Set(engineNames());
+  // Every level is checked, also those a stronger one overrides: a typo never waits silently for another day.
+  for (const { value, source } of sources) {
+    if (!value || known.has(value)) continue;
+    if (source.startsWith('spec ')) {
+      throw new SpecError([{ path: specPath, message: `unknown backend ${JSON.stringify(value)}; choose one of ${engineNames().join(', ')}` }]);
+    }
+    throw new UnknownBackendError(value, source);
   }
-  return activate('wasm');
+  const first = sources.find((s) => s.value && s.value !== 'auto');
+  return first ? { name: first.value as string, source: first.source } : undefined;
+}
+
+function threadsOf(options: SelectBackendOptions): number {
+  const threads = options.threads ?? Number(process.env[WASM_THREADS_ENV] ?? 1);
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads must be a positive integer, got ${threads} (${WASM_THREADS_ENV})`);
+  return threads;
+}
+
+function failureText(name: string, install: string, failure: EngineFailure): string {
+  return failure.reason === 'not-installed'
+    ? `backend "${name}" is not available; install ${install} (npm install ${install})`
+    : `backend "${name}" failed to start: ${failure.error.message}`;
 }
 
 /**
- * Picks the backend at run time: an explicit request (CLI flag) first, then `$VITKIT_BACKEND`, else the
- * fastest installed: tfjs-node-gpu, tfjs-node, wasm, cpu. An explicit request that cannot be met is an error.
+ * Starts a backend and makes it tfjs's active one. The name comes from, in this order: `flag` > `$VITKIT_BACKEND` >
+ * `spec` > automatic (the fastest installed: tfjs-node-gpu, tfjs-node, wasm, cpu). A named backend that cannot start
+ * is an error naming the package to install; an unknown name is an error naming where it was written. A string
+ * argument is the flag: `selectBackend('wasm')`.
  */
-export async function selectBackend(request: BackendRequest | string = 'auto', options: { quiet?: boolean; threads?: number } = {}): Promise<BackendChoice> {
-  const wanted = (request === 'auto' ? process.env[BACKEND_ENV] : request) || 'auto';
-  const threads = options.threads ?? Number(process.env[WASM_THREADS_ENV] ?? 1);
-  if (!Number.isInteger(threads) || threads < 1) throw new Error(`wasm threads must be a positive integer, got ${threads} (${WASM_THREADS_ENV})`);
-  const attempts: Record<string, () => Promise<BackendChoice | null>> = {
-    'tfjs-node-gpu': async () => (tryRequire('@tensorflow/tfjs-node-gpu') && (await activate('tensorflow')) ? { backend: 'tensorflow', provider: '@tensorflow/tfjs-node-gpu' } : null),
-    'tfjs-node': async () => (tryRequire('@tensorflow/tfjs-node') && (await activate('tensorflow')) ? { backend: 'tensorflow', provider: '@tensorflow/tfjs-node' } : null),
-    wasm: async () => ((await useWasm(threads)) ? { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', threads } : null),
-    cpu: async () => ((await activate('cpu')) ? { backend: 'cpu', provider: '@tensorflow/tfjs-backend-cpu' } : null),
-  };
-  attempts.tensorflow = async () => (await attempts['tfjs-node-gpu']()) ?? (await attempts['tfjs-node']());
-  let choice: BackendChoice | null = null;
-  if (wanted === 'auto') {
-    for (const k of ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']) {
-      choice = await attempts[k]();
-      if (choice) break;
+export async function selectBackend(request?: BackendRequest | string | SelectBackendOptions, options: SelectBackendOptions = {}): Promise<BackendChoice> {
+  const opts: SelectBackendOptions = typeof request === 'object' ? { ...request, ...options } : { ...options, flag: request ?? options.flag };
+  const want = wanted(opts);
+  const threads = threadsOf(opts);
+  let choice: BackendChoice | undefined;
+  if (want) {
+    const names = ENGINE_ALIASES[want.name] ?? [want.name];
+    const failures: string[] = [];
+    for (const n of names) {
+      const engine = findEngine(n)!;
+      const started = await engine.start({ threads });
+      if ('backend' in started) {
+        choice = started;
+        break;
+      }
+      failures.push(failureText(n, engine.install, started));
     }
+    if (!choice) throw new Error(`${failures.join('; ')} (asked for by the ${want.source})`);
   } else {
-    const attempt = attempts[wanted];
-    if (!attempt) {
-      throw new Error(`unknown backend "${wanted}"; choose one of auto, tfjs-node-gpu, tfjs-node, tensorflow, wasm, cpu`);
+    for (const engine of ENGINES) {
+      const started = await engine.start({ threads });
+      if ('backend' in started) {
+        choice = started;
+        break;
+      }
+      // Not installed: skipped in silence. Installed but broken: said, since the user meant to have it.
+      if (started.reason === 'failed') process.stderr.write(`vitkit: ${failureText(engine.name, engine.install, started)}; trying the next engine\n`);
     }
-    choice = await attempt();
-    if (!choice) {
-      const pkg = wanted === 'cpu' ? '@tensorflow/tfjs' : wanted === 'wasm' ? '@tensorflow/tfjs-backend-wasm' : `@tensorflow/${wanted === 'tensorflow' ? 'tfjs-node' : wanted}`;
-      throw new Error(`backend "${wanted}" is not available; install ${pkg} (npm install ${pkg})`);
-    }
+    if (!choice) throw new Error('no tfjs backend could be initialised');
   }
-  if (!choice) throw new Error('no tfjs backend could be initialised');
   await tf.ready();
-  if (choice.backend === 'cpu') {
-    // The cpu backend advertises tfjs-node on first use; the choice was deliberate, so keep stderr clean.
-    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
+  selected = choice;
+  if (!opts.quiet) {
+    const extras = [choice.provider, ...(choice.threads && choice.threads > 1 ? [`${choice.threads} threads`] : []), ...(choice.accelerators ?? [])];
+    process.stderr.write(`vitkit: backend ${choice.backend} (${extras.join(', ')})\n`);
   }
-  if (!options.quiet) process.stderr.write(`vitkit: backend ${choice.backend} (${choice.provider}${choice.threads && choice.threads > 1 ? `, ${choice.threads} threads` : ''})\n`);
   return choice;
 }

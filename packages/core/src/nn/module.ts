@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { Parameter, ParameterOptions } from './parameter';
+import { checkBackendChosen } from '../backend/implicit-backend';
 
 export interface ParameterCount {
   total: number;
@@ -16,6 +17,11 @@ export abstract class Module {
   private readonly buffers = new Map<string, tf.Variable>();
   private readonly children = new Map<string, Module>();
   private isTraining = true;
+
+  constructor() {
+    // Before a subclass creates its first tensor: the first model built with no backend selected says so once.
+    checkBackendChosen();
+  }
 
   get training(): boolean {
     return this.isTraining;

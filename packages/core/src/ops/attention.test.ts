@@ -1,5 +1,6 @@
 import { tf } from '../tf';
-import { measureLeak, NO_LEAK, randomTensor, relError, runOn, setupBackends } from '../kernels/test-helpers';
+import { selectBackend } from '../backend/select-backend';
+import { measureTensorLeak, NO_TENSOR_LEAK, randomTensor, relError, runOn } from '../testing/numerics';
 import { fusedAttention } from './attention';
 
 /** The composed reference: the same math through tfjs autograd. */
@@ -20,7 +21,10 @@ const shapes: Array<[number[], number[]]> = [
 ];
 
 describe('fusedAttention (softmax(q·kᵀ·scale)·v with a custom gradient)', () => {
-  beforeAll(setupBackends);
+  beforeAll(async () => {
+    await selectBackend('cpu', { quiet: true });
+    await selectBackend('wasm', { quiet: true }); // with the kernel pack, where installed
+  });
 
   it.each(shapes)('matches the composed ops, values and the gradients of q, k and v: q %j, k/v %j', async (qs, ks) => {
     const f = (fn: typeof composed) => () => {
@@ -55,7 +59,7 @@ describe('fusedAttention (softmax(q·kᵀ·scale)·v with a custom gradient)', (
     const fusedPeak = await peak(fusedAttention);
     const composedPeak = await peak(composed);
     expect(fusedPeak).toBeLessThan(composedPeak * 0.7);
-    expect(measureLeak(() => [fusedAttention(x, x, x, 0.5), ...tf.grads(stack(fusedAttention))([x])])).toEqual(NO_LEAK);
+    expect(measureTensorLeak(() => [fusedAttention(x, x, x, 0.5), ...tf.grads(stack(fusedAttention))([x])])).toEqual(NO_TENSOR_LEAK);
     x.dispose();
   });
 });

@@ -1,5 +1,16 @@
 import { tf } from '../tf';
 
+// The fused kernels core's ops run when the active engine provides them (the wasm kernel pack
+// `@vitkit/wasm-kernels` does; other engines may). Core owns the contract, an engine implements it:
+// - LAYER_NORM_KERNEL: inputs x [..., D], gamma [D], beta [D]; attr eps; outputs y (x's shape), mean and rstd (one per row).
+// - LAYER_NORM_GRAD_KERNEL: inputs dy, x, mean, rstd, gamma; outputs dx, dgamma, dbeta.
+// - GELU_KERNEL: input x; output x·Φ(x) (exact GELU). GELU_GRAD_KERNEL: inputs dy, x; output dy·(Φ(x) + x·φ(x)).
+// Without them the ops are composed from stock tfjs ops, so they work on every backend.
+export const LAYER_NORM_KERNEL = 'VitkitLayerNorm';
+export const LAYER_NORM_GRAD_KERNEL = 'VitkitLayerNormGrad';
+export const GELU_KERNEL = 'VitkitGelu';
+export const GELU_GRAD_KERNEL = 'VitkitGeluGrad';
+
 /** True when the active backend has a kernel `name` (the fused kernels are registered for wasm only). */
 export function hasKernel(name: string): boolean {
   return tf.getKernel(name, tf.getBackend()) != null;

@@ -1,8 +1,7 @@
 // Exact GELU, `x·Φ(x) = ½x(1 + erf(x/√2))` (PyTorch `nn.GELU()`; the tanh form fails the parity fixtures). On
 // backends with the fused kernel (wasm with the vitkit kernel pack) it is one kernel each way and saves only x.
 import { tf } from '../tf';
-import { GELU, GELU_GRAD } from '../kernels/gelu';
-import { hasKernel } from './fused';
+import { GELU_KERNEL, GELU_GRAD_KERNEL, hasKernel } from './fused';
 
 function composed(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
@@ -11,11 +10,11 @@ function composed(x: tf.Tensor): tf.Tensor {
 const fused = tf.customGrad((x, save) => {
   (save as tf.GradSaveFunc)([x as tf.Tensor]);
   return {
-    value: tf.engine().runKernel(GELU, { x: x as tf.Tensor }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.engine().runKernel(GELU_GRAD, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor,
+    value: tf.engine().runKernel(GELU_KERNEL, { x: x as tf.Tensor }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.engine().runKernel(GELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor,
   };
 });
 
 export function gelu(x: tf.Tensor): tf.Tensor {
-  return x.dtype === 'float32' && x.size > 0 && hasKernel(GELU) ? fused(x) : composed(x);
+  return x.dtype === 'float32' && x.size > 0 && hasKernel(GELU_KERNEL) ? fused(x) : composed(x);
 }

@@ -2,8 +2,7 @@
 // (wasm with the vitkit kernel pack) it is one kernel each way and saves only x, μ and 1/σ for the backward pass;
 // elsewhere it is composed from tfjs ops (tfjs-node runs those natively).
 import { tf } from '../tf';
-import { LAYER_NORM, LAYER_NORM_GRAD } from '../kernels/layer-norm';
-import { hasKernel } from './fused';
+import { hasKernel, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from './fused';
 
 function composed(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
   return tf.tidy(() => {
@@ -20,14 +19,14 @@ function fused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf
   const run = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
     const [xi, g, b] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
-    const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM, { x: xi, gamma: g, beta: b }, { eps }) as tf.Tensor[];
+    const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xi, gamma: g, beta: b }, { eps }) as tf.Tensor[];
     save([xi, mean, rstd, g]);
     tf.dispose([mean, rstd]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sm, sr, sg] = saved;
-        return tf.engine().runKernel(LAYER_NORM_GRAD, { dy: dy as tf.Tensor, x: sx, mean: sm, rstd: sr, gamma: sg }) as tf.Tensor[];
+        return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: sx, mean: sm, rstd: sr, gamma: sg }) as tf.Tensor[];
       },
     };
   });
@@ -40,5 +39,5 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: 
   if (gamma.size !== d || beta.size !== d) {
     throw new Error(`layerNorm: gamma [${gamma.shape}] and beta [${beta.shape}] must have the ${d} elements of x's last axis [${x.shape}]`);
   }
-  return x.dtype === 'float32' && x.size > 0 && hasKernel(LAYER_NORM) ? fused(x, gamma, beta, eps) : composed(x, gamma, beta, eps);
+  return x.dtype === 'float32' && x.size > 0 && hasKernel(LAYER_NORM_KERNEL) ? fused(x, gamma, beta, eps) : composed(x, gamma, beta, eps);
 }

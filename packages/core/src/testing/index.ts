@@ -5,3 +5,5 @@ export type { ContractOptions } from './contract';
 export { TEST_BACKENDS, useBackend } from './backends';
 export { gradcheck, expectGradientsMatch, describeGradcheck, maxAbsDiff } from './gradcheck';
 export type { GradcheckOptions, GradcheckResult, GradcheckEntry } from './gradcheck';
+export { randomData, randomTensor, runOn, relError, measureTensorLeak, NO_TENSOR_LEAK } from './numerics';
+export type { TensorLeak } from './numerics';
