@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type sharpType from 'sharp';
 import type { Dataset, Sample } from '../types';
+import { requireOptional } from '../optional-packages';
 import { checkIndex } from './common';
 
 export const IMAGENET_STATS = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
@@ -12,11 +13,7 @@ type Sharp = typeof sharpType;
 let sharpModule: Sharp | undefined;
 function loadSharp(): Sharp {
   if (!sharpModule) {
-    try {
-      sharpModule = require('sharp') as Sharp;
-    } catch (e) {
-      throw new Error(`image-folder decodes images with "sharp", which failed to load: ${(e as Error).message}. Install it with: npm install sharp`);
-    }
+    sharpModule = requireOptional<Sharp>('sharp');
   }
   return sharpModule;
 }
