@@ -24,5 +24,5 @@ export function firstPartyPackageOf(kind: string, name: string): string | undefi
 export function missingComponentHint(kind: string, name: unknown): string {
   const pkg = typeof name === 'string' ? firstPartyPackageOf(kind, name) : undefined;
   if (!pkg) return '';
-  return `. "${name}" is provided by ${pkg}: install it with \`npm install ${pkg}\` and register its plugin (createRegistry({ plugins: [require('${pkg}').plugin] }); the CLI loads it once installed)`;
+  return `. "${name}" is provided by ${pkg}: install it with \`npm install ${pkg}\` and add its \`plugin\` export to createRegistry({ plugins }) (the CLI loads it once installed)`;
 }
