@@ -167,6 +167,12 @@ cp "$HERE/fixtures/forward.js" "$A/"
   console.log('vitkit list: plugins ' + l.plugins.join(', ') + '; backbones ' + l.components.backbone.map(c => c.name).join(', '));
   if (l.plugins.some(p => /fusion|data|trainer/.test(p))) process.exit(1);
 ") || fail "vitkit list in project (a)"
+# A model whose tokenizer comes from a package the registry lacks: the error names the package and its install line.
+(cd "$A" && node -e "
+  const { buildModel, createRegistry } = require('@vitkit/core');
+  try { buildModel(createRegistry({ plugins: [require('@vitkit/backbones').plugin] }), 't2t_vit_7'); process.exit(1); }
+  catch (e) { console.log('backbones without the tokenizers plugin: ' + e.message); if (!e.message.includes('npm install @vitkit/tokenizers')) process.exit(1); }
+") || fail "a missing first-party component must name its package and install line"
 printf '{ "plugins": ["vitkit-plugin-not-installed"], "model": "vit_s_bench_32" }\n' >"$A/missing-plugin.json"
 set +e
 (cd "$A" && npx --no-install vitkit info missing-plugin.json >missing.out 2>missing.err)
