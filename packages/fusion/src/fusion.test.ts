@@ -1,7 +1,7 @@
 import { createRegistry, Fusion, Module, resizeBicubic, selectBackend, tf } from '@vitkit/core';
 import { fusionAblation, FUSION_NAMES } from './ablation';
 import { plugin } from './index';
-import { testRegistry } from './test-utils';
+import { testRegistry } from './testing';
 
 
 

@@ -1,5 +1,5 @@
 import { buildModel, ImageClassifier, manualSeed, selectBackend, tf } from '@vitkit/core';
-import { testRegistry, tinySpec } from './test-utils';
+import { testRegistry, tinySpec } from './testing';
 
 
 

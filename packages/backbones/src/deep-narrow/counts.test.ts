@@ -1,4 +1,4 @@
-import { describeOfficialCounts } from './test-utils';
+import { describeOfficialCounts } from '../testing';
 
 // Split in two files for time: building a 40-64M-parameter model (random init) takes a while on a shared CPU.
 // The large presets are in counts-large.test.ts.

@@ -1,6 +1,6 @@
 import { buildModel, LayerNorm, selectBackend, tf } from '@vitkit/core';
 import { DeepNarrowViT } from './index';
-import { t2tRegistry } from './test-utils';
+import { t2tRegistry } from '../testing';
 
 const TOK = { type: 't2t', tokenDim: 8, kernelSizes: [7, 3, 3], strides: [2, 2, 1], paddings: [3, 1, 1] };
 const BASE = { type: 'deep-narrow', imgSize: 32, numClasses: 10, embedDim: 32, depth: 2, numHeads: 2, mlpRatio: 3, tokenizer: TOK };

@@ -3,7 +3,7 @@ import { promises as fs } from 'fs';
 import { buildModel, loadStateDict, readSafetensors, selectBackend, sinusoidTable, tf } from '@vitkit/core';
 import type { TensorMap } from '@vitkit/core';
 import { adaptT2TCheckpoint, DeepNarrowViT, loadT2TCheckpoint, resizePosEmbed } from './index';
-import { FIXTURES, fixtureSpec, t2tRegistry } from './test-utils';
+import { FIXTURES, fixtureSpec, t2tRegistry } from '../testing';
 
 let tensors: TensorMap;
 let spec: { type: string } & Record<string, unknown>;

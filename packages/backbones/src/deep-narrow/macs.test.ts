@@ -1,7 +1,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { modelInfo, selectBackend } from '@vitkit/core';
-import { SHARED, t2tRegistry } from './test-utils';
+import { SHARED, t2tRegistry } from '../testing';
 
 let counts: Record<string, { params_total: number; macs_matmul_conv: number }>;
 

@@ -3,7 +3,7 @@ import * as path from 'path';
 import * as os from 'os';
 import { buildModel, LayerNorm, loadStateDict, readSafetensors, runForward, selectBackend, tf } from '@vitkit/core';
 import { DeepNarrowViT } from './index';
-import { FIXTURES, fixtureSpec, t2tRegistry } from './test-utils';
+import { FIXTURES, fixtureSpec, t2tRegistry } from '../testing';
 
 const ALL = [
   't2t_tiny_performer',

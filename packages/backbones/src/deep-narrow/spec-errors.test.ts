@@ -1,5 +1,5 @@
 import { buildModel, selectBackend, SpecError, tf } from '@vitkit/core';
-import { t2tRegistry } from './test-utils';
+import { t2tRegistry } from '../testing';
 
 const BASE = { type: 'deep-narrow', imgSize: 32, numClasses: 10, embedDim: 32, depth: 1, numHeads: 2, mlpRatio: 2 };
 const T2T = { type: 't2t', tokenDim: 16 };

@@ -1,6 +1,5 @@
 import { buildModel, manualSeed, selectBackend, tf } from '@vitkit/core';
-import { t2tRegistry } from './test-utils';
-import { makeBatch, mean, train } from './train-utils';
+import { makeBatch, mean, t2tRegistry, train } from '../testing';
 
 // cpu is ~30× slower than wasm (and the machine is shared): tiny models, few steps, in their own file.
 describe('T2T-ViT trains on cpu', () => {

@@ -1,6 +1,5 @@
 import { buildModel, selectBackend, tf } from '@vitkit/core';
-import { t2tRegistry } from './test-utils';
-import { makeBatch, mean, train } from './train-utils';
+import { makeBatch, mean, t2tRegistry, train } from '../testing';
 
 const SMALL_SPLITS = { kernelSizes: [7, 3, 3], strides: [2, 2, 1], paddings: [3, 1, 1] };
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildModel, countMacs, selectBackend, tf } from '@vitkit/core';
-import { testRegistry } from './test-utils';
+import { testRegistry } from '../testing';
 
 
 const COUNTS = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../..', '../shared/reference/counts.json'), 'utf8')) as Record<

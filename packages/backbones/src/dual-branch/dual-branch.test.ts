@@ -13,7 +13,7 @@ import {
 } from '@vitkit/core';
 import { registerConvStem } from '@vitkit/tokenizers';
 import { registerDualBranch } from './index';
-import { testRegistry } from './test-utils';
+import { testRegistry } from '../testing';
 
 /** Repo root is /work/main; the shared reference data sits next to it. */
 const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');

@@ -34,6 +34,7 @@ export interface DualBranchOptions {
   numHeads: number[];
   mlpRatio: number[];
   qkvBias: boolean;
+  /** Attention scale of the fusion's cross-attention only (official `qk_scale`); branch blocks keep head_dim^-½. */
   qkScale?: number;
   normEps: number;
   dropRate: number;
@@ -188,7 +189,7 @@ export class DualBranchViT extends ImageClassifier {
               numHeads: o.numHeads[i],
               mlpRatio: o.mlpRatio[i],
               qkvBias: o.qkvBias,
-              qkScale: o.qkScale,
+              // No qkScale: the official MultiScaleBlock gives qk_scale to the cross-attention only.
               normEps: o.normEps,
               drop: o.dropRate,
               attnDrop: o.attnDropRate,

@@ -1,6 +1,6 @@
 import { buildModel, manualSeed, selectBackend, tf } from '@vitkit/core';
-import { registerT2T } from '../../../tokenizers/src/t2t';
-import { testRegistry } from './test-utils';
+import { registerT2T } from '@vitkit/tokenizers';
+import { testRegistry } from '../testing';
 
 
 /**

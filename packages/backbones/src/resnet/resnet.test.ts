@@ -104,7 +104,7 @@ describe.each(['wasm', 'cpu'] as const)('resnet on %s', (backend) => {
     for (const name of ['resnet18_narrow', 'resnet_bottleneck_narrow']) {
       const spec = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixture-specs', `${name}.json`), 'utf8')) as { model: { type: string } };
       const file = path.join(FIXTURES, `${name}.safetensors`);
-      const { logits, shape } = await runForward({ spec: { plugins: [path.join(__dirname, 'test-plugin.ts')], model: spec.model }, weights: file, input: file });
+      const { logits, shape } = await runForward({ spec: { plugins: [path.join(__dirname, '../testing/resnet-plugin.ts')], model: spec.model }, weights: file, input: file });
       const ref = parseSafetensors(fs.readFileSync(file)).tensors.get('__logits__')!;
       expect(shape).toEqual(ref.shape);
       const d = Math.max(...Array.from(logits, (v, i) => Math.abs(v - (ref.data as Float32Array)[i])));

@@ -1,9 +1,5 @@
 import { buildModel, countMacs, selectBackend, tf } from '@vitkit/core';
-import { vtRegistry as makeRegistry } from './test-utils';
-// Cross-package import by relative path (test files are not built): backbones' tsconfig maps only @vitkit/core.
-import { registerVtTokenizers } from '../../../tokenizers/src/vt';
-
-const vtRegistry = () => makeRegistry(registerVtTokenizers);
+import { vtRegistry } from '../testing';
 import { VtResNet } from './vt-resnet';
 
 interface Cfg {

@@ -1,11 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildModel, loadStateDict, parseSafetensors, selectBackend, SpecError, tf } from '@vitkit/core';
-import { TINY, vtRegistry as makeRegistry } from './test-utils';
-// Cross-package import by relative path (test files are not built): backbones' tsconfig maps only @vitkit/core.
-import { registerVtTokenizers } from '../../../tokenizers/src/vt';
-
-const vtRegistry = () => makeRegistry(registerVtTokenizers);
+import { TINY, vtRegistry } from '../testing';
 import { VtResNet } from './vt-resnet';
 
 const SHARED = path.resolve(__dirname, '../../../..', '../shared');

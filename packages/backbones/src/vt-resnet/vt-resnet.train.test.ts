@@ -1,9 +1,5 @@
 import { buildModel, selectBackend, tf } from '@vitkit/core';
-import { mean, TINY, trainTiny, vtRegistry as makeRegistry } from './test-utils';
-// Cross-package import by relative path (test files are not built): backbones' tsconfig maps only @vitkit/core.
-import { registerVtTokenizers } from '../../../tokenizers/src/vt';
-
-const vtRegistry = () => makeRegistry(registerVtTokenizers);
+import { mean, TINY, trainTiny, vtRegistry } from '../testing';
 
 /** Every tokenizer and every ablation option, built from a spec, trained on both backends. */
 const CONFIGS: Array<[string, Record<string, unknown>]> = [

@@ -2,6 +2,7 @@ import { container as rootContainer, DependencyContainer, InjectionToken } from 
 import { SpecError, describeValue } from '../spec/errors';
 import { validate } from '../spec/schema';
 import type { BuildContext, ComponentDefinition, ComponentKind, ComponentSpec, PresetDefinition, RegistryLike } from './types';
+import { missingComponentHint } from './first-party-hints';
 
 /** Injection token under which a build's context is registered in its child container. */
 export const BUILD_CONTEXT: InjectionToken<BuildContext> = 'vitkit:build-context';
@@ -64,7 +65,7 @@ export class Registry implements RegistryLike {
 
   get(kind: ComponentKind, name: string): ComponentDefinition<unknown, unknown> {
     const def = this.defs.get(token(kind, name));
-    if (!def) throw new Error(`${kind} "${name}" is not registered; registered: ${this.names(kind).join(', ') || '(none)'}`);
+    if (!def) throw new Error(`${kind} "${name}" is not registered; registered: ${this.names(kind).join(', ') || '(none)'}${missingComponentHint(kind, name)}`);
     return this.container.resolve<ComponentDefinition<unknown, unknown>>(token(kind, name));
   }
 
@@ -109,7 +110,7 @@ export class Registry implements RegistryLike {
     const { type, ...rest } = obj as { type?: unknown } & Record<string, unknown>;
     if (typeof type !== 'string' || !this.has(kind, type)) {
       const registered = this.names(kind).join(', ') || '(none)';
-      throw new SpecError([{ path: `${path}.type`, message: `${describeValue(type)} is not registered as a ${kind}; registered: ${registered}` }]);
+      throw new SpecError([{ path: `${path}.type`, message: `${describeValue(type)} is not registered as a ${kind}; registered: ${registered}${missingComponentHint(kind, type)}` }]);
     }
     const def = this.get(kind, type);
     // Inherited options are hints from the parent: pass only those this component declares.

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type sharpType from 'sharp';
 import type { Dataset, Sample } from '../types';
+import { requireOptional } from '../optional-packages';
 import { checkIndex } from './common';
 import { assertImageFile } from './image-file-check';
 
@@ -13,11 +14,7 @@ type Sharp = typeof sharpType;
 let sharpModule: Sharp | undefined;
 function loadSharp(): Sharp {
   if (!sharpModule) {
-    try {
-      sharpModule = require('sharp') as Sharp;
-    } catch (e) {
-      throw new Error(`image-folder decodes images with "sharp", which failed to load: ${(e as Error).message}. Install it with: npm install sharp`);
-    }
+    sharpModule = requireOptional<Sharp>('sharp');
   }
   return sharpModule;
 }

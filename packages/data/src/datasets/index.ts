@@ -51,9 +51,9 @@ export const datasetDefinitions: Array<ComponentDefinition<Record<string, unknow
   ),
   dataset(
     'fashion-mnist',
-    'Fashion-MNIST, 60000/10000 (first 6000 per class = train), 28x28x1, from the fashion-mnist package (or dir)',
-    s.object({ split, dir: s.optional(s.string()), baseDir }),
-    (o) => loadFashionMnist(o.split, o.dir ? resolveDir(o.dir, o.baseDir) : undefined),
+    'Fashion-MNIST, official 60000/10000 split and order, 28x28x1, from the official IDX files in dir',
+    s.object({ split, dir: s.string(), baseDir }),
+    (o) => loadFashionMnist(o.split, resolveDir(o.dir, o.baseDir)),
   ),
   dataset(
     'cifar10',
@@ -140,6 +140,7 @@ export async function createDataset(registry: Registry, spec: DatasetSpec, specP
 
 export * from './common';
 export * from './mnist';
+export * from './idx-images';
 export * from './fashion-mnist';
 export * from './cifar';
 export * from './image-folder';

@@ -1,9 +1,9 @@
 import type { RegistryLike, VitkitPlugin } from '@vitkit/core';
-import { registerResNet } from './index';
+import { registerResNet } from '../resnet';
 
 /**
- * Test helper for `runForward`: registers `resnet` unless the installed `@vitkit/backbones` plugin already did,
- * so the CLI-path parity test passes whether or not the package plugin lists `registerResNet` yet.
+ * Plugin module for the CLI-path parity test (`runForward` loads plugins by file): registers `resnet` unless
+ * the registry already has it.
  */
 export const plugin: VitkitPlugin = {
   name: '@vitkit/backbones/resnet-test',

@@ -2,8 +2,8 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { buildModel, createRegistry, selectBackend, tf } from '@vitkit/core';
 import type { Registry } from '@vitkit/core';
-import { registerT2T } from '../../../tokenizers/src/t2t';
-import { registerDeepNarrow } from './index';
+import { registerT2T } from '@vitkit/tokenizers';
+import { registerDeepNarrow } from '../deep-narrow';
 
 export const REPO_ROOT = path.resolve(__dirname, '../../../..');
 export const SHARED = path.resolve(REPO_ROOT, '../shared');

@@ -1,14 +1,12 @@
-import { createRegistry, ImageClassifier, RegistryLike, tf } from '@vitkit/core';
+import { createRegistry, ImageClassifier, tf } from '@vitkit/core';
+import { registerVtTokenizers } from '@vitkit/tokenizers';
 import { registerResNet } from '../resnet';
-import { registerVtResNet } from './index';
+import { registerVtResNet } from '../vt-resnet';
 
-/**
- * A registry with the ResNet and VT-ResNet backbones plus the VT tokenizers, which the test files pass in
- * (they import `@vitkit/tokenizers` sources by relative path; this file is part of the build and must not).
- */
-export function vtRegistry(registerTokenizers: (r: RegistryLike) => void) {
+/** A registry with the ResNet and VT-ResNet backbones plus the VT tokenizers. */
+export function vtRegistry() {
   const r = createRegistry();
-  registerTokenizers(r);
+  registerVtTokenizers(r);
   registerResNet(r);
   registerVtResNet(r);
   return r;
@@ -42,5 +40,3 @@ export function trainTiny(model: ImageClassifier, steps: number, size = 32): { l
   tf.dispose([x, y]);
   return { losses, tensors, trained: vars.reduce((n, v) => n + v.size, 0), convs };
 }
-
-export const mean = (a: number[]) => a.reduce((s, v) => s + v, 0) / a.length;
