@@ -40,6 +40,13 @@ export { MacCounter, countMacs, reportMacs } from './ops/macs';
 export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, writeFileAtomic, SafetensorsError } from './io/safetensors';
 export type { HostTensor, TensorMap } from './io/safetensors';
 export { stateDict, loadStateDict, loadSafetensorsInto, saveSafetensors, StateDictError } from './io/state-dict';
+export { readWeights, parseWeights } from './io/read-weights';
+export type { ReadWeightsOptions, WeightsFile, WeightsFormat } from './io/read-weights';
+export { parsePth } from './io/pth/read-pth';
+export type { PthContents } from './io/pth/read-pth';
+export { checkpointWeights } from './io/pth/checkpoint-layout';
+export type { CheckpointWeights, WeightsChoice } from './io/pth/checkpoint-layout';
+export { PthError } from './io/pth/pth-error';
 export type { LoadOptions, LoadResult, StateDictAdapter } from './io/state-dict';
 
 export { Tokenizer, Fusion, ImageClassifier } from './models/contracts';
