@@ -41,6 +41,8 @@ export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetenso
 export type { HostTensor, TensorMap } from './io/safetensors';
 export { stateDict, loadStateDict, loadSafetensorsInto, saveSafetensors, StateDictError } from './io/state-dict';
 export { readWeights, parseWeights } from './io/read-weights';
+export { convertWeights } from './io/convert-weights';
+export type { ConvertResult } from './io/convert-weights';
 export type { ReadWeightsOptions, WeightsFile, WeightsFormat } from './io/read-weights';
 export { parsePth } from './io/pth/read-pth';
 export type { PthContents } from './io/pth/read-pth';

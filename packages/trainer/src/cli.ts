@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import type { ParseArgsConfig } from 'util';
-import { tf, buildModel, createRegistry, loadInstalledFirstParty, loadPlugins, loadStateDict, readSafetensors, selectBackend, SpecError, usePlugin } from '@vitkit/core';
+import { tf, buildModel, createRegistry, loadInstalledFirstParty, loadPlugins, loadStateDict, selectBackend, SpecError, usePlugin } from '@vitkit/core';
 import type { ImageClassifier, Registry } from '@vitkit/core';
 import { decodeImageFile } from '@vitkit/data';
 import { trainerPlugin as plugin } from './components';
@@ -36,7 +36,7 @@ top-1, top-5, per-class accuracy and the confusion matrix.
 
 Options:
   --spec <file>        training spec (JSON)                          (required)
-  --weights <file>     weights or checkpoint                         (required)
+  --weights <file>     weights or checkpoint: safetensors, .pth, .pth.tar (required)
   --backend <name>     backend (default: spec.backend, else auto)
   --json               print the full result as JSON
   -h, --help           this help`,
@@ -46,7 +46,7 @@ Classifies image files (PNG, JPEG, ...) and prints the top-k labels with their p
 
 Options:
   --spec <file>        training spec (JSON)                          (required)
-  --weights <file>     weights or checkpoint                         (required)
+  --weights <file>     weights or checkpoint: safetensors, .pth, .pth.tar (required)
   --top <k>            how many labels per image (default 5)
   --backend <name>     backend (default: spec.backend, else auto)
   --json               print JSON
@@ -88,9 +88,8 @@ async function setupRegistry(loaded: LoadedSpec): Promise<Registry> {
 async function loadModel(loaded: LoadedSpec, registry: Registry, weights: string): Promise<{ model: ImageClassifier; metadata: Record<string, string> }> {
   const model = buildModel(registry, loaded.spec.model as never, 'model');
   const file = path.resolve(weights);
-  const { tensors } = await readWeights(file);
+  const { tensors, metadata } = await readWeights(file);
   loadStateDict(model, tensors, { strict: true, source: file });
-  const { metadata } = await readSafetensors(file);
   model.eval();
   return { model, metadata };
 }

@@ -4,6 +4,7 @@ import { modelInfo } from '../models/model-info';
 import type { Report } from '../models/report';
 import { buildModel } from '../spec/model-spec';
 import { tf } from '../tf';
+import { convertWeights } from '../io/convert-weights';
 import { runForward } from './forward';
 import { EXIT, UsageError } from './exit-codes';
 import { openSpec, registryFor } from './session';
@@ -104,15 +105,30 @@ export const commands: Record<string, Command> = {
   },
   forward: {
     summary: 'run a model on __input__ of a safetensors file and write __logits__',
-    usage: 'vitkit forward --spec <preset|spec.json> [--weights <w.safetensors>] --input <x.safetensors> [--output <y.safetensors>] [--backend <name>]',
+    usage: 'vitkit forward --spec <preset|spec.json> [--weights <w.safetensors|w.pth>] --input <x.safetensors> [--output <y.safetensors>] [--backend <name>]',
     async run(argv) {
       const { values } = parse(argv, { spec: { type: 'string' }, weights: { type: 'string' }, input: { type: 'string' }, output: { type: 'string' }, ...backendOption });
+      // --weights takes safetensors or a PyTorch checkpoint (.pth / .pth.tar).
       if (values.help) return help('forward');
       if (!values.spec || !values.input) throw new UsageError('forward needs --spec and --input');
       await selectBackend(values.backend ?? 'auto');
       const { shape, logits } = await runForward({ spec: values.spec, weights: values.weights, input: values.input, output: values.output });
       process.stderr.write(`logits [${shape}]${values.output ? ` written to ${values.output}` : ''}\n`);
       if (!values.output) process.stdout.write(JSON.stringify({ shape, logits: Array.from(logits) }) + '\n');
+      return EXIT.ok;
+    },
+  },
+  convert: {
+    summary: 'convert a PyTorch checkpoint (.pth, .pth.tar) to a safetensors state dict',
+    usage: 'vitkit convert <in.pth> <out.safetensors> [--weights auto|ema|live]',
+    async run(argv) {
+      const { values, positionals } = parse(argv, { weights: { type: 'string' } }, true);
+      if (values.help) return help('convert');
+      if (positionals.length !== 2) throw new UsageError('convert needs an input and an output file');
+      const choice = values.weights ?? 'auto';
+      if (!['auto', 'ema', 'live'].includes(choice)) throw new UsageError(`--weights must be auto, ema or live, got "${choice}"`);
+      const r = await convertWeights(positionals[0], positionals[1], { weights: choice as 'auto' | 'ema' | 'live' });
+      process.stdout.write(`${positionals[1]}: ${r.tensors} tensors from ${r.entry ? `"${r.entry}" of ` : ''}${positionals[0]} (${r.format})\n`);
       return EXIT.ok;
     },
   },

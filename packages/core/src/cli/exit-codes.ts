@@ -1,5 +1,6 @@
 import { SafetensorsError } from '../io/safetensors';
 import { StateDictError } from '../io/state-dict';
+import { PthError } from '../io/pth/pth-error';
 import { PluginNotFoundError } from '../registry/plugins';
 import { SpecError } from '../spec/errors';
 
@@ -23,6 +24,6 @@ export class UsageError extends Error {
 
 export function exitCodeFor(e: unknown): number {
   if (e instanceof UsageError) return EXIT.usage;
-  if (e instanceof SpecError || e instanceof StateDictError || e instanceof SafetensorsError || e instanceof PluginNotFoundError) return EXIT.input;
+  if (e instanceof SpecError || e instanceof StateDictError || e instanceof SafetensorsError || e instanceof PthError || e instanceof PluginNotFoundError) return EXIT.input;
   return EXIT.failure;
 }

@@ -2,6 +2,8 @@ import * as path from 'path';
 import { tf } from '../tf';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { loadStateDict } from '../io/state-dict';
+import { readWeights } from '../io/read-weights';
+import type { WeightsChoice } from '../io/pth/checkpoint-layout';
 import { buildModel, ModelSpec } from '../spec/model-spec';
 import type { RunSpec } from '../spec/run-spec';
 import { openSpec } from './session';
@@ -9,8 +11,10 @@ import { openSpec } from './session';
 export interface ForwardArgs {
   /** Preset name, spec file, or spec object. */
   spec: string | RunSpec | ModelSpec;
-  /** safetensors with the model's state dict (reference names); strict loading. */
+  /** The model's state dict (reference names): safetensors or a PyTorch checkpoint (.pth/.pth.tar); strict loading. */
   weights?: string;
+  /** For a training checkpoint with live and EMA weights: which (default `auto`, see {@link WeightsChoice}). */
+  weightsChoice?: WeightsChoice;
   /** safetensors holding `__input__` (NCHW float32). */
   input: string;
   /** Where to write `__logits__`; omitted = do not write. */
@@ -32,7 +36,7 @@ export async function runForward(args: ForwardArgs): Promise<ForwardResult> {
   const model = buildModel(registry, loaded.spec.model);
   try {
     if (args.weights) {
-      const w = args.weights === args.input ? tensors : (await readSafetensors(args.weights)).tensors;
+      const w = args.weights === args.input ? tensors : (await readWeights(args.weights, { weights: args.weightsChoice })).tensors;
       loadStateDict(model, w, { source: args.weights });
     }
     model.eval();

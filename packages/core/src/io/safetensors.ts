@@ -1,6 +1,5 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { decodeLittleEndian, ELEMENT_BYTES } from './tensor-bytes';
 
 /** A host-side tensor as stored in a safetensors file, converted to float32. */
 export interface HostTensor {
@@ -19,8 +18,52 @@ export class SafetensorsError extends Error {
   }
 }
 
-// The safetensors dtypes this reader accepts (the decoder knows a few more).
-const BYTES: Record<string, number> = Object.fromEntries(['F32', 'F16', 'BF16', 'F64', 'I64', 'I32'].map((d) => [d, ELEMENT_BYTES[d]]));
+const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4 };
+
+// safetensors is little-endian; on such a host F32 data is copied in bulk instead of value by value.
+const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+function halfToFloat(h: number): number {
+  const s = h & 0x8000 ? -1 : 1;
+  const e = (h >> 10) & 0x1f;
+  const f = h & 0x3ff;
+  if (e === 0) return s * 2 ** -14 * (f / 1024);
+  if (e === 31) return f ? NaN : s * Infinity;
+  return s * 2 ** (e - 15) * (1 + f / 1024);
+}
+
+function decode(dtype: string, bytes: Buffer, count: number): Float32Array {
+  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 4));
+  const out = new Float32Array(count);
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  switch (dtype) {
+    case 'F32':
+      for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4, true);
+      break;
+    case 'F16':
+      for (let i = 0; i < count; i++) out[i] = halfToFloat(dv.getUint16(i * 2, true));
+      break;
+    case 'BF16': {
+      const u = new Uint32Array(1);
+      const f = new Float32Array(u.buffer);
+      for (let i = 0; i < count; i++) {
+        u[0] = dv.getUint16(i * 2, true) << 16;
+        out[i] = f[0];
+      }
+      break;
+    }
+    case 'F64':
+      for (let i = 0; i < count; i++) out[i] = dv.getFloat64(i * 8, true);
+      break;
+    case 'I64':
+      for (let i = 0; i < count; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
+      break;
+    case 'I32':
+      for (let i = 0; i < count; i++) out[i] = dv.getInt32(i * 4, true);
+      break;
+  }
+  return out;
+}
 
 /** Parses a safetensors buffer. `file` only names the source in errors. */
 export function parseSafetensors(buf: Buffer, file = '<buffer>'): { tensors: TensorMap; metadata: Record<string, string> } {
@@ -63,7 +106,7 @@ export function parseSafetensors(buf: Buffer, file = '<buffer>'): { tensors: Ten
     if (end - start !== count * BYTES[dtype] || base + end > buf.length) {
       throw new SafetensorsError(file, `tensor "${name}" (${dtype} [${shape}]) has byte range ${start}..${end} that does not match its shape or lies outside the file (truncated?)`);
     }
-    tensors.set(name, { shape: [...shape], dtype, data: decodeLittleEndian(dtype, buf.subarray(base + start, base + end), count) });
+    tensors.set(name, { shape: [...shape], dtype, data: decode(dtype, buf.subarray(base + start, base + end), count) });
   }
   return { tensors, metadata };
 }

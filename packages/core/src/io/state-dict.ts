@@ -13,8 +13,12 @@ function hasAdapter(m: Module): m is Module & StateDictAdapter {
 }
 
 export class StateDictError extends Error {
-  constructor(readonly missing: string[], readonly unexpected: string[], readonly mismatched: string[], source: string) {
+  constructor(readonly missing: string[], readonly unexpected: string[], readonly mismatched: string[], source: string, modelEntries?: number) {
     const parts: string[] = [`state dict from ${source} does not match the model:`];
+    // Most names absent on both sides: say so first, the lists below are then mostly noise.
+    if (modelEntries !== undefined && missing.length > modelEntries / 2 && unexpected.length > 0) {
+      parts.push(`  only ${modelEntries - missing.length} of the model's ${modelEntries} names are in the file: it looks like a checkpoint for another architecture`);
+    }
     if (missing.length) parts.push(`  missing (${missing.length}): ${missing.join(', ')}`);
     if (unexpected.length) parts.push(`  unexpected (${unexpected.length}): ${unexpected.join(', ')}`);
     if (mismatched.length) parts.push(`  wrong shape (${mismatched.length}): ${mismatched.join('; ')}`);
@@ -103,7 +107,7 @@ export function loadStateDict(module: Module, tensors: TensorMap, options: LoadO
   }
   const unexpected = [...incoming.keys()].filter((k) => !params.has(k) && !buffers.has(k));
   if (strict && (missing.length || unexpected.length || mismatched.length)) {
-    throw new StateDictError(missing, unexpected, mismatched, source);
+    throw new StateDictError(missing, unexpected, mismatched, source, params.size + buffers.size);
   }
   for (const a of assign) a();
   return { missing, unexpected, mismatched };

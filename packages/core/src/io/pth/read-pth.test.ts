@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { readSafetensors, serializeSafetensors } from '../safetensors';
 import { parseWeights, readWeights } from '../read-weights';
+import { convertWeights } from '../convert-weights';
+import { main } from '../../cli/main';
 import { checkpointWeights } from './checkpoint-layout';
 import { OpaqueObject } from './pickle-values';
 import { PthError } from './pth-error';
@@ -156,5 +158,25 @@ describe('PyTorch checkpoints: refused input runs nothing and says why', () => {
     const { root } = parsePth(fs.readFileSync(path.join(DATA, 'views.pth')));
     (root as Map<string, unknown>).set('odd', new OpaqueObject('argparse.Namespace'));
     expect(() => checkpointWeights(root, 'v.pth')).toThrow(/weight "odd" is <argparse\.Namespace object>, not a tensor/);
+  });
+});
+
+describe('convertWeights (`vitkit convert in.pth out.safetensors`)', () => {
+  it('writes the chosen weights as a safetensors state dict that reads back equal', async () => {
+    const os = await import('os');
+    const out = path.join(os.tmpdir(), `vitkit-convert-${process.pid}.safetensors`);
+    try {
+      const r = await convertWeights(path.join(DATA, 'train_t2t.pth.tar'), out);
+      expect(r).toMatchObject({ format: 'pth-zip', entry: 'state_dict_ema', strippedPrefixes: ['module.'] });
+      const back = await readSafetensors(out);
+      expect(back.metadata).toMatchObject({ format: 'pt', producer: 'vitkit convert', source: 'train_t2t.pth.tar', entry: 'state_dict_ema' });
+      expectWeights(
+        new Map([...back.tensors].map(([k, t]) => [k, { ...t, dtype: EXPECTED['train_t2t.pth.tar'][k].dtype }])),
+        EXPECTED['train_t2t.pth.tar'],
+      );
+      expect(await main(['convert', path.join(DATA, 'evil_os_system.pth'), out])).toBe(3);
+    } finally {
+      fs.rmSync(out, { force: true });
+    }
   });
 });
