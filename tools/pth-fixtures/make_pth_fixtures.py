@@ -159,8 +159,20 @@ def deflated():
     expected['deflated.pth'] = describe(sd)
 
 
+# A position table resized as the official T2T-ViT `utils.resize_pos_embed` and timm do: class row kept, the grid
+# resized with F.interpolate(mode='bicubic', align_corners=False).
+def pos_resize():
+    pos = torch.randn(1, 1 + 4 * 4, 3)
+    grid = pos[:, 1:].reshape(1, 4, 4, 3).permute(0, 3, 1, 2)
+    grid = torch.nn.functional.interpolate(grid, size=(6, 6), mode='bicubic', align_corners=False)
+    after = torch.cat([pos[:, :1], grid.permute(0, 2, 3, 1).reshape(1, 36, 3)], dim=1)
+    sd = collections.OrderedDict(before=pos, after=after)
+    save('pos_resize.pth', sd, sd)
+
+
 short_storage()
 deflated()
+pos_resize()
 with open(os.path.join(OUT, 'expected.json'), 'w') as f:
     json.dump(expected, f, indent=1)
 for n in sorted(os.listdir(OUT)):

@@ -63,7 +63,7 @@ describe('PyTorch checkpoints reproduce their fixtures through runForward (`vitk
   it('a checkpoint for another architecture is refused with the names that do not fit, and nothing is loaded', async () => {
     const reference = path.join(FIXTURES, 't2t_tiny_transformer_rand.safetensors');
     await expect(runForward({ spec: (await specFor('t2t_tiny_transformer_rand')) as never, weights: path.join(PTH, 'resnet18_narrow.pth'), input: reference })).rejects.toThrow(
-      /resnet18_narrow\.pth does not match the model:\n  only 0 of the model's \d+ names are in the file: it looks like a checkpoint for another architecture[\s\S]*missing \(\d+\): cls_token, pos_embed[\s\S]*unexpected \(\d+\): conv1\.weight/,
+      /resnet18_narrow\.pth does not match the model:\n {2}only 0 of the model's \d+ names are in the file: it looks like a checkpoint for another architecture[\s\S]*missing \(\d+\): cls_token, pos_embed[\s\S]*unexpected \(\d+\): conv1\.weight/,
     );
   });
 });

@@ -49,6 +49,11 @@ export type { PthContents } from './io/pth/read-pth';
 export { checkpointWeights } from './io/pth/checkpoint-layout';
 export type { CheckpointWeights, WeightsChoice } from './io/pth/checkpoint-layout';
 export { PthError } from './io/pth/pth-error';
+export { loadPretrained, loadPretrainedFile, describePretrained, PretrainedError } from './io/finetune/load-pretrained';
+export type { PretrainedOptions, PretrainedReport } from './io/finetune/load-pretrained';
+export { FINETUNE_LAYOUTS, DEFAULT_FINETUNE_LAYOUT, finetuneLayout } from './io/finetune/layouts';
+export type { FinetuneLayout } from './io/finetune/layouts';
+export { resizePosEmbedTo } from './io/finetune/resize-pos-embed';
 export type { LoadOptions, LoadResult, StateDictAdapter } from './io/state-dict';
 
 export { Tokenizer, Fusion, ImageClassifier } from './models/contracts';
@@ -60,6 +65,8 @@ export type { Schema, InferShape, NumberConstraints } from './spec/schema';
 export { SpecError, describeValue } from './spec/errors';
 export type { SpecIssue } from './spec/errors';
 export { buildModel, resolveModelSpec, mergeSpec } from './spec/model-spec';
+export { buildPretrainedModel, splitPretrained } from './spec/pretrained-spec';
+export type { PretrainedSpec, BuildPretrainedOptions } from './spec/pretrained-spec';
 export type { ModelSpec } from './spec/model-spec';
 
 export { Registry, BUILD_CONTEXT, globToRegExp } from './registry/registry';

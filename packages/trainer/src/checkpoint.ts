@@ -102,6 +102,26 @@ export async function readWeights(
   return { tensors: out, metadata, checkpoint: meta, entry: prefix.slice(0, -1) };
 }
 
+/** Whether a file is a vitkit training checkpoint (not plain weights). */
+export async function isTrainingCheckpointFile(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    await handle.read(head, 0, 8, 0);
+    if (head.length < 8) return false;
+    const n = Number(head.readBigUInt64LE(0));
+    if (n <= 0 || n > 100_000_000) return false;
+    const header = Buffer.alloc(n);
+    const { bytesRead } = await handle.read(header, 0, n, 8);
+    if (bytesRead !== n || header[0] !== 0x7b) return false;
+    return isCheckpointMetadata((JSON.parse(header.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__ ?? {});
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
 /** A vitkit training checkpoint is a safetensors file whose header metadata has the `vitkit` entry. */
 function isVitkitCheckpointBytes(bytes: Uint8Array): boolean {
   if (bytes.length < 8 || bytes[8] !== 0x7b) return false;

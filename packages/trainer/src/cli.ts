@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { parseArgs } from 'util';
 import type { ParseArgsConfig } from 'util';
-import { tf, buildModel, createRegistry, loadInstalledFirstParty, loadPlugins, loadStateDict, selectBackend, SpecError, usePlugin } from '@vitkit/core';
+import { tf, buildModel, createRegistry, loadInstalledFirstParty, loadPlugins, loadStateDict, selectBackend, splitPretrained, SpecError, usePlugin } from '@vitkit/core';
 import type { ImageClassifier, Registry } from '@vitkit/core';
 import { decodeImageFile } from '@vitkit/data';
 import { trainerPlugin as plugin } from './components';
@@ -86,7 +86,8 @@ async function setupRegistry(loaded: LoadedSpec): Promise<Registry> {
 }
 
 async function loadModel(loaded: LoadedSpec, registry: Registry, weights: string): Promise<{ model: ImageClassifier; metadata: Record<string, string> }> {
-  const model = buildModel(registry, loaded.spec.model as never, 'model');
+  // --weights replaces the spec's `pretrained`.
+  const model = buildModel(registry, splitPretrained(loaded.spec.model as never).spec, 'model');
   const file = path.resolve(weights);
   const { tensors, metadata } = await readWeights(file);
   loadStateDict(model, tensors, { strict: true, source: file });

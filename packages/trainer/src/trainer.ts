@@ -3,13 +3,19 @@ import * as path from 'path';
 import {
   tf,
   buildModel,
+  buildPretrainedModel,
   createRegistry,
+  describePretrained,
+  finetuneLayout,
   getRngState,
   loadInstalledFirstParty,
   loadPlugins,
+  loadPretrainedFile,
   loadStateDict,
   manualSeed,
   registerWasmKernels,
+  resolveModelSpec,
+  splitPretrained,
   wasmKernelsRegistered,
   saveSafetensors,
   selectBackend,
@@ -19,7 +25,7 @@ import {
   usePlugin,
 } from '@vitkit/core';
 import type { ImageClassifier, Registry, VitkitPlugin } from '@vitkit/core';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, fileExists, loadCheckpoint, readWeights, saveCheckpoint } from './checkpoint';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, fileExists, isTrainingCheckpointFile, loadCheckpoint, readWeights, saveCheckpoint } from './checkpoint';
 import { trainerPlugin } from './components';
 import type { OptimizerFactory, ScheduleFactory } from './components';
 import { BatchSource, DataFactory, defaultDataFactory, RunData } from './data';
@@ -176,7 +182,19 @@ export class Trainer {
     this.outDir = path.resolve(this.options.outDir ?? spec.train.outDir ?? path.join('runs', this.loaded.name));
 
     manualSeed(spec.seed);
-    this.model = buildModel(this.registry, spec.model as never, 'model');
+    // Resuming restores the weights, so `model.pretrained` is only read for a fresh run. `--checkpoint` naming plain
+    // weights (not a training checkpoint) starts a fresh run from them, as `pretrained` would.
+    const resumeFile = this.options.resume ? (typeof this.options.resume === 'string' ? path.resolve(this.options.resume) : this.checkpointFile) : undefined;
+    if (resumeFile && !(await fileExists(resumeFile))) throw new Error(`--resume: no checkpoint at ${resumeFile}`);
+    const startFromWeights = typeof this.options.resume === 'string' && !(await isTrainingCheckpointFile(resumeFile!));
+    const modelSpec = resumeFile || startFromWeights ? splitPretrained(spec.model as never).spec : (spec.model as never);
+    this.model = (await buildPretrainedModel(this.registry, modelSpec, { path: 'model', baseDir: this.loaded.dir, log: (l) => this.log(l) })).model;
+    if (startFromWeights) {
+      const type = resolveModelSpec(this.registry, modelSpec, 'model').type;
+      const report = await loadPretrainedFile(this.model, resumeFile!, { layout: finetuneLayout(type) });
+      for (const l of describePretrained(report)) this.log(l);
+      this.log(`--checkpoint ${resumeFile} holds weights, not a training checkpoint: a new run starts from them`);
+    }
     const dist = spec.train.distillation;
     if (dist && spec.train.workers > 1) {
       throw new SpecError([{ path: 'train.workers', message: `distillation runs on one replica only; set train.workers to 1 (got ${spec.train.workers})` }]);
@@ -214,10 +232,8 @@ export class Trainer {
     if (spec.train.ema) this.ema = new WeightEma(this.model, spec.train.ema.decay);
 
     await fs.mkdir(this.outDir, { recursive: true });
-    if (this.options.resume) {
-      const file = typeof this.options.resume === 'string' ? path.resolve(this.options.resume) : this.checkpointFile;
-      if (!(await fileExists(file))) throw new Error(`--resume: no checkpoint at ${file}`);
-      await this.restore(await loadCheckpoint(file), file);
+    if (resumeFile && !startFromWeights) {
+      await this.restore(await loadCheckpoint(resumeFile), resumeFile);
     } else {
       await fs.writeFile(this.metricsFile, '');
     }

@@ -5,6 +5,7 @@ import { loadStateDict } from '../io/state-dict';
 import { readWeights } from '../io/read-weights';
 import type { WeightsChoice } from '../io/pth/checkpoint-layout';
 import { buildModel, ModelSpec } from '../spec/model-spec';
+import { buildPretrainedModel, splitPretrained } from '../spec/pretrained-spec';
 import type { RunSpec } from '../spec/run-spec';
 import { openSpec } from './session';
 
@@ -33,7 +34,10 @@ export async function runForward(args: ForwardArgs): Promise<ForwardResult> {
   const input = tensors.get('__input__');
   if (!input) throw new Error(`${args.input}: has no tensor "__input__" (expected NCHW float32)`);
   if (input.shape.length !== 4) throw new Error(`${args.input}: "__input__" has shape [${input.shape}], expected NCHW`);
-  const model = buildModel(registry, loaded.spec.model);
+  // --weights replaces the spec's `pretrained`; without it, `pretrained` (if any) is loaded.
+  const model = args.weights
+    ? buildModel(registry, splitPretrained(loaded.spec.model).spec)
+    : (await buildPretrainedModel(registry, loaded.spec.model, { baseDir: loaded.baseDir, log: (l) => process.stderr.write(`${l}\n`) })).model;
   try {
     if (args.weights) {
       const w = args.weights === args.input ? tensors : (await readWeights(args.weights, { weights: args.weightsChoice })).tensors;
