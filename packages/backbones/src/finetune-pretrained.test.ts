@@ -13,7 +13,7 @@ import {
   stateDict,
   tf,
 } from '@vitkit/core';
-import type { ImageClassifier, PretrainedReport, Registry, TensorMap } from '@vitkit/core';
+import type { ImageClassifier, ModelSpec, PretrainedReport, Registry, TensorMap } from '@vitkit/core';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { plugin as fusion } from '@vitkit/fusion';
 import { plugin as backbones } from './index';
@@ -30,10 +30,10 @@ function registry(): Registry {
  * Fine-tunes `file` into `spec` (another image size and class count) and checks the contract: the head is reset to
  * the new class count, position tables are resized, every other tensor equals the checkpoint's, and the model runs.
  */
-async function fineTune(spec: Record<string, unknown>, file: string, expectResized: string[], expectReset: string[]): Promise<{ model: ImageClassifier; report: PretrainedReport; source: TensorMap }> {
+async function fineTune(spec: { type: string } & Record<string, unknown> | { preset: string } & Record<string, unknown>, file: string, expectResized: string[], expectReset: string[]): Promise<{ model: ImageClassifier; report: PretrainedReport; source: TensorMap }> {
   const source = (await readWeights(file)).tensors;
   const lines: string[] = [];
-  const { model, pretrained } = await buildPretrainedModel(registry(), { ...spec, pretrained: { path: file } }, { log: (l) => lines.push(l) });
+  const { model, pretrained } = await buildPretrainedModel(registry(), { ...spec, pretrained: { path: file } } as ModelSpec, { log: (l) => lines.push(l) });
   const report = pretrained!;
   expect(report.resized.map((r) => r.name).sort()).toEqual(expectResized.sort());
   expect(report.reset.map((r) => r.name).sort()).toEqual(expectReset.sort());
@@ -144,8 +144,8 @@ describe('fine-tuning from a spec (`model.pretrained`): another image size and c
   it('a checkpoint of another width is refused (strict) naming what does not fit; strict: false keeps the rest initialised', async () => {
     const t2t = { type: 'deep-narrow', imgSize: 64, inChans: 3, numClasses: 10, embedDim: 32, depth: 2, numHeads: 2, mlpRatio: 2, tokenizer: { type: 't2t', attention: 'transformer', tokenDim: 32 } };
     const file = path.join(PTH, 't2t_tiny_transformer_rand.pth.tar');
-    await expect(buildPretrainedModel(registry(), { ...t2t, pretrained: file })).rejects.toThrow(/pretrained weights from .*t2t_tiny_transformer_rand\.pth\.tar do not fit the model:[\s\S]*wrong shape \(\d+\): cls_token: file \[1,1,64\] vs model \[1,1,32\]/);
-    const { model, pretrained } = await buildPretrainedModel(registry(), { ...t2t, pretrained: { path: file, strict: false } });
+    await expect(buildPretrainedModel(registry(), { ...t2t, pretrained: file } as ModelSpec)).rejects.toThrow(/pretrained weights from .*t2t_tiny_transformer_rand\.pth\.tar do not fit the model:[\s\S]*wrong shape \(\d+\): cls_token: file \[1,1,64\] vs model \[1,1,32\]/);
+    const { model, pretrained } = await buildPretrainedModel(registry(), { ...t2t, pretrained: { path: file, strict: false } } as ModelSpec);
     expect(pretrained!.loaded.length).toBeGreaterThan(0); // the tokenizer (tokens_to_token) has the same widths
     expect(pretrained!.missing).toContain('cls_token');
     model.dispose();
@@ -153,10 +153,10 @@ describe('fine-tuning from a spec (`model.pretrained`): another image size and c
 
   it('spec errors name the path; buildModel refuses a spec with pretrained instead of returning random weights', async () => {
     const spec = { type: 'resnet', block: 'basic', layers: [2, 2, 2, 2], widths: [8, 16, 32, 64], numClasses: 7, imgSize: 64 };
-    await expect(buildPretrainedModel(registry(), { ...spec, pretrained: { path: 'x.pth', weights: 'best' } })).rejects.toThrow(SpecError);
-    await expect(buildPretrainedModel(registry(), { ...spec, pretrained: { path: 'x.pth', weights: 'best' } })).rejects.toThrow(/model\.pretrained\.weights/);
-    await expect(buildPretrainedModel(registry(), { ...spec, pretrained: { path: 'x.pth', lr: 1 } })).rejects.toThrow(/model\.pretrained\.lr/);
-    expect(() => buildModel(registry(), { ...spec, pretrained: 'x.pth' })).toThrow(/model\.pretrained: loads weights from a file: build this spec with buildPretrainedModel/);
-    await expect(buildPretrainedModel(registry(), { ...spec, pretrained: '/nonexistent/w.pth' })).rejects.toThrow(/\/nonexistent\/w\.pth: cannot read \(ENOENT\)/);
+    await expect(buildPretrainedModel(registry(), { ...spec, pretrained: { path: 'x.pth', weights: 'best' } } as ModelSpec)).rejects.toThrow(SpecError);
+    await expect(buildPretrainedModel(registry(), { ...spec, pretrained: { path: 'x.pth', weights: 'best' } } as ModelSpec)).rejects.toThrow(/model\.pretrained\.weights/);
+    await expect(buildPretrainedModel(registry(), { ...spec, pretrained: { path: 'x.pth', lr: 1 } } as ModelSpec)).rejects.toThrow(/model\.pretrained\.lr/);
+    expect(() => buildModel(registry(), { ...spec, pretrained: 'x.pth' } as ModelSpec)).toThrow(/model\.pretrained: loads weights from a file: build this spec with buildPretrainedModel/);
+    await expect(buildPretrainedModel(registry(), { ...spec, pretrained: '/nonexistent/w.pth' } as ModelSpec)).rejects.toThrow(/\/nonexistent\/w\.pth: cannot read \(ENOENT\)/);
   });
 });

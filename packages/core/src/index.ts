@@ -82,6 +82,9 @@ export { selectBackend, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-b
 export type { BackendChoice, BackendName, BackendRequest } from './backend/select-backend';
 
 export { modelInfo } from './models/model-info';
+export { IMAGENET_CLASSES } from './models/imagenet-classes';
+export { IMAGENET_MEAN, IMAGENET_STD, timmEvalTransform } from './models/pretrained-config';
+export type { EvalTransform, PretrainedConfig } from './models/pretrained-config';
 export type { Report } from './models/report';
 export type { ModelInfo } from './models/model-info';
 export { loadRunSpec } from './spec/run-spec';
