@@ -6,6 +6,7 @@ import type { ImageClassifier, Registry } from '@vitkit/core';
 import { decodeImageFile } from '@vitkit/data';
 import { trainerPlugin as plugin } from './components';
 import { readWeights } from './checkpoint';
+import { predictWithPreset } from './predict-preset';
 import { defaultDataFactory } from './data';
 import { evaluateModel } from './evaluate';
 import { ProgressBar } from './progress';
@@ -41,11 +42,14 @@ Options:
   --json               print the full result as JSON
   -h, --help           this help`,
   predict: `Usage: vitkit predict --spec <file.json> --weights <file.safetensors> [options] <images...>
+       vitkit predict --preset <name> --weights <official.pth.tar> [options] <images...>
 
-Classifies image files (PNG, JPEG, ...) and prints the top-k labels with their probabilities.
+Classifies image files (PNG, JPEG, ...) and prints the top-k labels with their probabilities. With --preset, the
+preset's published weights are expected: their official eval transform and ImageNet class names are applied.
 
 Options:
-  --spec <file>        training spec (JSON)                          (required)
+  --spec <file>        training spec (JSON)                          (or --preset)
+  --preset <name>      a preset with published weights (t2t_vit_14, crossvit_9_240, resnet50, ...)
   --weights <file>     weights or checkpoint: safetensors, .pth, .pth.tar (required)
   --top <k>            how many labels per image (default 5)
   --backend <name>     backend (default: spec.backend, else auto)
@@ -69,7 +73,7 @@ function parse(command: TrainerCommand, argv: string[]) {
       ? { ...common, resume: { type: 'boolean' }, checkpoint: { type: 'string' }, out: { type: 'string' }, quiet: { type: 'boolean' } }
       : command === 'eval'
         ? { ...common, weights: { type: 'string' } }
-        : { ...common, weights: { type: 'string' }, top: { type: 'string' } };
+        : { ...common, weights: { type: 'string' }, top: { type: 'string' }, preset: { type: 'string' } };
   try {
     return parseArgs({ args: argv, options, allowPositionals: command === 'predict', strict: true });
   } catch (e) {
@@ -111,6 +115,7 @@ export async function runTrainerCli(command: TrainerCommand, argv: string[]): Pr
       process.stdout.write(`${HELP[command]}\n`);
       return 0;
     }
+    if (command === 'predict' && typeof v.preset === 'string') return await predictPreset(v, args.positionals);
     if (typeof v.spec !== 'string') throw new UsageError('--spec <file> is required');
     if (command !== 'train' && typeof v.weights !== 'string') throw new UsageError('--weights <file> is required');
     if (command === 'predict' && !args.positionals.length) throw new UsageError('give at least one image file');
@@ -215,6 +220,28 @@ async function inferenceInfo(loaded: LoadedSpec, registry: Registry, metadata: R
   return { classNames: data.classNames, normalize: data.normalize, imageShape: data.shape };
 }
 
+async function predictPreset(v: Record<string, string | boolean | undefined>, images: string[]): Promise<number> {
+  if (typeof v.weights !== 'string') throw new UsageError('--weights <file> is required');
+  if (!images.length) throw new UsageError('give at least one image file');
+  const top = v.top === undefined ? 5 : Number(v.top);
+  if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${v.top}`);
+  await selectBackend((v.backend as string) ?? 'auto', { quiet: !!v.json });
+  const r = await predictWithPreset({ preset: v.preset as string, weights: v.weights, images, top });
+  printPredictions(r.predictions, !!v.json);
+  return 0;
+}
+
+function printPredictions(results: Array<{ file: string; top: Array<{ label: string; probability: number }> }>, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(results)}\n`);
+    return;
+  }
+  for (const r of results) {
+    process.stdout.write(`${r.file}\n`);
+    for (const t of r.top) process.stdout.write(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.label}\n`);
+  }
+}
+
 async function predict(loaded: LoadedSpec, registry: Registry, v: Record<string, string | boolean | undefined>, images: string[]): Promise<number> {
   if (!images.length) throw new UsageError('give at least one image file');
   const top = v.top === undefined ? 5 : Number(v.top);
@@ -242,13 +269,6 @@ async function predict(loaded: LoadedSpec, registry: Registry, v: Record<string,
     results.push({ file, top: order.map((c) => ({ label: info.classNames[c] ?? String(c), class: c, probability: p[c] })) });
   }
   model.dispose();
-  if (v.json) {
-    process.stdout.write(`${JSON.stringify(results)}\n`);
-    return 0;
-  }
-  for (const r of results) {
-    process.stdout.write(`${r.file}\n`);
-    for (const t of r.top) process.stdout.write(`  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.label}\n`);
-  }
+  printPredictions(results, !!v.json);
   return 0;
 }

@@ -42,3 +42,5 @@ export { renderReport, lineChart } from './report';
 export type { MetricRecord, ReportInput } from './report';
 export { ProgressBar, formatDuration } from './progress';
 export { runTrainerCli } from './cli';
+export { predictWithPreset, evalTransformImage } from './predict-preset';
+export type { PresetPredictOptions, PresetPredictResult, ImagePrediction } from './predict-preset';
