@@ -73,6 +73,9 @@ describe('vitkit CLI', () => {
       const listed = JSON.parse(c.out());
       expect(listed.components.head.map((h: { name: string }) => h.name)).toContain('linear');
       expect(listed.plugins).toContain('@vitkit/core');
+      // Presets with published weights show them (installed first-party plugins, when built).
+      const t2t = (listed.presets as Array<{ name: string; pretrained?: { file: string } }>).find((p) => p.name === 't2t_vit_14');
+      if (t2t) expect(t2t.pretrained?.file).toBe('81.5_T2T_ViT_14.pth.tar');
     } finally {
       c.restore();
     }

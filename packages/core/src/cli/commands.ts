@@ -49,7 +49,7 @@ export const commands: Record<string, Command> = {
       const components: Record<string, Array<{ name: string; owner: string; description: string }>> = Object.fromEntries(kinds.map((k) => [k, registry.components(k).map((d) => ({ name: d.name, owner: d.owner, description: d.description }))]));
       const presets = registry.listModels(pattern).map((n) => {
         const p = registry.preset(n)!;
-        return { name: n, type: p.spec.type, owner: p.owner, aliases: p.aliases ?? [], description: p.description };
+        return { name: n, type: p.spec.type, owner: p.owner, aliases: p.aliases ?? [], description: p.description, ...(p.pretrained ? { pretrained: p.pretrained } : {}) };
       });
       if (values.json) {
         process.stdout.write(JSON.stringify({ plugins: registry.loadedPlugins(), components, presets }, null, 2) + '\n');
