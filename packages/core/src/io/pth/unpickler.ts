@@ -248,7 +248,8 @@ export class Unpickler {
           this.stack.push(this.text(this.take(this.u64())));
           break;
         case OP.UNICODE:
-          this.stack.push(this.line().replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))));
+          // raw-unicode-escape: latin-1 bytes, other code points as \uXXXX or \UXXXXXXXX.
+          this.stack.push(this.line().replace(/\\u([0-9a-fA-F]{4})|\\U([0-9a-fA-F]{8})/g, (_m, h4?: string, h8?: string) => String.fromCodePoint(parseInt(h4 ?? h8 ?? '0', 16))));
           break;
         case OP.BINSTRING:
           this.stack.push(this.text(this.take(this.view(4).getInt32(0, true))));
