@@ -170,9 +170,34 @@ def pos_resize():
     save('pos_resize.pth', sd, sd)
 
 
+# A zip checkpoint as a big-endian machine writes it: `byteorder` says "big" and every element is byte-swapped.
+def big_endian():
+    buf = io.BytesIO()
+    sd = collections.OrderedDict(f32=torch.randn(2, 3), f16=torch.randn(4).half(), i64=torch.tensor([1, -2, 2 ** 40]))
+    torch.save(sd, buf)
+    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    width = {}
+    for key, t in enumerate(sd.values()):
+        width['%d' % key] = t.element_size()
+    out = zipfile.ZipFile(os.path.join(OUT, 'big_endian.pth'), 'w', zipfile.ZIP_STORED)
+    for info in src.infolist():
+        data = src.read(info.filename)
+        if info.filename.endswith('/byteorder'):
+            continue
+        key = info.filename.rsplit('/data/', 1)[-1] if '/data/' in info.filename else None
+        if key in width:
+            w = width[key]
+            data = b''.join(data[i:i + w][::-1] for i in range(0, len(data), w))
+        out.writestr(info.filename, data)
+    out.writestr(src.infolist()[0].filename.split('/')[0] + '/byteorder', b'big')
+    out.close()
+    expected['big_endian.pth'] = describe(sd)
+
+
 short_storage()
 deflated()
 pos_resize()
+big_endian()
 with open(os.path.join(OUT, 'expected.json'), 'w') as f:
     json.dump(expected, f, indent=1)
 for n in sorted(os.listdir(OUT)):

@@ -67,7 +67,7 @@ describe('PyTorch checkpoints: the shared fixtures', () => {
 });
 
 describe('PyTorch checkpoints: formats, dtypes and views (tools/pth-fixtures/make_pth_fixtures.py)', () => {
-  it.each(['dtypes.pth', 'dtypes_legacy.pth', 'views.pth', 'views_legacy.pth', 'views_protocol4.pth', 'deflated.pth', 'train_t2t.pth.tar', 'train_t2t_legacy.pth.tar', 'train_deit.pth'])(
+  it.each(['dtypes.pth', 'dtypes_legacy.pth', 'views.pth', 'views_legacy.pth', 'views_protocol4.pth', 'deflated.pth', 'big_endian.pth', 'train_t2t.pth.tar', 'train_t2t_legacy.pth.tar', 'train_deit.pth'])(
     '%s: every weight, dtype, shape and value as torch wrote it',
     async (file) => {
       const w = await readWeights(path.join(DATA, file));
