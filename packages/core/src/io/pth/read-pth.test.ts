@@ -141,6 +141,13 @@ describe('PyTorch checkpoints: refused input runs nothing and says why', () => {
     for (const cut of [bytes.length - 3, 300, 40]) expect(() => parseWeights(bytes.subarray(0, cut), 'x.pth')).toThrow(/x\.pth: .*truncated/);
   });
 
+  it('a deflated entry claiming an impossible size (zip bomb) is refused before it is inflated', () => {
+    const bytes = Buffer.from(fs.readFileSync(path.join(DATA, 'deflated.pth')));
+    const cd = bytes.indexOf(Buffer.from([0x50, 0x4b, 0x01, 0x02]));
+    bytes.writeUInt32LE(0x7fffffff, cd + 24); // the first entry's uncompressed size in the central directory
+    expect(() => parseWeights(bytes, 'bomb.pth')).toThrow(/bomb\.pth: zip entry "archive\/data\.pkl" claims 2147483647 bytes from \d+ compressed/);
+  });
+
   it('a storage shorter than its tensors', async () => {
     await expect(readWeights(path.join(DATA, 'short_storage.pth'))).rejects.toThrow(/storage 0 \(FloatStorage\) declares 16 elements \(64 bytes\) but holds 20 bytes/);
   });

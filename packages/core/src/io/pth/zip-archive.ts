@@ -15,6 +15,11 @@ export function readZipEntries(bytes: Uint8Array, file: string): Map<string, Uin
         if (f.compression !== 0 && f.compression !== 8) {
           throw new PthError(file, `zip entry "${f.name}" uses compression method ${f.compression}; only stored (0) and deflate (8) are read`);
         }
+        // Deflate cannot expand more than ~1032:1; a larger claim is a corrupt or hostile archive, refused before
+        // fflate allocates it.
+        if (f.compression === 8 && f.originalSize > 1032 * f.size + 1024) {
+          throw new PthError(file, `zip entry "${f.name}" claims ${f.originalSize} bytes from ${f.size} compressed (corrupt or hostile archive)`);
+        }
         sizes.set(f.name, f.originalSize);
         return true;
       },
