@@ -17,9 +17,15 @@ function halfToFloat(h: number): number {
   return s * 2 ** (e - 15) * (1 + f / 1024);
 }
 
-/** Decodes `count` values of `dtype` from little-endian `bytes` (which must hold at least that many). */
+/**
+ * Decodes `count` values of `dtype` from little-endian `bytes` (which must hold at least that many). Aligned
+ * float32 data comes back as a view of `bytes` (PyTorch aligns its zip entries for this): callers copy what they keep.
+ */
 export function decodeLittleEndian(dtype: string, bytes: Uint8Array, count: number): Float32Array {
-  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 4));
+  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) {
+    if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+    return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 4));
+  }
   const out = new Float32Array(count);
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   switch (dtype) {
