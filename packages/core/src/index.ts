@@ -39,7 +39,7 @@ export { MacCounter, countMacs, reportMacs } from './ops/macs';
 
 export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, writeFileAtomic, SafetensorsError } from './io/safetensors';
 export type { HostTensor, TensorMap } from './io/safetensors';
-export { stateDict, loadStateDict, loadSafetensorsInto, saveSafetensors, StateDictError } from './io/state-dict';
+export { stateDict, loadStateDict, loadSafetensorsInto, loadWeightsInto, saveSafetensors, StateDictError } from './io/state-dict';
 export { readWeights, parseWeights } from './io/read-weights';
 export { convertWeights } from './io/convert-weights';
 export type { ConvertResult } from './io/convert-weights';

@@ -1,7 +1,9 @@
 import { tf } from '../tf';
 import { Module } from '../nn/module';
 import { toTorchShape } from '../nn/parameter';
-import { HostTensor, readSafetensors, TensorMap, writeSafetensors } from './safetensors';
+import { HostTensor, TensorMap, writeSafetensors } from './safetensors';
+import { readWeights } from './read-weights';
+import type { WeightsChoice } from './pth/checkpoint-layout';
 
 /** Optional hook of a root module: rewrite foreign checkpoint names (for instance timm's) to its own. */
 export interface StateDictAdapter {
@@ -113,10 +115,17 @@ export function loadStateDict(module: Module, tensors: TensorMap, options: LoadO
   return { missing, unexpected, mismatched };
 }
 
-export async function loadSafetensorsInto(module: Module, file: string, options: Omit<LoadOptions, 'source'> = {}): Promise<LoadResult> {
-  const { tensors } = await readSafetensors(file);
-  return loadStateDict(module, tensors, { ...options, source: file });
+/**
+ * Loads a weights file into `module` by reference name: safetensors or a PyTorch checkpoint (`.pth`, `.pth.tar`;
+ * `weights` picks the live or EMA weights of a training checkpoint). The format is recognised from the content.
+ */
+export async function loadWeightsInto(module: Module, file: string, options: Omit<LoadOptions, 'source'> & { weights?: WeightsChoice } = {}): Promise<LoadResult> {
+  const { tensors } = await readWeights(file, { weights: options.weights });
+  return loadStateDict(module, tensors, { strict: options.strict, source: file });
 }
+
+/** {@link loadWeightsInto} under its first name (it reads PyTorch files too). */
+export const loadSafetensorsInto = loadWeightsInto;
 
 export async function saveSafetensors(module: Module, file: string, metadata: Record<string, string> = {}): Promise<void> {
   await writeSafetensors(file, stateDict(module), { format: 'pt', ...metadata });

@@ -187,3 +187,28 @@ describe('convertWeights (`vitkit convert in.pth out.safetensors`)', () => {
     }
   });
 });
+
+describe('loadWeightsInto (the API path): a .pth loads like a .safetensors', () => {
+  it('loads the DeiT-style checkpoint\'s live or EMA weights into a module with the same names', async () => {
+    const { Linear } = await import('../../nn/linear');
+    const { BatchNorm2d } = await import('../../nn/batch-norm');
+    const { ModuleList } = await import('../../nn/module');
+    const { loadWeightsInto, stateDict } = await import('../state-dict');
+    class Small extends ModuleList {
+      constructor() {
+        super();
+        this.addModule('fc', new Linear(3, 2));
+        this.addModule('bn', new BatchNorm2d(2));
+      }
+    }
+    const m = new Small();
+    await loadWeightsInto(m, path.join(DATA, 'train_deit.pth'), { weights: 'ema' });
+    const got = stateDict(m);
+    for (const [name, want] of Object.entries(EXPECTED['train_deit.pth#ema'])) {
+      if (name.endsWith('num_batches_tracked')) continue;
+      expect([name, Array.from(got.get(name)!.data)]).toEqual([name, want.values.map((v) => Math.fround(v as number))]);
+    }
+    await expect(loadWeightsInto(m, path.join(DATA, 'dtypes.pth'))).rejects.toThrow(/dtypes\.pth does not match the model/);
+    m.dispose();
+  });
+});
