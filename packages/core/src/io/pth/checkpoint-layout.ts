@@ -35,7 +35,8 @@ function hasTensor(m: Map<unknown, unknown>): boolean {
 }
 
 function pickEntry(root: Map<unknown, unknown>, choice: WeightsChoice, file: string): string | null {
-  const present = (keys: string[]) => keys.filter((k) => root.has(k));
+  // Only dict-like entries count: some checkpoints keep e.g. `model: 'resnet50'` (a name) next to `state_dict`.
+  const present = (keys: string[]) => keys.filter((k) => root.get(k) instanceof Map || root.get(k) instanceof OpaqueObject);
   const live = present(LIVE_KEYS);
   const ema = present(EMA_KEYS);
   if (choice === 'ema') {
@@ -47,7 +48,7 @@ function pickEntry(root: Map<unknown, unknown>, choice: WeightsChoice, file: str
     if (hasTensor(root)) return null;
     throw new PthError(file, `asked for the live weights but the checkpoint has none of ${LIVE_KEYS.join(', ')} (entries: ${[...root.keys()].map(String).join(', ')})`);
   }
-  if (root.has('state_dict_ema')) return 'state_dict_ema';
+  if (ema[0] === 'state_dict_ema') return 'state_dict_ema';
   if (live.length) return live[0];
   if (ema.length) return ema[0];
   return null;

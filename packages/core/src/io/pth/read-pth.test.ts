@@ -104,6 +104,13 @@ describe('PyTorch checkpoints: formats, dtypes and views (tools/pth-fixtures/mak
     await expect(readWeights(path.join(DATA, 'dtypes.pth'), { weights: 'ema' })).rejects.toThrow(/asked for the EMA weights but the checkpoint has none/);
   });
 
+  it('an entry named like a layout but holding no dict (model: "resnet50") is not taken for the weights', () => {
+    const { root } = parsePth(fs.readFileSync(path.join(DATA, 'dtypes.pth')));
+    const ck = new Map<unknown, unknown>([['model', 'resnet50'], ['state_dict', root], ['epoch', 3]]);
+    expect(checkpointWeights(ck, 'c.pth').entry).toBe('state_dict');
+    expect(() => checkpointWeights(new Map<unknown, unknown>([['model', 'resnet50'], ['weights', root]]), 'c.pth')).toThrow(/c\.pth: the file holds no tensor \(entries: model, weights\)/);
+  });
+
   it('bytes work like a path, and safetensors go through the same function', async () => {
     const bytes = fs.readFileSync(path.join(DATA, 'views.pth'));
     expectWeights(parseWeights(bytes).tensors, EXPECTED['views.pth']);
