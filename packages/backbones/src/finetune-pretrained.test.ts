@@ -5,6 +5,7 @@ import {
   buildModel,
   buildPretrainedModel,
   createRegistry,
+  modelInfo,
   readWeights,
   resizePosEmbedTo,
   saveSafetensors,
@@ -158,5 +159,11 @@ describe('fine-tuning from a spec (`model.pretrained`): another image size and c
     await expect(buildPretrainedModel(registry(), { ...spec, pretrained: { path: 'x.pth', lr: 1 } } as ModelSpec)).rejects.toThrow(/model\.pretrained\.lr/);
     expect(() => buildModel(registry(), { ...spec, pretrained: 'x.pth' } as ModelSpec)).toThrow(/model\.pretrained: loads weights from a file: build this spec with buildPretrainedModel/);
     await expect(buildPretrainedModel(registry(), { ...spec, pretrained: '/nonexistent/w.pth' } as ModelSpec)).rejects.toThrow(/\/nonexistent\/w\.pth: cannot read \(ENOENT\)/);
+    // Parameter counts do not read the weights.
+    expect(modelInfo(registry(), { ...spec, pretrained: '/nonexistent/w.pth' } as ModelSpec).paramsTotal).toBeGreaterThan(0);
+    // Another architecture altogether.
+    await expect(buildPretrainedModel(registry(), { ...spec, pretrained: path.join(PTH, 'crossvit_tiny_rand.pth') } as ModelSpec)).rejects.toThrow(
+      /only 0 of the model's \d+ tensors fit: it looks like a checkpoint for another architecture/,
+    );
   });
 });

@@ -44,6 +44,8 @@ export class PretrainedError extends Error {
     readonly mismatched: string[],
   ) {
     const parts = [`pretrained weights from ${report.source} do not fit the model:`];
+    const total = report.loaded.length + report.reset.length + report.resized.length + report.missing.length + mismatched.length;
+    if (report.loaded.length < total / 2) parts.push(`  only ${report.loaded.length} of the model's ${total} tensors fit: it looks like a checkpoint for another architecture or width`);
     if (report.missing.length) parts.push(`  not in the file (${report.missing.length}): ${report.missing.join(', ')}`);
     if (mismatched.length) parts.push(`  wrong shape (${mismatched.length}): ${mismatched.join('; ')}`);
     if (report.leftOut.length) parts.push(`  not in the model (${report.leftOut.length}): ${report.leftOut.join(', ')}`);
