@@ -1,4 +1,4 @@
-import { PluginLoadError as CorePluginLoadError, PluginNotFoundError, SafetensorsError, SpecError, StateDictError, UnknownBackendError } from '@vitkit/core';
+import { PluginLoadError as CorePluginLoadError, PluginNotFoundError, PthError, SafetensorsError, SpecError, StateDictError, UnknownBackendError } from '@vitkit/core';
 
 /** The exit codes of every `vitkit` subcommand: scripts can rely on them. */
 export const EXIT = {
@@ -47,7 +47,7 @@ const OPTIONAL_INPUT_ERRORS = new Set(['CheckpointError']);
 /** The one rule mapping an error to an exit code. */
 export function exitCodeFor(e: unknown): ExitCode {
   if (e instanceof UsageError || e instanceof UnknownBackendError) return EXIT.usage;
-  if (e instanceof SpecError || e instanceof StateDictError || e instanceof SafetensorsError || e instanceof PluginNotFoundError || e instanceof PluginLoadError || e instanceof CorePluginLoadError) {
+  if (e instanceof SpecError || e instanceof StateDictError || e instanceof SafetensorsError || e instanceof PthError || e instanceof PluginNotFoundError || e instanceof PluginLoadError || e instanceof CorePluginLoadError) {
     return EXIT.input;
   }
   if (e instanceof Error && OPTIONAL_INPUT_ERRORS.has(e.name)) return EXIT.input;

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { buildModel, loadStateDict, readSafetensors } from '@vitkit/core';
+import { buildModel, loadStateDict, splitPretrained } from '@vitkit/core';
 import type { ImageClassifier, Registry } from '@vitkit/core';
 import type { LoadedSpec } from '@vitkit/trainer';
 import type { TrainerPackage } from './trainer-packages';
@@ -11,12 +11,12 @@ export async function loadTrainedModel(
   registry: Registry,
   weights: string,
 ): Promise<{ model: ImageClassifier; metadata: Record<string, string> }> {
-  const model = buildModel(registry, loaded.spec.model as never, 'model');
+  // --weights replaces the spec's `pretrained`.
+  const model = buildModel(registry, splitPretrained(loaded.spec.model as never).spec, 'model');
   try {
     const file = path.resolve(weights);
-    const { tensors } = await trainer.readWeights(file);
+    const { tensors, metadata } = await trainer.readWeights(file);
     loadStateDict(model, tensors, { strict: true, source: file });
-    const { metadata } = await readSafetensors(file);
     return { model: model.eval(), metadata };
   } catch (e) {
     model.dispose();

@@ -39,7 +39,21 @@ export { MacCounter, countMacs, reportMacs } from './ops/macs';
 
 export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, writeFileAtomic, SafetensorsError } from './io/safetensors';
 export type { HostTensor, TensorMap } from './io/safetensors';
-export { stateDict, loadStateDict, loadSafetensorsInto, saveSafetensors, StateDictError } from './io/state-dict';
+export { stateDict, loadStateDict, loadSafetensorsInto, loadWeightsInto, saveSafetensors, StateDictError } from './io/state-dict';
+export { readWeights, parseWeights } from './io/read-weights';
+export { convertWeights } from './io/convert-weights';
+export type { ConvertResult } from './io/convert-weights';
+export type { ReadWeightsOptions, WeightsFile, WeightsFormat } from './io/read-weights';
+export { parsePth } from './io/pth/read-pth';
+export type { PthContents } from './io/pth/read-pth';
+export { checkpointWeights } from './io/pth/checkpoint-layout';
+export type { CheckpointWeights, WeightsChoice } from './io/pth/checkpoint-layout';
+export { PthError } from './io/pth/pth-error';
+export { loadPretrained, loadPretrainedFile, describePretrained, PretrainedError } from './io/finetune/load-pretrained';
+export type { PretrainedOptions, PretrainedReport } from './io/finetune/load-pretrained';
+export { FINETUNE_LAYOUTS, DEFAULT_FINETUNE_LAYOUT, finetuneLayout } from './io/finetune/layouts';
+export type { FinetuneLayout } from './io/finetune/layouts';
+export { resizePosEmbedTo } from './io/finetune/resize-pos-embed';
 export type { LoadOptions, LoadResult, StateDictAdapter } from './io/state-dict';
 
 export { Tokenizer, Fusion, ImageClassifier } from './models/contracts';
@@ -51,6 +65,8 @@ export type { Schema, InferShape, NumberConstraints } from './spec/schema';
 export { SpecError, describeValue } from './spec/errors';
 export type { SpecIssue } from './spec/errors';
 export { buildModel, resolveModelSpec, mergeSpec } from './spec/model-spec';
+export { buildPretrainedModel, splitPretrained } from './spec/pretrained-spec';
+export type { PretrainedSpec, BuildPretrainedOptions } from './spec/pretrained-spec';
 export type { ModelSpec } from './spec/model-spec';
 
 export { Registry, BUILD_CONTEXT, globToRegExp } from './registry/registry';
@@ -70,6 +86,9 @@ export { NO_BACKEND_WARNING } from './backend/implicit-backend';
 export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL } from './ops/fused';
 
 export { modelInfo } from './models/model-info';
+export { IMAGENET_CLASSES } from './models/imagenet-classes';
+export { IMAGENET_MEAN, IMAGENET_STD, timmEvalTransform } from './models/pretrained-config';
+export type { EvalTransform, PretrainedConfig } from './models/pretrained-config';
 export type { Report } from './models/report';
 export type { ModelInfo } from './models/model-info';
 export { loadRunSpec } from './spec/run-spec';

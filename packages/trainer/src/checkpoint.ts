@@ -1,6 +1,6 @@
 import { promises as fs } from 'fs';
-import { readSafetensors, serializeSafetensors, writeFileAtomic } from '@vitkit/core';
-import type { HostTensor, TensorMap } from '@vitkit/core';
+import { readSafetensors, readWeights as readWeightsFile, serializeSafetensors, writeFileAtomic } from '@vitkit/core';
+import type { HostTensor, TensorMap, WeightsChoice } from '@vitkit/core';
 
 export const CHECKPOINT_FORMAT = 'vitkit-checkpoint';
 export const CHECKPOINT_VERSION = 1;
@@ -80,14 +80,53 @@ export async function loadCheckpoint(file: string): Promise<Checkpoint> {
   return ck;
 }
 
-/** Reads model weights (PyTorch names and layouts) from a plain safetensors state dict or a training checkpoint. */
-export async function readWeights(file: string): Promise<{ tensors: TensorMap; checkpoint?: CheckpointMeta }> {
-  const { tensors, metadata } = await readSafetensors(file);
-  if (!isCheckpointMetadata(metadata)) return { tensors };
+/**
+ * Reads model weights (PyTorch names and layouts) from a plain safetensors state dict, a vitkit training checkpoint
+ * (its `model.` tensors, or `ema.` ones with `weights: 'ema'`) or a PyTorch checkpoint (`.pth`, `.pth.tar`).
+ */
+export async function readWeights(
+  file: string,
+  options: { weights?: WeightsChoice } = {},
+): Promise<{ tensors: TensorMap; metadata: Record<string, string>; checkpoint?: CheckpointMeta; entry?: string | null }> {
+  const bytes = await fs.readFile(file).catch((e: NodeJS.ErrnoException) => {
+    throw new CheckpointError(`${file}: cannot read (${e.code ?? e.message})`);
+  });
+  const probe = await readWeightsFile(bytes, { source: file, weights: isVitkitCheckpointBytes(bytes) ? 'auto' : options.weights });
+  const { tensors, metadata } = probe;
+  if (!isCheckpointMetadata(metadata)) return { tensors, metadata, entry: probe.entry };
   const meta = JSON.parse(metadata.vitkit) as CheckpointMeta;
+  const prefix = options.weights === 'ema' ? PREFIX.ema : PREFIX.model;
   const out: TensorMap = new Map();
-  for (const [k, t] of tensors) if (k.startsWith(PREFIX.model)) out.set(k.slice(PREFIX.model.length), t);
-  return { tensors: out, checkpoint: meta };
+  for (const [k, t] of tensors) if (k.startsWith(prefix)) out.set(k.slice(prefix.length), t);
+  if (!out.size) throw new CheckpointError(`${file}: the training checkpoint has no ${prefix === PREFIX.ema ? 'EMA' : 'model'} weights`);
+  return { tensors: out, metadata, checkpoint: meta, entry: prefix.slice(0, -1) };
+}
+
+/** Whether a file is a vitkit training checkpoint (not plain weights). */
+export async function isTrainingCheckpointFile(file: string): Promise<boolean> {
+  const handle = await fs.open(file, 'r');
+  try {
+    const head = Buffer.alloc(8);
+    await handle.read(head, 0, 8, 0);
+    if (head.length < 8) return false;
+    const n = Number(head.readBigUInt64LE(0));
+    if (n <= 0 || n > 100_000_000) return false;
+    const header = Buffer.alloc(n);
+    const { bytesRead } = await handle.read(header, 0, n, 8);
+    if (bytesRead !== n || header[0] !== 0x7b) return false;
+    return isCheckpointMetadata((JSON.parse(header.toString('utf8')) as { __metadata__?: Record<string, string> }).__metadata__ ?? {});
+  } catch {
+    return false;
+  } finally {
+    await handle.close();
+  }
+}
+
+/** A vitkit training checkpoint is a safetensors file whose header metadata has the `vitkit` entry. */
+function isVitkitCheckpointBytes(bytes: Uint8Array): boolean {
+  if (bytes.length < 8 || bytes[8] !== 0x7b) return false;
+  const n = Number(Buffer.from(bytes.buffer, bytes.byteOffset, 8).readBigUInt64LE(0));
+  return n < bytes.length && Buffer.from(bytes.buffer, bytes.byteOffset + 8, Math.min(n, bytes.length - 8)).includes('"vitkit"');
 }
 
 /**

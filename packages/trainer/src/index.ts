@@ -45,3 +45,5 @@ export type { TrainerOptions, TrainResult } from './trainer';
 export { renderReport, lineChart } from './report';
 export type { MetricRecord, ReportInput } from './report';
 export { ProgressBar, formatDuration } from './progress';
+export { predictWithPreset, evalTransformImage } from './predict-preset';
+export type { PresetPredictOptions, PresetPredictResult, ImagePrediction } from './predict-preset';

@@ -1,7 +1,22 @@
 import * as path from 'path';
-import { buildModel, loadStateDict, manualSeed, selectBackend, SpecError, registerWasmKernels, tf, wasmKernelsRegistered } from '@vitkit/core';
+import {
+  buildModel,
+  buildPretrainedModel,
+  describePretrained,
+  finetuneLayout,
+  loadPretrainedFile,
+  loadStateDict,
+  manualSeed,
+  resolveModelSpec,
+  selectBackend,
+  splitPretrained,
+  SpecError,
+  registerWasmKernels,
+  tf,
+  wasmKernelsRegistered,
+} from '@vitkit/core';
 import type { ImageClassifier, Registry } from '@vitkit/core';
-import { readWeights } from './checkpoint';
+import { fileExists, isTrainingCheckpointFile, readWeights } from './checkpoint';
 import type { OptimizerFactory, ScheduleFactory } from './components';
 import { defaultDataFactory } from './data';
 import type { DataFactory, RunData } from './data';
@@ -15,6 +30,8 @@ import type { LoadedSpec } from './spec';
 /** Everything a training run is made of, built once from the spec (nothing here changes during the run). */
 export interface RunParts {
   readonly outDir: string;
+  /** The training checkpoint to restore (a resumed run); undefined for a fresh run, also one started from weights. */
+  readonly resumeFrom?: string;
   readonly model: ImageClassifier;
   /** The distillation teacher (eval mode, weights loaded), when train.distillation is set. */
   readonly teacher?: ImageClassifier;
@@ -38,6 +55,9 @@ export interface AssemblyOptions {
   outDir?: string;
   data?: DataFactory;
   quiet?: boolean;
+  /** true: resume from `<outDir>/checkpoint.safetensors`; a path: a training checkpoint, or plain weights to start from. */
+  resume?: boolean | string;
+  log?: (line: string) => void;
 }
 
 const NO_DECAY_NAME = /(^|\.)(pos_embed|cls_token|dist_token)(\.|_|$)|(^|\.)[^.]*_token$/;
@@ -69,11 +89,25 @@ export async function assembleRun(loaded: LoadedSpec, registry: Registry, option
     throw new SpecError([{ path: 'train.workers', message: `distillation runs on one replica only; set train.workers to 1 (got ${spec.train.workers})` }]);
   }
 
+  // Resuming restores the weights, so `model.pretrained` is only read for a fresh run. `--checkpoint` naming plain
+  // weights (not a training checkpoint) starts a fresh run from them, as `pretrained` would.
+  const resumeFile = options.resume ? (typeof options.resume === 'string' ? path.resolve(options.resume) : path.join(outDir, 'checkpoint.safetensors')) : undefined;
+  if (resumeFile && !(await fileExists(resumeFile))) throw new Error(`--resume: no checkpoint at ${resumeFile}`);
+  const startFromWeights = typeof options.resume === 'string' && !(await isTrainingCheckpointFile(resumeFile!));
+  const log = options.log ?? (() => {});
+
   const built: Array<{ dispose(): void }> = [];
   try {
     manualSeed(spec.seed);
-    const model = buildModel(registry, spec.model as never, 'model');
+    const modelSpec = resumeFile ? splitPretrained(spec.model as never).spec : (spec.model as never);
+    const model = (await buildPretrainedModel(registry, modelSpec, { path: 'model', baseDir: loaded.dir, log })).model;
     built.push(model);
+    if (startFromWeights) {
+      const type = resolveModelSpec(registry, modelSpec, 'model').type;
+      const report = await loadPretrainedFile(model, resumeFile!, { layout: finetuneLayout(type) });
+      for (const l of describePretrained(report)) log(l);
+      log(`--checkpoint ${resumeFile} holds weights, not a training checkpoint: a new run starts from them`);
+    }
     let teacher: ImageClassifier | undefined;
     if (dist) {
       teacher = buildModel(registry, dist.teacher as never, 'train.distillation.teacher');
@@ -104,6 +138,7 @@ export async function assembleRun(loaded: LoadedSpec, registry: Registry, option
     const ema = spec.train.ema ? new WeightEma(model, spec.train.ema.decay) : undefined;
     return {
       outDir,
+      resumeFrom: resumeFile && !startFromWeights ? resumeFile : undefined,
       model,
       teacher,
       data,

@@ -79,6 +79,8 @@ const ATOMIC_OUTPUTS = ['checkpoint.safetensors', 'checkpoint-healthy.safetensor
 export class Trainer {
   readonly registry: Registry;
   readonly outDir: string;
+  /** The training checkpoint this run resumes from (undefined for a fresh run, also one started from weights). */
+  private readonly resumeFrom?: string;
   readonly model: ImageClassifier;
   readonly teacher?: ImageClassifier;
   readonly data: RunData;
@@ -115,6 +117,7 @@ export class Trainer {
     this.log = options.log ?? ((l) => console.log(l));
     ({
       outDir: this.outDir,
+      resumeFrom: this.resumeFrom,
       model: this.model,
       teacher: this.teacher,
       data: this.data,
@@ -177,7 +180,14 @@ export class Trainer {
     for (const p of options.plugins ?? []) usePlugin(registry, p);
     if (!options.registry) loadInstalledFirstParty(registry);
     if (loaded.spec.plugins.length) loadPlugins(registry, loaded.spec.plugins, loaded.dir);
-    const parts = await assembleRun(loaded, registry, { backend: options.backend, outDir: options.outDir, data: options.data, quiet: options.progress === null });
+    const parts = await assembleRun(loaded, registry, {
+      backend: options.backend,
+      outDir: options.outDir,
+      data: options.data,
+      quiet: options.progress === null,
+      resume: options.resume,
+      log: options.log ?? ((l) => console.log(l)),
+    });
     const t = new Trainer(loaded, options, registry, parts);
     try {
       await t.open();
@@ -194,9 +204,8 @@ export class Trainer {
     for (const r of await removeStaleTempFiles(this.outDir, ATOMIC_OUTPUTS)) {
       this.log(`removed ${r.file}, a temporary file left by process ${r.pid} (killed while writing)`);
     }
-    if (this.options.resume) {
-      const file = typeof this.options.resume === 'string' ? path.resolve(this.options.resume) : this.checkpointFile;
-      if (!(await fileExists(file))) throw new Error(`--resume: no checkpoint at ${file}`);
+    if (this.resumeFrom) {
+      const file = this.resumeFrom;
       await this.restore(await loadCheckpoint(file), file);
       // The healthy checkpoint an earlier part of this run kept still counts, if it is not from after the resume point.
       const keptStep = await readCheckpointStep(this.healthyCheckpointFile);

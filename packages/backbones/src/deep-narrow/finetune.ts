@@ -1,4 +1,4 @@
-import { init, loadStateDict, resizeBicubic, tf } from '@vitkit/core';
+import { init, loadStateDict, resizePosEmbedTo, tf } from '@vitkit/core';
 import type { HostTensor, LoadResult, TensorMap } from '@vitkit/core';
 import type { DeepNarrowViT } from './deep-narrow';
 
@@ -20,7 +20,8 @@ function host(t: tf.Tensor): HostTensor {
 
 /**
  * Resizes a `[1, prefix + g², C]` position table to a `G × G` grid: the prefix (class token) rows are kept, the
- * grid is resized with bicubic interpolation identical to `F.interpolate(mode='bicubic', align_corners=False)`.
+ * grid is resized with bicubic interpolation identical to `F.interpolate(mode='bicubic', align_corners=False)`
+ * (core's `resizePosEmbedTo`, which every family's fine-tuning uses).
  */
 export function resizePosEmbed(pos: HostTensor, newGrid: number, numPrefixTokens = 1): HostTensor {
   const [one, n, c] = pos.shape;
@@ -29,16 +30,7 @@ export function resizePosEmbed(pos: HostTensor, newGrid: number, numPrefixTokens
     throw new Error(`resizePosEmbed: expected [1, ${numPrefixTokens} + g², C], got [${pos.shape}]`);
   }
   if (!Number.isInteger(newGrid) || newGrid < 1) throw new RangeError(`resizePosEmbed: grid size must be a positive integer, got ${newGrid}`);
-  const result = tf.tidy(() => {
-    const t = tf.tensor3d(pos.data, [1, n, c]);
-    const prefix = tf.slice(t, [0, 0, 0], [1, numPrefixTokens, c]);
-    const grid = tf.reshape(tf.slice(t, [0, numPrefixTokens, 0], [1, g * g, c]), [1, g, g, c]) as tf.Tensor4D;
-    const resized = tf.reshape(resizeBicubic(grid, [newGrid, newGrid]), [1, newGrid * newGrid, c]);
-    return tf.concat([prefix, resized], 1);
-  });
-  const h = host(result);
-  result.dispose();
-  return h;
+  return resizePosEmbedTo(pos, [1, numPrefixTokens + newGrid * newGrid, c], numPrefixTokens, 'resizePosEmbed');
 }
 
 function sinusoid(nPosition: number, dim: number): HostTensor {

@@ -1,4 +1,5 @@
 import type { PresetDefinition } from '@vitkit/core';
+import { withPretrained } from '../pretrained-weights';
 
 const OWNER = '@vitkit/backbones';
 
@@ -23,7 +24,7 @@ function t2t(embedDim: number, depth: number, numHeads: number, mlpRatio: number
  * All use the README evaluation path's attention scale `head_dim^-½`; the official `pretrained=True` path sets
  * `qk_scale = embed_dim^-½` instead: override with `{ preset: 't2t_vit_14', qkScale: 'embed' }`.
  */
-export const deepNarrowPresets: PresetDefinition[] = [
+export const deepNarrowPresets: PresetDefinition[] = withPretrained([
   { name: 't2t_vit_7', owner: OWNER, description: 'T2T-ViT-7 (performer T2T, 256-d, 7 blocks, 4 heads, MLP ×2), 4.3M params', spec: t2t(256, 7, 4, 2, 'performer') },
   { name: 't2t_vit_10', owner: OWNER, description: 'T2T-ViT-10 (performer T2T, 256-d, 10 blocks), 5.9M params', spec: t2t(256, 10, 4, 2, 'performer') },
   { name: 't2t_vit_12', owner: OWNER, description: 'T2T-ViT-12 (performer T2T, 256-d, 12 blocks), 6.9M params', spec: t2t(256, 12, 4, 2, 'performer') },
@@ -93,4 +94,4 @@ export const deepNarrowPresets: PresetDefinition[] = [
       },
     },
   },
-];
+]);

@@ -1,4 +1,5 @@
 import { PresetDefinition } from '@vitkit/core';
+import { withPretrained } from '../pretrained-weights';
 
 const owner = '@vitkit/backbones';
 
@@ -40,7 +41,7 @@ export const CROSSVIT_T2T_TOKENIZERS = [
   { type: 't2t', attention: 'performer', tokenDim: 64, kernelSizes: [7, 3, 3], strides: [4, 2, 2], paddings: [2, 1, 1] },
 ];
 
-export const crossvitPresets: PresetDefinition[] = [
+export const crossvitPresets: PresetDefinition[] = withPretrained([
   crossvit('crossvit_tiny_240', 'CrossViT-Ti (official crossvit_tiny_224): dims 96/192, 3 heads, [1,4,0]×3', TI),
   crossvit('crossvit_small_240', 'CrossViT-S (official crossvit_small_224): dims 192/384, 6 heads, [1,4,0]×3', S),
   crossvit('crossvit_base_240', 'CrossViT-B (official crossvit_base_224): dims 384/768, 12 heads, [1,4,0]×3', B),
@@ -51,4 +52,4 @@ export const crossvitPresets: PresetDefinition[] = [
   crossvit('crossvit_15_dagger_240', 'CrossViT-15†: CrossViT-15 with the 3-conv patch embedding', C15, 'conv-stem'),
   crossvit('crossvit_18_dagger_240', 'CrossViT-18†: CrossViT-18 with the 3-conv patch embedding', C18, 'conv-stem'),
   crossvit('crossvit_18_t2t_240', 'CrossViT-18+T2T (paper §4.3): CrossViT-18 with a T2T module as the tokenizer of both branches', C18, CROSSVIT_T2T_TOKENIZERS, false),
-];
+]);

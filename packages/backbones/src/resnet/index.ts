@@ -1,5 +1,6 @@
 import { PresetDefinition, RegistryLike, s } from '@vitkit/core';
 import { ResNet, ResNetOptions } from './resnet';
+import { withPretrained } from '../pretrained-weights';
 
 export { ResNet, BasicBlock, Bottleneck, ResNetStem, makeLayer, maxPool2d, subsample2d, blockExpansion, nativeMaxPoolGradIsExact, fastNormal } from './resnet';
 export type { ResNetOptions, BlockKind } from './resnet';
@@ -19,12 +20,12 @@ function preset(name: string, description: string, spec: Record<string, unknown>
   return { name, owner, description, spec: { type: 'resnet', ...spec } };
 }
 
-export const resnetPresets: PresetDefinition[] = [
+export const resnetPresets: PresetDefinition[] = withPretrained([
   preset('resnet18', 'ResNet-18 (torchvision): BasicBlock [2,2,2,2]', { block: 'basic', layers: [2, 2, 2, 2] }),
   preset('resnet34', 'ResNet-34 (torchvision): BasicBlock [3,4,6,3]', { block: 'basic', layers: [3, 4, 6, 3] }),
   preset('resnet50', 'ResNet-50 (torchvision V1.5): Bottleneck [3,4,6,3]', { block: 'bottleneck', layers: [3, 4, 6, 3] }),
   preset('resnet101', 'ResNet-101 (torchvision V1.5): Bottleneck [3,4,23,3]', { block: 'bottleneck', layers: [3, 4, 23, 3] }),
-];
+]);
 
 export function registerResNet(registry: RegistryLike): void {
   registry.register({

@@ -10,7 +10,7 @@ export const forwardCommand = defineCommand({
   options: {
     spec: { type: 'string', value: '<preset|spec.json>', help: 'the model', required: true },
     input: { type: 'string', value: '<x.safetensors>', help: 'holds the tensor __input__', required: true },
-    weights: { type: 'string', value: '<w.safetensors>', help: 'state dict to load (default: random initialisation)' },
+    weights: { type: 'string', value: '<w.safetensors|w.pth>', help: 'state dict to load: safetensors or a PyTorch checkpoint (default: the spec\'s pretrained, else random)' },
     output: { type: 'string', value: '<y.safetensors>', help: 'write __logits__ here (default: print them as JSON)' },
     backend: commonOptions.backend,
     plugins: commonOptions.plugins,

@@ -1,4 +1,5 @@
 import type { Command } from '../command';
+import { convertCommand } from './convert';
 import { demoCommand } from './demo';
 import { evalCommand } from './eval';
 import { forwardCommand } from './forward';
@@ -15,6 +16,7 @@ export const commands: Readonly<Record<string, Command>> = {
   list: listCommand,
   info: infoCommand,
   forward: forwardCommand,
+  convert: convertCommand,
   demo: demoCommand,
   train: trainCommand,
   eval: evalCommand,

@@ -20,7 +20,7 @@ export const listCommand = defineCommand({
     );
     const presets = registry.listModels(positionals[0] ?? '*').map((n) => {
       const p = registry.preset(n)!;
-      return { name: n, type: p.spec.type, owner: p.owner, aliases: p.aliases ?? [], description: p.description };
+      return { name: n, type: p.spec.type, owner: p.owner, aliases: p.aliases ?? [], description: p.description, ...(p.pretrained ? { pretrained: p.pretrained } : {}) };
     });
     if (values.json) {
       process.stdout.write(JSON.stringify({ plugins: registry.loadedPlugins(), components, presets }, null, 2) + '\n');

@@ -26,14 +26,31 @@ async function inferenceInfo(trainer: TrainerPackage, loaded: LoadedSpec, regist
   return { classNames: data.classNames, normalize: data.normalize, imageShape: data.shape };
 }
 
+interface Prediction {
+  file: string;
+  top: Array<{ label: string; class: number; probability: number }>;
+}
+
+function printPredictions(results: readonly Prediction[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(results)}\n`);
+    return;
+  }
+  for (const r of results) {
+    process.stdout.write(`${r.file}\n${r.top.map((t) => `  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.label}`).join('\n')}\n`);
+  }
+}
+
 export const predictCommand = defineCommand({
   summary: 'top-k labels for image files',
-  usage: '--spec <file.json> --weights <file.safetensors> [options] <images...>',
-  details: "Each image (PNG, JPEG, ...) goes the evaluation path: decoded at the dataset's size, the spec's eval transforms,\nnormalised.",
+  usage: '(--spec <file.json> | --preset <name>) --weights <file> [options] <images...>',
+  details:
+    "Each image (PNG, JPEG, ...) goes the evaluation path: decoded at the dataset's size, the spec's eval transforms,\nnormalised. With --preset, the preset's published weights are expected (`vitkit list --json` shows them): their\nofficial eval transform (resize, crop, interpolation, mean/std) is applied and the ImageNet-1k class names printed.",
   positionals: { name: '<images...>', help: 'image files', min: 1 },
   options: {
-    spec: { type: 'string', value: '<file.json>', help: 'training spec (JSON)', required: true },
-    weights: { type: 'string', value: '<file>', help: 'weights or checkpoint', required: true },
+    spec: { type: 'string', value: '<file.json>', help: 'training spec (JSON); or --preset' },
+    preset: { type: 'string', value: '<name>', help: 'a preset with published weights (t2t_vit_14, crossvit_9_240, resnet50, ...)' },
+    weights: { type: 'string', value: '<file>', help: 'weights or checkpoint: safetensors, .pth, .pth.tar', required: true },
     top: { type: 'string', value: '<k>', help: 'how many labels per image (default 5)' },
     backend: commonOptions.specBackend,
     json: { type: 'boolean', help: 'print one JSON array on stdout: per image its file and top labels' },
@@ -42,6 +59,14 @@ export const predictCommand = defineCommand({
     const top = values.top === undefined ? 5 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${values.top}`);
     const trainer = trainerPackage();
+    if (values.preset !== undefined) {
+      if (values.spec !== undefined) throw new UsageError('give --spec or --preset, not both');
+      await selectBackend({ flag: values.backend, quiet: values.json });
+      const { predictions } = await trainer.predictWithPreset({ preset: values.preset, weights: values.weights!, images, top });
+      printPredictions(predictions, !!values.json);
+      return EXIT.ok;
+    }
+    if (values.spec === undefined) throw new UsageError('--spec <file.json> or --preset <name> is required');
     const data = dataPackage();
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin, data.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
@@ -52,7 +77,7 @@ export const predictCommand = defineCommand({
       const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms as never, 'data.evalTransforms');
       const { inputSize, inChans, numClasses } = model.config;
       const [h0, w0, c0] = info.imageShape;
-      const results: Array<{ file: string; top: Array<{ label: string; class: number; probability: number }> }> = [];
+      const results: Prediction[] = [];
       for (const file of images) {
         let img = data.makeImage(h0, w0, c0, await data.decodeImageFile(file, [h0, w0, c0]));
         for (const t of transforms) img = t.apply(img, { rng: data.Rng.from(0), mean: info.normalize.mean, std: info.normalize.std });
@@ -65,13 +90,7 @@ export const predictCommand = defineCommand({
         const order = [...Array(numClasses).keys()].sort((a, b) => p[b] - p[a]).slice(0, top);
         results.push({ file, top: order.map((c) => ({ label: info.classNames[c] ?? String(c), class: c, probability: p[c] })) });
       }
-      if (values.json) {
-        process.stdout.write(`${JSON.stringify(results)}\n`);
-        return EXIT.ok;
-      }
-      for (const r of results) {
-        process.stdout.write(`${r.file}\n${r.top.map((t) => `  ${(t.probability * 100).toFixed(2).padStart(6)}%  ${t.label}`).join('\n')}\n`);
-      }
+      printPredictions(results, !!values.json);
       return EXIT.ok;
     } finally {
       model.dispose();

@@ -1,7 +1,9 @@
 import { tf } from '../tf';
 import { Module } from '../nn/module';
 import { toTorchShape } from '../nn/parameter';
-import { HostTensor, readSafetensors, TensorMap, writeSafetensors } from './safetensors';
+import { HostTensor, TensorMap, writeSafetensors } from './safetensors';
+import { readWeights } from './read-weights';
+import type { WeightsChoice } from './pth/checkpoint-layout';
 
 /** Optional hook of a root module: rewrite foreign checkpoint names (for instance timm's) to its own. */
 export interface StateDictAdapter {
@@ -13,8 +15,12 @@ function hasAdapter(m: Module): m is Module & StateDictAdapter {
 }
 
 export class StateDictError extends Error {
-  constructor(readonly missing: string[], readonly unexpected: string[], readonly mismatched: string[], source: string) {
+  constructor(readonly missing: string[], readonly unexpected: string[], readonly mismatched: string[], source: string, modelEntries?: number) {
     const parts: string[] = [`state dict from ${source} does not match the model:`];
+    // Most names absent on both sides: say so first, the lists below are then mostly noise.
+    if (modelEntries !== undefined && missing.length > modelEntries / 2 && unexpected.length > 0) {
+      parts.push(`  only ${modelEntries - missing.length} of the model's ${modelEntries} names are in the file: it looks like a checkpoint for another architecture`);
+    }
     if (missing.length) parts.push(`  missing (${missing.length}): ${missing.join(', ')}`);
     if (unexpected.length) parts.push(`  unexpected (${unexpected.length}): ${unexpected.join(', ')}`);
     if (mismatched.length) parts.push(`  wrong shape (${mismatched.length}): ${mismatched.join('; ')}`);
@@ -103,16 +109,23 @@ export function loadStateDict(module: Module, tensors: TensorMap, options: LoadO
   }
   const unexpected = [...incoming.keys()].filter((k) => !params.has(k) && !buffers.has(k));
   if (strict && (missing.length || unexpected.length || mismatched.length)) {
-    throw new StateDictError(missing, unexpected, mismatched, source);
+    throw new StateDictError(missing, unexpected, mismatched, source, params.size + buffers.size);
   }
   for (const a of assign) a();
   return { missing, unexpected, mismatched };
 }
 
-export async function loadSafetensorsInto(module: Module, file: string, options: Omit<LoadOptions, 'source'> = {}): Promise<LoadResult> {
-  const { tensors } = await readSafetensors(file);
-  return loadStateDict(module, tensors, { ...options, source: file });
+/**
+ * Loads a weights file into `module` by reference name: safetensors or a PyTorch checkpoint (`.pth`, `.pth.tar`;
+ * `weights` picks the live or EMA weights of a training checkpoint). The format is recognised from the content.
+ */
+export async function loadWeightsInto(module: Module, file: string, options: Omit<LoadOptions, 'source'> & { weights?: WeightsChoice } = {}): Promise<LoadResult> {
+  const { tensors } = await readWeights(file, { weights: options.weights });
+  return loadStateDict(module, tensors, { strict: options.strict, source: file });
 }
+
+/** {@link loadWeightsInto} under its first name (it reads PyTorch files too). */
+export const loadSafetensorsInto = loadWeightsInto;
 
 export async function saveSafetensors(module: Module, file: string, metadata: Record<string, string> = {}): Promise<void> {
   await writeSafetensors(file, stateDict(module), { format: 'pt', ...metadata });

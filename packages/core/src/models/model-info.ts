@@ -2,6 +2,7 @@ import { tf } from '../tf';
 import { countMacs } from '../ops/macs';
 import type { Registry } from '../registry/registry';
 import { buildModel, ModelSpec, resolveModelSpec } from '../spec/model-spec';
+import { splitPretrained } from '../spec/pretrained-spec';
 
 export interface ModelInfo {
   type: string;
@@ -20,7 +21,8 @@ export interface ModelInfo {
 export function modelInfo(registry: Registry, spec: ModelSpec, options: { input?: [number, number, number] } = {}): ModelInfo {
   const presetName = typeof spec === 'string' ? spec : 'preset' in spec && typeof spec.preset === 'string' ? spec.preset : undefined;
   const preset = presetName ? registry.preset(presetName) : undefined;
-  const resolved = resolveModelSpec(registry, spec);
+  // Counts do not depend on the weights: a `pretrained` file is not read.
+  const resolved = resolveModelSpec(registry, splitPretrained(spec).spec);
   const model = buildModel(registry, resolved);
   try {
     model.eval();

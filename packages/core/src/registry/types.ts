@@ -1,3 +1,4 @@
+import type { PretrainedConfig } from '../models/pretrained-config';
 import type { Schema } from '../spec/schema';
 
 /** The kinds of component plugins contribute. Open-ended: a plugin may introduce its own kind. */
@@ -52,6 +53,8 @@ export interface PresetDefinition {
   aliases?: string[];
   /** Input size the reference numbers are quoted at, when it differs from the model's own (CrossViT: 240). */
   referenceInput?: [number, number, number];
+  /** The published weights of this preset (URL, claimed top-1, eval transform), as timm's pretrained config. */
+  pretrained?: PretrainedConfig;
 }
 
 /** The contract of a plugin package: an explicit registration function, no import side effects. */

@@ -2,7 +2,10 @@ import * as path from 'path';
 import { tf } from '../tf';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { loadStateDict } from '../io/state-dict';
+import { readWeights } from '../io/read-weights';
+import type { WeightsChoice } from '../io/pth/checkpoint-layout';
 import { buildModel, ModelSpec } from '../spec/model-spec';
+import { buildPretrainedModel, splitPretrained } from '../spec/pretrained-spec';
 import { loadRunSpec, RunSpec } from '../spec/run-spec';
 import type { Registry } from '../registry/registry';
 import { registryFor } from './open-spec';
@@ -10,8 +13,10 @@ import { registryFor } from './open-spec';
 export interface ForwardArgs {
   /** Preset name, spec file, or spec object. */
   spec: string | RunSpec | ModelSpec;
-  /** safetensors with the model's state dict (reference names); strict loading. */
+  /** The model's state dict (reference names): safetensors or a PyTorch checkpoint (.pth/.pth.tar); strict loading. */
   weights?: string;
+  /** For a training checkpoint with live and EMA weights: which (default `auto`, see {@link WeightsChoice}). */
+  weightsChoice?: WeightsChoice;
   /** safetensors holding `__input__` (NCHW float32). */
   input: string;
   /** Where to write `__logits__`; omitted = do not write. */
@@ -33,10 +38,13 @@ export async function runForward(args: ForwardArgs): Promise<ForwardResult> {
   const input = tensors.get('__input__');
   if (!input) throw new Error(`${args.input}: has no tensor "__input__" (expected NCHW float32)`);
   if (input.shape.length !== 4) throw new Error(`${args.input}: "__input__" has shape [${input.shape}], expected NCHW`);
-  const model = buildModel(registry, loaded.spec.model);
+  // --weights replaces the spec's `pretrained`; without it, `pretrained` (if any) is loaded.
+  const model = args.weights
+    ? buildModel(registry, splitPretrained(loaded.spec.model).spec)
+    : (await buildPretrainedModel(registry, loaded.spec.model, { baseDir: loaded.baseDir, log: (l) => process.stderr.write(`${l}\n`) })).model;
   try {
     if (args.weights) {
-      const w = args.weights === args.input ? tensors : (await readSafetensors(args.weights)).tensors;
+      const w = args.weights === args.input ? tensors : (await readWeights(args.weights, { weights: args.weightsChoice })).tensors;
       loadStateDict(model, w, { source: args.weights });
     }
     model.eval();

@@ -46,5 +46,10 @@ export function resolveModelSpec(registry: Registry, spec: ModelSpec, path = 'mo
 
 /** Builds a complete model from a spec through the registry (a fresh child container per build). */
 export function buildModel(registry: Registry, spec: ModelSpec, path = 'model'): ImageClassifier {
-  return registry.build<ImageClassifier>('backbone', resolveModelSpec(registry, spec, path), path);
+  const resolved = resolveModelSpec(registry, spec, path);
+  if ('pretrained' in resolved) {
+    // Silently random weights would be worse than an error.
+    throw new SpecError([{ path: `${path}.pretrained`, message: 'loads weights from a file: build this spec with buildPretrainedModel (async; the trainer and the CLI do)' }]);
+  }
+  return registry.build<ImageClassifier>('backbone', resolved, path);
 }

@@ -58,6 +58,8 @@ export interface DecodeImageOptions {
   fit?: 'cover' | 'contain' | 'fill' | 'inside' | 'outside';
   /** Padding colour for `contain`, per channel in [0, 1]. */
   background?: readonly number[];
+  /** Resampling kernel; default `bilinear`. sharp antialiases when it shrinks, as PIL does for torchvision. */
+  interpolation?: 'bilinear' | 'bicubic';
 }
 
 /**
@@ -77,7 +79,7 @@ export async function decodeImageFile(file: string, shape: readonly [number, num
     p = p.resize(w, h, {
       fit: options.fit ?? 'fill',
       position: 'centre',
-      kernel: 'linear',
+      kernel: options.interpolation === 'bicubic' ? 'cubic' : 'linear',
       background: c === 1 ? { r: bg[0], g: bg[0], b: bg[0] } : { r: bg[0], g: bg[1] ?? bg[0], b: bg[2] ?? bg[0] },
     });
     ({ data, info } = await p.raw().toBuffer({ resolveWithObject: true }));
