@@ -47,6 +47,10 @@ describe('exit codes: every subcommand × 0 ok, 1 failure, 2 usage error, 3 inva
     f.wrongWeights = at('wrong.safetensors');
     await writeSafetensors(f.wrongWeights, [['head.weight', { shape: [3, 16], data: new Float32Array(48) }]]);
 
+    // A PyTorch zip checkpoint cut short: the reader must refuse it (bad input), never guess.
+    f.truncatedPth = at('truncated.pth');
+    await fs.writeFile(f.truncatedPth, Buffer.concat([Buffer.from('PK\x03\x04', 'latin1'), Buffer.alloc(40, 1)]));
+
     const sharp = require('sharp') as typeof import('sharp');
     f.png = at('digit.png');
     await sharp(Buffer.alloc(64, 200), { raw: { width: 8, height: 8, channels: 1 } }).png().toFile(f.png);
@@ -73,6 +77,12 @@ describe('exit codes: every subcommand × 0 ok, 1 failure, 2 usage error, 3 inva
       [EXIT.failure]: { argv: () => ['forward', '--spec', f.broken, '--input', f.input, '--backend', 'cpu'], err: /a bug in the plugin/ },
       [EXIT.usage]: { argv: () => ['forward', '--spec', f.flat], err: /--input <x.safetensors> is required/ },
       [EXIT.input]: { argv: () => ['forward', '--spec', f.flat, '--weights', f.wrongWeights, '--input', f.input, '--backend', 'cpu'], err: /wrong\.safetensors does not match the model/ },
+    },
+    convert: {
+      [EXIT.ok]: { argv: () => ['convert', f.flatWeights, path.join(dir, 'converted.safetensors')] },
+      [EXIT.failure]: { argv: () => ['convert', f.flatWeights, path.join(dir, 'no-such-dir', 'out.safetensors')], err: /no-such-dir/ },
+      [EXIT.usage]: { argv: () => ['convert', f.flatWeights, path.join(dir, 'x.safetensors'), '--weights', 'newest'], err: /--weights must be one of auto, ema, live/ },
+      [EXIT.input]: { argv: () => ['convert', f.truncatedPth, path.join(dir, 'y.safetensors')], err: /truncated\.pth/ },
     },
     demo: {
       [EXIT.ok]: { argv: () => ['demo', f.flat, '--backend', 'cpu'] },

@@ -8,7 +8,6 @@ import { plugin as fusion } from '@vitkit/fusion';
 import { plugin as backbones } from '@vitkit/backbones';
 import type { EvalTransform, PretrainedConfig, Registry } from '@vitkit/core';
 import { evalTransformImage, predictWithPreset } from './predict-preset';
-import { runTrainerCli } from './cli';
 
 const EVAL: EvalTransform = { resize: 20, crop: 16, cropPct: 0.8, interpolation: 'bicubic', mean: [0.5, 0.4, 0.3], std: [0.2, 0.25, 0.3] };
 const CFG: PretrainedConfig = {
@@ -85,28 +84,5 @@ describe('predict with a preset\'s published weights (`vitkit predict --preset .
     await expect(predictWithPreset({ preset: 'vit_s_bench_32', weights: 'x.pth', images: ['a.png'], registry: testRegistry() })).rejects.toThrow(
       /preset "vit_s_bench_32" has no published-weights metadata .*presets that do: .*t2t_vit_14/,
     );
-  });
-
-  it('the CLI: `vitkit predict --preset t2t_vit_7 --weights w --json img` prints top-5 ImageNet names', async () => {
-    const registry = testRegistry();
-    const model = buildModel(registry, 't2t_vit_7');
-    const weights = path.join(dir, 't2t_vit_7.safetensors');
-    await saveSafetensors(model, weights);
-    model.dispose();
-    const out: string[] = [];
-    const spy = jest.spyOn(process.stdout, 'write').mockImplementation((s: string | Uint8Array) => {
-      out.push(String(s));
-      return true;
-    });
-    let code: number;
-    try {
-      code = await runTrainerCli('predict', ['--preset', 't2t_vit_7', '--weights', weights, '--backend', 'wasm', '--json', path.join(dir, 'img.png')]);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(code).toBe(0);
-    const [res] = JSON.parse(out.join('')) as Array<{ file: string; top: Array<{ label: string; probability: number }> }>;
-    expect(res.top).toHaveLength(5);
-    for (const t of res.top) expect(IMAGENET_CLASSES).toContain(t.label);
   });
 });
