@@ -4,7 +4,6 @@ import {
   ImageClassifier,
   Layer,
   LayerNorm,
-  Module,
   ModuleList,
   Parameter,
   SpecError,
@@ -229,13 +228,10 @@ export function checkDeepNarrow(o: DeepNarrowOptions, path: string): SpecIssue[]
 export function createDeepNarrow(options: DeepNarrowOptions, ctx: BuildContext): DeepNarrowViT {
   const issues = checkDeepNarrow(options, ctx.path);
   if (issues.length) throw new SpecError(issues);
-  const tokenizer = ctx.build<Tokenizer>('tokenizer', options.tokenizer as never, `${ctx.path}.tokenizer`, {
+  const tokenizer = ctx.build('tokenizer', options.tokenizer as never, `${ctx.path}.tokenizer`, {
     imgSize: options.imgSize,
     inChans: options.inChans,
     embedDim: options.embedDim,
   });
-  if (!(tokenizer instanceof Module) || typeof (tokenizer as Tokenizer).forward !== 'function' || typeof (tokenizer as Tokenizer).numTokens !== 'number') {
-    throw new SpecError([{ path: `${ctx.path}.tokenizer`, message: 'did not build a tokenizer (a module with numTokens and forward)' }]);
-  }
   return new DeepNarrowViT(options, tokenizer, ctx.path);
 }

@@ -138,7 +138,7 @@ export class DualBranchViT extends ImageClassifier {
           const tpath = Array.isArray(o.tokenizer) ? `${path}.tokenizer[${i}]` : `${path}.tokenizer`;
           const hints: Record<string, unknown> = { imgSize: o.imgSize[i], inChans: o.inChans, embedDim: o.embedDim[i] };
           if (o.patchSize) hints.patchSize = o.patchSize[i];
-          const tok = ctx.build<Tokenizer>('tokenizer', spec, tpath, hints);
+          const tok = ctx.build('tokenizer', spec, tpath, hints);
           if (tok.embedDim !== o.embedDim[i]) {
             throw new SpecError([{ path: `${tpath}.embedDim`, message: `${tok.embedDim} differs from the branch width embedDim[${i}] = ${o.embedDim[i]}; leave it out to inherit it` }]);
           }
@@ -165,7 +165,7 @@ export class DualBranchViT extends ImageClassifier {
       const rates = dpr.slice(ptr, ptr + perBlock[k]);
       ptr += perBlock[k];
       // The fusion first: a fusion spec error then leaves nothing unowned behind.
-      const fusion = ctx.build<Fusion>('fusion', (o.fusion ?? 'cross-attention') as ComponentSpec, `${path}.fusion`, {
+      const fusion = ctx.build('fusion', (o.fusion ?? 'cross-attention') as ComponentSpec, `${path}.fusion`, {
         dims: o.embedDim,
         numHeads: o.numHeads,
         numPatches,
@@ -177,9 +177,6 @@ export class DualBranchViT extends ImageClassifier {
         attnDrop: o.attnDropRate,
         dropPath: rates.length ? rates[rates.length - 1] : 0,
       });
-      if (typeof (fusion as Partial<Fusion>)?.forward !== 'function' || typeof (fusion as Partial<Fusion>).namedChildren !== 'function') {
-        throw new Error(`${path}.fusion: the registered factory did not return a Fusion module`);
-      }
       const branchBlocks = o.embedDim.map((dim, i) =>
         Array.from(
           { length: cfg[i] },

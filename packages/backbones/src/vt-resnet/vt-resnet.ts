@@ -1,6 +1,6 @@
 import { BatchNorm2d, BuildContext, ComponentSpec, Conv2d, createLinearHead, ImageClassifier, ImageModelConfig, Layer, Linear, ModuleList, Sequential, SpecError, tf } from '@vitkit/core';
 import { BlockKind, fastNormal, makeLayer, ResNetStem } from '../resnet/resnet';
-import { isVtTokenizer, TokenInteraction, VtModule, VtTokenizerLike } from './vt-module';
+import { isVtTokenizer, TokenInteraction, VtModule } from './vt-module';
 
 export interface VtResNetOptions {
   block: BlockKind;
@@ -74,8 +74,9 @@ export class VtResNet extends ImageClassifier {
     for (let i = 0; i < o.vtModules; i++) {
       const spec: ComponentSpec = i > 0 && o.recurrent ? 'recurrent' : first;
       const path = i === 0 ? `${ctx.path}.tokenizer` : `${ctx.path}.vt[${i}].tokenizer`;
-      const tok = ctx.build<unknown>('tokenizer', spec, path, inherited);
+      const tok = ctx.build('tokenizer', spec, path, inherited);
       if (!isVtTokenizer(tok)) {
+        tok.dispose();
         throw new SpecError([{ path, message: `tokenizer ${JSON.stringify(firstType)} is not a Visual Transformer tokenizer; use filter, clustering or pooling` }]);
       }
       if (tok.numTokens !== o.numTokens) {
@@ -89,7 +90,7 @@ export class VtResNet extends ImageClassifier {
             projector: o.projector && (!last || o.projectLast),
             attnDim: o.attnDim ?? Math.max(1, Math.floor(ct / 2)), ffnDim: o.ffnDim ?? ct, projDim: o.projDim,
           },
-          tok as VtTokenizerLike,
+          tok,
         ),
       );
     }
