@@ -15,7 +15,7 @@ import {
   sinusoidTable,
   tf,
 } from '@vitkit/core';
-import type { BuildContext, ImageModelConfig, Schema, SpecIssue } from '@vitkit/core';
+import type { BuildContext, ImageModelConfig, Schema, SchemaType, SpecIssue } from '@vitkit/core';
 import { DenseBlock, DesignBlock, Transition } from './designs';
 
 /** LayerNorm epsilon of T2T-ViT: PyTorch's default, never changed by the official code. */
@@ -55,7 +55,7 @@ export const deepNarrowOptionsSchema = s.object({
   attnDropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
   dropPathRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
   /** Tokenizer spec; it inherits imgSize, inChans and embedDim. Mounted as `tokens_to_token`. */
-  tokenizer: s.default(s.any(), { type: 't2t' }),
+  tokenizer: s.default(s.component('tokenizer'), { type: 't2t' }),
   /**
    * Block design (paper Table 6, CNN → ViT): `standard` (ViT block), `se` (channel attention after the attention
    * projection), `ghost` (half of q/k/v and of the MLP from cheap depthwise ops), `dense` (DenseNet connections:
@@ -69,7 +69,7 @@ export const deepNarrowOptionsSchema = s.object({
   blockConfig: s.default(s.array(s.int({ min: 1 }), { minLength: 1 }), [3, 4, 6, 3]),
 });
 
-export type DeepNarrowOptions = ReturnType<typeof deepNarrowOptionsSchema.parse>;
+export type DeepNarrowOptions = SchemaType<typeof deepNarrowOptionsSchema>;
 
 const T2T_INIT = { weightInit: init.truncNormal(0.02), biasInit: init.zeros };
 
@@ -228,7 +228,7 @@ export function checkDeepNarrow(o: DeepNarrowOptions, path: string): SpecIssue[]
 export function createDeepNarrow(options: DeepNarrowOptions, ctx: BuildContext): DeepNarrowViT {
   const issues = checkDeepNarrow(options, ctx.path);
   if (issues.length) throw new SpecError(issues);
-  const tokenizer = ctx.build('tokenizer', options.tokenizer as never, `${ctx.path}.tokenizer`, {
+  const tokenizer = ctx.build('tokenizer', options.tokenizer, `${ctx.path}.tokenizer`, {
     imgSize: options.imgSize,
     inChans: options.inChans,
     embedDim: options.embedDim,

@@ -1,7 +1,6 @@
 import {
   Block,
   BuildContext,
-  ComponentSpec,
   createLinearHead,
   Dropout,
   Fusion,
@@ -14,36 +13,42 @@ import {
   ModuleList,
   Parameter,
   resizeBicubic,
+  s,
   Sequential,
   SpecError,
   SpecIssue,
   tf,
   Tokenizer,
 } from '@vitkit/core';
+import type { SchemaType } from '@vitkit/core';
 
-export interface DualBranchOptions {
+const ints = s.array(s.int({ min: 1 }), { minLength: 2 });
+
+export const dualBranchOptions = s.object({
   /** Image side of each branch (square); a branch whose size differs from the input's gets a bicubic resize. */
-  imgSize: number[];
+  imgSize: s.array(s.int({ min: 1 }), { minLength: 2 }),
   /** Patch size of each branch, handed to the tokenizers (optional for tokenizers without one, e.g. t2t). */
-  patchSize?: number[];
-  inChans: number;
-  numClasses: number;
-  embedDim: number[];
+  patchSize: s.optional(ints),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  numClasses: s.default(s.int({ min: 0 }), 1000),
+  embedDim: ints,
   /** One entry per multi-scale block: `[depth of branch 0, …, depth of branch n−1, fusion depth]`. */
-  depth: number[][];
-  numHeads: number[];
-  mlpRatio: number[];
-  qkvBias: boolean;
-  qkScale?: number;
-  normEps: number;
-  dropRate: number;
-  attnDropRate: number;
-  dropPathRate: number;
+  depth: s.array(s.array(s.int({ min: 0 })), { minLength: 1 }),
+  numHeads: ints,
+  mlpRatio: s.array(s.number({ gt: 0 }), { minLength: 2 }),
+  qkvBias: s.default(s.boolean(), true),
+  qkScale: s.optional(s.number({ gt: 0 })),
+  normEps: s.default(s.number({ gt: 0 }), 1e-6),
+  dropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  attnDropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  dropPathRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
   /** One tokenizer spec for every branch, or an array with one per branch. */
-  tokenizer: unknown;
+  tokenizer: s.default(s.oneOrArray(s.component('tokenizer')), 'patch'),
   /** Fusion spec (a registered `fusion` name or `{ type, ...options }`), used in every multi-scale block. */
-  fusion: unknown;
-}
+  fusion: s.default(s.component('fusion'), 'cross-attention'),
+});
+
+export type DualBranchOptions = SchemaType<typeof dualBranchOptions>;
 
 /** A module holding parameters named `0`, `1`, … (PyTorch `nn.ParameterList`: `pos_embed.0`, `cls_token.1`). */
 export class ParameterList extends Module {
@@ -130,7 +135,8 @@ export class DualBranchViT extends ImageClassifier {
   private build(o: DualBranchOptions, ctx: BuildContext, n: number): void {
     const path = ctx.path;
 
-    const tokSpecs = Array.isArray(o.tokenizer) ? (o.tokenizer as ComponentSpec[]) : o.imgSize.map(() => o.tokenizer as ComponentSpec);
+    const tokenizer = o.tokenizer;
+    const tokSpecs = Array.isArray(tokenizer) ? tokenizer : o.imgSize.map(() => tokenizer);
     this.patch_embed = this.addModule(
       'patch_embed',
       new ModuleList(
@@ -165,7 +171,7 @@ export class DualBranchViT extends ImageClassifier {
       const rates = dpr.slice(ptr, ptr + perBlock[k]);
       ptr += perBlock[k];
       // The fusion first: a fusion spec error then leaves nothing unowned behind.
-      const fusion = ctx.build('fusion', (o.fusion ?? 'cross-attention') as ComponentSpec, `${path}.fusion`, {
+      const fusion = ctx.build('fusion', o.fusion, `${path}.fusion`, {
         dims: o.embedDim,
         numHeads: o.numHeads,
         numPatches,

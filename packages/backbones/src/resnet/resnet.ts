@@ -1,5 +1,6 @@
 import * as core from '@vitkit/core';
-import { BatchNorm2d, BuildContext, Conv2d, createLinearHead, ImageClassifier, ImageModelConfig, init, Layer, Linear, Module, nextSeed, Sequential, tf } from '@vitkit/core';
+import { BatchNorm2d, BuildContext, Conv2d, createLinearHead, ImageClassifier, ImageModelConfig, init, Layer, Linear, Module, nextSeed, s, Sequential, tf } from '@vitkit/core';
+import type { SchemaType } from '@vitkit/core';
 
 /**
  * The stock wasm MaxPoolGrad routes gradients to wrong elements; core's wasm kernel pack replaces it. Until that
@@ -181,14 +182,16 @@ export class ResNetStem {
   }
 }
 
-export interface ResNetOptions {
-  block: BlockKind;
-  layers: number[];
-  widths: number[];
-  numClasses: number;
-  inChans: number;
-  imgSize: number;
-}
+export const resnetOptions = s.object({
+  block: s.default(s.enum(['basic', 'bottleneck'] as const), 'basic'),
+  layers: s.array(s.int({ min: 1 }), { length: 4 }),
+  widths: s.default(s.array(s.int({ min: 1 }), { length: 4 }), [64, 128, 256, 512]),
+  numClasses: s.default(s.int({ min: 0 }), 1000),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  imgSize: s.default(s.int({ min: 1 }), 224),
+});
+
+export type ResNetOptions = SchemaType<typeof resnetOptions>;
 
 /**
  * torchvision ResNet (V1.5) with configurable stage widths (the fixtures' `NarrowResNet`); parameter names

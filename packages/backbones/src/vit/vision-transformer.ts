@@ -1,21 +1,25 @@
-import { Block, BuildContext, Dropout, ImageClassifier, ImageModelConfig, init, Layer, LayerNorm, ModuleList, Parameter, createLinearHead, tf, Tokenizer } from '@vitkit/core';
+import { Block, BuildContext, Dropout, ImageClassifier, ImageModelConfig, init, Layer, LayerNorm, ModuleList, Parameter, createLinearHead, s, tf, Tokenizer } from '@vitkit/core';
+import type { SchemaType } from '@vitkit/core';
 
-export interface VisionTransformerOptions {
-  imgSize: number;
-  inChans: number;
-  numClasses: number;
-  embedDim: number;
-  depth: number;
-  numHeads: number;
-  mlpRatio: number;
-  qkvBias: boolean;
-  normEps: number;
-  dropRate: number;
-  attnDropRate: number;
-  dropPathRate: number;
-  globalPool: 'token' | 'avg';
-  tokenizer: unknown;
-}
+export const vitOptions = s.object({
+  imgSize: s.default(s.int({ min: 1 }), 224),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  numClasses: s.default(s.int({ min: 0 }), 1000),
+  embedDim: s.default(s.int({ min: 1 }), 768),
+  depth: s.default(s.int({ min: 1 }), 12),
+  numHeads: s.default(s.int({ min: 1 }), 12),
+  mlpRatio: s.default(s.number({ gt: 0 }), 4),
+  qkvBias: s.default(s.boolean(), true),
+  normEps: s.default(s.number({ gt: 0 }), 1e-6),
+  dropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  attnDropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  dropPathRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  globalPool: s.default(s.enum(['token', 'avg'] as const), 'token'),
+  /** Tokenizer spec; it inherits imgSize, inChans and embedDim. Mounted as `patch_embed`. */
+  tokenizer: s.default(s.component('tokenizer'), { type: 'patch', patchSize: 16 }),
+});
+
+export type VisionTransformerOptions = SchemaType<typeof vitOptions>;
 
 /**
  * Plain ViT (timm `VisionTransformer` names: `patch_embed`, `cls_token`, `pos_embed`, `blocks`, `norm`, `head`):
@@ -37,7 +41,7 @@ export class VisionTransformer extends ImageClassifier {
     this.config = { inputSize: [o.imgSize, o.imgSize], inChans: o.inChans, numClasses: o.numClasses };
     this.patchEmbed = this.addModule(
       'patch_embed',
-      ctx.build<Tokenizer>('tokenizer', (o.tokenizer ?? { type: 'patch' }) as { type: string }, `${ctx.path}.tokenizer`, { imgSize: o.imgSize, inChans: o.inChans, embedDim: o.embedDim }),
+      ctx.build('tokenizer', o.tokenizer, `${ctx.path}.tokenizer`, { imgSize: o.imgSize, inChans: o.inChans, embedDim: o.embedDim }),
     );
     const n = this.patchEmbed.numTokens + 1;
     this.clsToken = this.addParameter('cls_token', init.truncNormal(0.02)([1, 1, o.embedDim]), { decay: false });

@@ -1,35 +1,38 @@
-import { BatchNorm2d, BuildContext, ComponentSpec, Conv2d, createLinearHead, ImageClassifier, ImageModelConfig, Layer, Linear, ModuleList, Sequential, SpecError, tf } from '@vitkit/core';
-import { BlockKind, fastNormal, makeLayer, ResNetStem } from '../resnet/resnet';
-import { isVtTokenizer, TokenInteraction, VtModule } from './vt-module';
+import { BatchNorm2d, BuildContext, ComponentSpec, Conv2d, createLinearHead, ImageClassifier, ImageModelConfig, Layer, Linear, ModuleList, s, Sequential, SpecError, tf } from '@vitkit/core';
+import type { SchemaType } from '@vitkit/core';
+import { fastNormal, makeLayer, ResNetStem } from '../resnet/resnet';
+import { isVtTokenizer, VtModule } from './vt-module';
 
-export interface VtResNetOptions {
-  block: BlockKind;
+export const vtResnetOptions = s.object({
+  block: s.default(s.enum(['basic', 'bottleneck'] as const), 'basic'),
   /** Blocks in ResNet stages 1–3 (the paper's stages 2–4). */
-  layers: number[];
+  layers: s.array(s.int({ min: 1 }), { length: 3 }),
   /** Widths of stages 1–3 (default 64/128/256; ×4 output for Bottleneck). */
-  widths: number[];
+  widths: s.default(s.array(s.int({ min: 1 }), { length: 3 }), [64, 128, 256]),
   /** Number of VT modules replacing the last ResNet stage (2 for VT-R18, 3 otherwise). */
-  vtModules: number;
+  vtModules: s.default(s.int({ min: 1 }), 2),
   /** Feature channels C of the VT modules; default = the stage-3 output width (the paper's text). */
-  channels?: number;
-  tokenChannels: number;
-  numTokens: number;
+  channels: s.optional(s.int({ min: 1 })),
+  tokenChannels: s.default(s.int({ min: 1 }), 1024),
+  numTokens: s.default(s.int({ min: 1 }), 16),
   /** Tokenizer of the first VT module (filter, clustering, pooling). */
-  tokenizer: unknown;
+  tokenizer: s.default(s.component('tokenizer'), 'filter'),
   /** Later modules use the recurrent tokenizer (Table 4 "w/ RT"); false = the first module's kind everywhere. */
-  recurrent: boolean;
-  interaction: TokenInteraction;
+  recurrent: s.default(s.boolean(), true),
+  interaction: s.default(s.enum(['transformer', 'graph-conv', 'none'] as const), 'transformer'),
   /** Projectors (Eq. 5) in the VT modules; false = Table 7's "w/o projector". */
-  projector: boolean;
+  projector: s.default(s.boolean(), true),
   /** Also build the last module's projector, whose feature map the classification head never reads. */
-  projectLast: boolean;
-  attnDim?: number;
-  ffnDim?: number;
-  projDim?: number;
-  numClasses: number;
-  inChans: number;
-  imgSize: number;
-}
+  projectLast: s.default(s.boolean(), false),
+  attnDim: s.optional(s.int({ min: 1 })),
+  ffnDim: s.optional(s.int({ min: 1 })),
+  projDim: s.optional(s.int({ min: 1 })),
+  numClasses: s.default(s.int({ min: 0 }), 1000),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  imgSize: s.default(s.int({ min: 1 }), 224),
+});
+
+export type VtResNetOptions = SchemaType<typeof vtResnetOptions>;
 
 /**
  * VT-ResNet (Wu et al. 2020, Table 11): the torchvision ResNet stem and stages 1–3 (names `conv1`, `bn1`,
@@ -64,7 +67,7 @@ export class VtResNet extends ImageClassifier {
         ? this.addModule('vt_in', new Sequential([new Conv2d(inplanes, c, 1, { bias: false, weightInit: fastNormal(Math.sqrt(2 / c)) }), new BatchNorm2d(c)]))
         : null;
     const ct = o.tokenChannels;
-    const first = (o.tokenizer ?? 'filter') as ComponentSpec;
+    const first = o.tokenizer;
     const firstType = typeof first === 'string' ? first : (first as { type?: unknown }).type;
     if (firstType === 'recurrent') {
       throw new SpecError([{ path: `${ctx.path}.tokenizer`, message: '"recurrent" needs the tokens of a previous VT module; the first module takes filter, clustering or pooling' }]);

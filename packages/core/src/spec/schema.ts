@@ -22,7 +22,12 @@ export interface Schema<T> {
 export type SchemaType<S> = S extends Schema<infer T> ? T : never;
 
 type Infer<S> = S extends Schema<infer T> ? T : never;
-export type InferShape<S extends Record<string, Schema<unknown>>> = { [K in keyof S]: Infer<S[K]> };
+/** Keys whose schema is `s.optional(...)`: optional properties of the inferred type (`s.any()` stays required). */
+type OptionalKeys<S> = { [K in keyof S]: undefined extends Infer<S[K]> ? (unknown extends Infer<S[K]> ? never : K) : never }[keyof S];
+type Flatten<T> = { [K in keyof T]: T[K] };
+export type InferShape<S extends Record<string, Schema<unknown>>> = Flatten<
+  { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> }
+>;
 
 function issue(issues: SpecIssue[], path: string, value: unknown, expected: string): void {
   issues.push({ path, message: `${describeValue(value)} is not valid; expected ${expected}` });
