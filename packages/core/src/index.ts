@@ -59,6 +59,8 @@ export type {
   LossComponent,
 } from './registry/kinds';
 export { createLinearHead, linearHead } from './heads/linear-head';
+export type { LinearHeadOptions } from './heads/linear-head';
+export { Classifier } from './models/classifier';
 
 export { s, validate } from './spec/schema';
 export type { Schema, SchemaType, InferShape, NumberConstraints, ParseContext } from './spec/schema';

@@ -27,6 +27,9 @@ export const commonFusionShape = {
   dropPath: s.default(s.number({ min: 0, max: 0.999 }), 0),
 };
 
+/** A tiny two-branch option set for the registry contract tests (widths 8 and 16, 2×2 and 1×1 patch grids). */
+export const FUSION_EXAMPLE = { dims: [8, 16], numHeads: [2, 2], numPatches: [4, 1] };
+
 export type CommonFusionOptions = InferShape<typeof commonFusionShape>;
 
 /** CrossViT initialisation of every Linear (timm `_init_weights`): trunc-normal(0.02) weights, zero biases. */

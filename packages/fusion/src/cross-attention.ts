@@ -15,7 +15,7 @@ import {
   tf,
 } from '@vitkit/core';
 import type { InferShape } from '@vitkit/core';
-import { checkBranchArrays, checkBranches, commonFusionShape, linearInit, projection, tokens } from './common';
+import { checkBranchArrays, checkBranches, FUSION_EXAMPLE, commonFusionShape, linearInit, projection, tokens } from './common';
 
 export interface CrossAttentionOptions {
   numHeads: number;
@@ -155,5 +155,6 @@ export const crossAttentionFusion: ComponentDefinition<CrossAttentionFusionOptio
   owner: '@vitkit/fusion',
   description: "CrossViT cross-attention (official module): each branch's projected CLS attends to the other branch's patch tokens",
   options: s.object(crossAttentionShape),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => new CrossAttentionFusion(o, ctx.path),
 };

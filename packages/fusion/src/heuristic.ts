@@ -13,7 +13,7 @@ import {
   tf,
 } from '@vitkit/core';
 import type { InferShape } from '@vitkit/core';
-import { checkBranchArrays, checkBranches, CommonFusionOptions, commonFusionShape, linearInit, projection, tokens } from './common';
+import { checkBranchArrays, checkBranches, FUSION_EXAMPLE, CommonFusionOptions, commonFusionShape, linearInit, projection, tokens } from './common';
 
 /**
  * The paper's three heuristic fusions (CrossViT §3.3, Eq. 2–4), which no public code implements, plus `none`
@@ -229,6 +229,7 @@ export const allAttentionFusion: ComponentDefinition<AllAttentionOptions, AllAtt
   owner: '@vitkit/fusion',
   description: 'CrossViT paper Eq. 2: self-attention over the tokens of all branches projected to a common width',
   options: s.object(allAttentionShape),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => new AllAttentionFusion(o, ctx.path),
 };
 
@@ -238,6 +239,7 @@ export const classTokenFusion: ComponentDefinition<HeuristicFusionOptions, Class
   owner: '@vitkit/fusion',
   description: 'CrossViT paper Eq. 3: the projected CLS tokens of all branches are summed and projected back',
   options: s.object(heuristicShape(true)),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => new ClassTokenFusion(o, ctx.path),
 };
 
@@ -247,6 +249,7 @@ export const pairwiseFusion: ComponentDefinition<HeuristicFusionOptions, Pairwis
   owner: '@vitkit/fusion',
   description: 'CrossViT paper Eq. 4: CLS tokens summed, patch tokens summed position-wise after bicubic grid alignment',
   options: s.object(heuristicShape(true)),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => new PairwiseFusion(o, ctx.path),
 };
 
@@ -256,6 +259,7 @@ export const noFusion: ComponentDefinition<CommonFusionOptions, NoFusion> = {
   owner: '@vitkit/fusion',
   description: 'No fusion (paper Table 6 baseline): independent branches, logits averaged',
   options: s.object(commonFusionShape),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => {
     checkBranchArrays(o, ctx.path);
     return new NoFusion(o.dims);

@@ -1,13 +1,11 @@
 import {
   Block,
   BuildContext,
-  createLinearHead,
   Dropout,
   Fusion,
-  ImageClassifier,
+  Classifier,
   ImageModelConfig,
   init,
-  Layer,
   LayerNorm,
   Module,
   ModuleList,
@@ -20,7 +18,7 @@ import {
   tf,
   Tokenizer,
 } from '@vitkit/core';
-import type { SchemaType } from '@vitkit/core';
+import type { Head, SchemaType } from '@vitkit/core';
 
 const ints = s.array(s.int({ min: 1 }), { minLength: 2 });
 
@@ -46,6 +44,8 @@ export const dualBranchOptions = s.object({
   tokenizer: s.default(s.oneOrArray(s.component('tokenizer')), 'patch'),
   /** Fusion spec (a registered `fusion` name or `{ type, ...options }`), used in every multi-scale block. */
   fusion: s.default(s.component('fusion'), 'cross-attention'),
+  /** Head spec (kind `head`): one per branch (`head.{i}`) on the branch's CLS features; their logits are averaged. */
+  head: s.default(s.component('head'), 'linear'),
 });
 
 export type DualBranchOptions = SchemaType<typeof dualBranchOptions>;
@@ -105,7 +105,7 @@ const TIMM_KEY = /^(pos_embed|cls_token)_(\d+)$/;
  * own image size, tokenizer, CLS token, learned position embedding, final norm and head; logits = mean of the
  * branch heads. Parameter names follow the official IBM/CrossViT code; timm names load too.
  */
-export class DualBranchViT extends ImageClassifier {
+export class DualBranchViT extends Classifier {
   readonly config: ImageModelConfig;
   readonly numBranches: number;
   patch_embed!: ModuleList<Tokenizer>;
@@ -113,7 +113,6 @@ export class DualBranchViT extends ImageClassifier {
   cls_token!: ParameterList;
   blocks!: ModuleList<MultiScaleBlock>;
   norm!: ModuleList<LayerNorm>;
-  head!: ModuleList<Layer>;
   private posDrop!: Dropout;
 
   constructor(readonly options: DualBranchOptions, ctx: BuildContext) {
@@ -204,7 +203,11 @@ export class DualBranchViT extends ImageClassifier {
       this.blocks.push(new MultiScaleBlock(branchBlocks, fusion));
     });
     this.norm = this.addModule('norm', new ModuleList(o.embedDim.map((d) => new LayerNorm(d, o.normEps))));
-    this.head = this.addModule('head', new ModuleList(o.embedDim.map((d) => createLinearHead(d, o.numClasses))));
+    this.mountHead(ctx, o.head, o.embedDim);
+  }
+
+  get head(): ModuleList<Head> {
+    return this.headModule as ModuleList<Head>;
   }
 
   /** timm's checkpoints name the per-branch tokens `pos_embed_0` / `cls_token_0`; the official code `pos_embed.0`. */
@@ -241,12 +244,9 @@ export class DualBranchViT extends ImageClassifier {
     });
   }
 
-  forward(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const feats = this.forwardFeatures(x);
-      const logits = feats.map((f, i) => this.head.at(i).forward(f));
-      return tf.div(tf.addN(logits), logits.length) as tf.Tensor2D;
-    });
+  /** One head per branch on its CLS features; `Classifier.forward` averages their logits. */
+  forwardPreLogits(x: tf.Tensor4D): tf.Tensor2D[] {
+    return this.forwardFeatures(x);
   }
 }
 

@@ -1,5 +1,5 @@
-import { BatchNorm2d, BuildContext, ComponentSpec, Conv2d, createLinearHead, ImageClassifier, ImageModelConfig, Layer, Linear, ModuleList, s, Sequential, SpecError, tf } from '@vitkit/core';
-import type { SchemaType } from '@vitkit/core';
+import { BatchNorm2d, BuildContext, Classifier, ComponentSpec, Conv2d, ImageModelConfig, ModuleList, s, Sequential, SpecError, tf } from '@vitkit/core';
+import type { Head, SchemaType } from '@vitkit/core';
 import { fastNormal, makeLayer, ResNetStem } from '../resnet/resnet';
 import { isVtTokenizer, VtModule } from './vt-module';
 
@@ -30,6 +30,8 @@ export const vtResnetOptions = s.object({
   numClasses: s.default(s.int({ min: 0 }), 1000),
   inChans: s.default(s.int({ min: 1 }), 3),
   imgSize: s.default(s.int({ min: 1 }), 224),
+  /** Head spec (kind `head`) on the mean of the last module's tokens; `fc` keeps PyTorch's default Linear init. */
+  head: s.default(s.component('head'), { type: 'linear', init: 'torch' }),
 });
 
 export type VtResNetOptions = SchemaType<typeof vtResnetOptions>;
@@ -40,13 +42,12 @@ export type VtResNetOptions = SchemaType<typeof vtResnetOptions>;
  * last stage, working on the stride-16 feature map; head = mean over the last module's tokens + `fc`.
  * When `channels` differs from the stage-3 width, a 1×1 conv + BN + ReLU (`vt_in`) adapts the width first.
  */
-export class VtResNet extends ImageClassifier {
+export class VtResNet extends Classifier {
   readonly config: ImageModelConfig;
   readonly stem: ResNetStem;
   readonly layers: Sequential[] = [];
   readonly adapter: Sequential | null;
   readonly vt: ModuleList<VtModule>;
-  readonly fc: Layer;
   readonly channels: number;
 
   constructor(readonly options: VtResNetOptions, ctx: BuildContext) {
@@ -97,7 +98,11 @@ export class VtResNet extends ImageClassifier {
         ),
       );
     }
-    this.fc = this.addModule('fc', o.numClasses > 0 ? new Linear(ct, o.numClasses) : createLinearHead(ct, 0));
+    this.mountHead(ctx, o.head, [ct], 'fc');
+  }
+
+  get fc(): Head {
+    return this.heads[0];
   }
 
   /** ResNet stem and stages 1–3: the stride-16 feature map the VT modules read (before `vt_in`). */
@@ -130,8 +135,9 @@ export class VtResNet extends ImageClassifier {
     });
   }
 
-  forward(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => this.fc.forward(tf.mean(this.forwardFeatures(x).tokens, 1)) as tf.Tensor2D);
+  /** The mean of the last module's tokens: what `fc` reads. */
+  forwardPreLogits(x: tf.Tensor4D): tf.Tensor2D[] {
+    return tf.tidy(() => [tf.mean(this.forwardFeatures(x).tokens, 1) as tf.Tensor2D]);
   }
 
   /**

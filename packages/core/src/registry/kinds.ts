@@ -149,7 +149,7 @@ export const CORE_KIND_CONTRACTS: readonly KindContract[] = [
   memberContract('tokenizer', 'a Tokenizer: a Module with embedDim, numTokens and forward(x NHWC) → [B, numTokens, embedDim]', { embedDim: 'number', numTokens: 'number', forward: 'function' }, { module: true }),
   memberContract(
     'backbone',
-    'an ImageClassifier: a Module with config { inputSize, inChans, numClasses }, forward(x NHWC) → logits and forwardFeatures(x)',
+    'an ImageClassifier: a Module with config { inputSize, inChans, numClasses } and forward(x NHWC) → logits [B, numClasses]',
     { config: 'object', forward: 'function' },
     { module: true, more: checkModelConfig },
   ),
