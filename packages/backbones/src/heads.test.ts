@@ -5,6 +5,17 @@ import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { plugin as fusion } from '@vitkit/fusion';
 import { plugin as backbones } from './plugin';
 
+/** Linear logits divided by a temperature; keeps Linear's parameter names (`weight`, `bias`). */
+class ScaledLinear extends Linear {
+  constructor(inFeatures: number, numClasses: number, readonly temperature: number) {
+    super(inFeatures, numClasses);
+  }
+
+  override forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => tf.div(super.forward(x), this.temperature));
+  }
+}
+
 /** A third-party head: Linear with a fixed temperature, registered under kind `head`. */
 const scaledHead: ComponentDefinition<{ inFeatures: number; numClasses: number; temperature: number }, Head> = {
   kind: 'head',
@@ -13,12 +24,7 @@ const scaledHead: ComponentDefinition<{ inFeatures: number; numClasses: number; 
   description: 'Linear head divided by a temperature',
   options: s.object({ inFeatures: s.int({ min: 1 }), numClasses: s.int({ min: 1 }), temperature: s.default(s.number({ gt: 0 }), 2) }),
   example: { inFeatures: 4, numClasses: 2 },
-  create: (o) => {
-    const linear = new Linear(o.inFeatures, o.numClasses);
-    const forward = linear.forward.bind(linear);
-    linear.forward = (x) => tf.tidy(() => tf.div(forward(x), o.temperature));
-    return linear;
-  },
+  create: (o) => new ScaledLinear(o.inFeatures, o.numClasses, o.temperature),
 };
 
 function registry() {
