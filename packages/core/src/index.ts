@@ -66,7 +66,7 @@ export { s, validate } from './spec/schema';
 export type { Schema, SchemaType, InferShape, NumberConstraints, ParseContext } from './spec/schema';
 export { SpecError, describeValue } from './spec/errors';
 export type { SpecIssue } from './spec/errors';
-export { buildModel, resolveModelSpec, mergeSpec } from './spec/model-spec';
+export { buildModel, resolveModelSpec, mergeSpec, modelSpecSchema } from './spec/model-spec';
 export type { ModelSpec } from './spec/model-spec';
 
 export { Registry, BUILD_CONTEXT, ContractError, globToRegExp } from './registry/registry';

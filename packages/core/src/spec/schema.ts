@@ -161,22 +161,27 @@ export const s = {
 };
 
 /**
- * A sub-component spec of `kind`: a registered name or `{ type, ...options }`. The `type` is checked against the
- * registry where the spec is written (its options are validated by the component's own schema when it is built).
+ * A sub-component spec of `kind` (or of one of several kinds: a transform list may hold batch transforms): a
+ * registered name or `{ type, ...options }`. The `type` is checked against the registry where the spec is written
+ * (its options are validated by the component's own schema when it is built).
  */
-function component<K extends ComponentKind>(kind: K): Schema<ComponentSpec> {
-  const description = `a ${kind} spec (a registered ${kind} name or { "type": <name>, ...options })`;
+function component(kind: ComponentKind | readonly ComponentKind[]): Schema<ComponentSpec> {
+  const kinds: readonly ComponentKind[] = typeof kind === 'string' ? [kind] : kind;
+  const label = kinds.join(' or ');
+  const description = `${/^[aeiou]/.test(label) ? 'an' : 'a'} ${label} spec (a registered ${label} name or { "type": <name>, ...options })`;
   return {
     description,
     parse(v, path, issues, ctx) {
       const isObject = typeof v === 'object' && v !== null && !Array.isArray(v);
       const type = typeof v === 'string' ? v : isObject ? (v as { type?: unknown }).type : undefined;
+      const registry = ctx?.registry;
       if (!isObject && typeof v !== 'string') {
         issue(issues, path, v, description);
       } else if (typeof type !== 'string') {
-        issues.push({ path: `${path}.type`, message: `${describeValue(type)} is not valid; expected the name of a registered ${kind}` });
-      } else if (ctx?.registry && !ctx.registry.has(kind, type)) {
-        issues.push({ path: `${path}.type`, message: `${describeValue(type)} is not registered as a ${kind}; registered: ${ctx.registry.names(kind).join(', ') || '(none)'}` });
+        issues.push({ path: `${path}.type`, message: `${describeValue(type)} is not valid; expected the name of a registered ${label}` });
+      } else if (registry && !kinds.some((k) => registry.has(k, type))) {
+        const names = [...new Set(kinds.flatMap((k) => registry.names(k)))].sort();
+        issues.push({ path: `${path}.type`, message: `${describeValue(type)} is not registered as a ${label}; registered: ${names.join(', ') || '(none)'}` });
       }
       return v as ComponentSpec;
     },
