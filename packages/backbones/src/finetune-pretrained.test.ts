@@ -18,7 +18,7 @@ import type { ImageClassifier, ModelSpec, PretrainedReport, Registry, TensorMap 
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { plugin as fusion } from '@vitkit/fusion';
 import { plugin as backbones } from './index';
-import { FIXTURES } from './deep-narrow/test-utils';
+import { FIXTURES } from './testing/t2t';
 
 const PTH = path.join(FIXTURES, 'pth');
 const POS_RESIZE = path.resolve(__dirname, '../../core/src/io/pth/testdata/pos_resize.pth');

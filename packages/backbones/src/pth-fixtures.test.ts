@@ -1,7 +1,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
 import { readSafetensors, runForward, selectBackend } from '@vitkit/core';
-import { FIXTURES, fixtureSpec as t2tFixtureSpec } from './deep-narrow/test-utils';
+import { FIXTURES, fixtureSpec as t2tFixtureSpec } from './testing/t2t';
 
 const PTH = path.join(FIXTURES, 'pth');
 

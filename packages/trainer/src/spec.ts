@@ -1,20 +1,20 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { s, validate, SpecError } from '@vitkit/core';
-import type { ComponentSpec } from '@vitkit/core';
+import { modelSpecSchema, s, validate, SpecError } from '@vitkit/core';
+import type { SchemaType } from '@vitkit/core';
 import { DEFAULT_DIVERGENCE } from './divergence';
-import type { DivergenceOptions } from './divergence';
 
-const component = s.any() as ReturnType<typeof s.any>;
+/** A `transforms` list may also name batch transforms (mixup, cutmix): the data package sorts them out. */
+const transform = s.component(['transform', 'batch-transform']);
 
 const dataSchema = s.object({
-  train: s.any(),
-  test: s.optional(s.any()),
+  train: s.component('dataset'),
+  test: s.optional(s.component('dataset')),
   /** Share of the training set held out for validation (evaluated each epoch instead of the test set). */
   validationFraction: s.default(s.number({ min: 0, max: 0.9 }), 0),
-  transforms: s.default(s.array(s.any()), []),
-  evalTransforms: s.default(s.array(s.any()), []),
-  batchTransforms: s.default(s.array(s.any()), []),
+  transforms: s.default(s.array(transform), []),
+  evalTransforms: s.default(s.array(transform), []),
+  batchTransforms: s.default(s.array(s.component('batch-transform')), []),
   batchSize: s.default(s.int({ min: 1 }), 64),
   evalBatchSize: s.optional(s.int({ min: 1 })),
   normalize: s.optional(s.object({ mean: s.array(s.number()), std: s.array(s.number({ gt: 0 })) })),
@@ -29,7 +29,7 @@ const emaSchema = s.object({
 });
 
 const distillSchema = s.object({
-  teacher: s.any(),
+  teacher: modelSpecSchema,
   /** Safetensors weights of the teacher (a checkpoint or a plain state dict); relative to the spec file. */
   weights: s.string(),
   type: s.default(s.enum(['soft', 'hard'] as const), 'hard'),
@@ -49,9 +49,9 @@ const divergenceSchema = s.object({
 
 const trainSchema = s.object({
   epochs: s.number({ gt: 0 }),
-  optimizer: s.default(component, { type: 'adamw' }),
-  schedule: s.default(component, { type: 'cosine' }),
-  loss: s.default(component, { type: 'cross-entropy' }),
+  optimizer: s.default(s.component('optimizer'), { type: 'adamw' }),
+  schedule: s.default(s.component('schedule'), { type: 'cosine' }),
+  loss: s.default(s.component('loss'), { type: 'cross-entropy' }),
   clipGradNorm: s.optional(s.number({ gt: 0 })),
   ema: s.optional(emaSchema),
   distillation: s.optional(distillSchema),
@@ -78,47 +78,13 @@ export const trainSpecSchema = s.object({
   plugins: s.default(s.array(s.string()), []),
   seed: s.default(s.int({ min: 0 }), 0),
   backend: s.default(s.string(), 'auto'),
-  model: s.any(),
+  model: modelSpecSchema,
   data: dataSchema,
   train: trainSchema,
 });
 
-export interface TrainSpec {
-  $schema?: string;
-  description?: string;
-  plugins: string[];
-  seed: number;
-  backend: string;
-  model: ComponentSpec | ({ preset: string } & Record<string, unknown>);
-  data: {
-    train: ComponentSpec;
-    test?: ComponentSpec;
-    validationFraction: number;
-    transforms: ComponentSpec[];
-    evalTransforms: ComponentSpec[];
-    batchTransforms: ComponentSpec[];
-    batchSize: number;
-    evalBatchSize?: number;
-    normalize?: { mean: number[]; std: number[] };
-    repeatedAugmentation: number;
-    dropLast: boolean;
-  };
-  train: {
-    epochs: number;
-    optimizer: ComponentSpec;
-    schedule: ComponentSpec;
-    loss: ComponentSpec;
-    clipGradNorm?: number;
-    ema?: { decay: number; evaluate: boolean };
-    distillation?: { teacher: ComponentSpec; weights: string; type: 'soft' | 'hard'; alpha: number; tau: number };
-    checkpointEvery?: number;
-    evalEvery: number;
-    logEvery: number;
-    outDir?: string;
-    workers: number;
-    divergence: DivergenceOptions;
-  };
-}
+/** A validated training spec: the schema's type, defaults filled in. */
+export type TrainSpec = SchemaType<typeof trainSpecSchema>;
 
 /** A validated training spec with where it came from (relative paths in it resolve against `dir`). */
 export interface LoadedSpec {
@@ -131,7 +97,7 @@ export interface LoadedSpec {
 }
 
 export function parseTrainSpec(raw: unknown, where = 'spec'): TrainSpec {
-  const spec = validate(trainSpecSchema, raw, '') as unknown as TrainSpec;
+  const spec = validate(trainSpecSchema, raw, '');
   if (spec.model === undefined) throw new SpecError([{ path: 'model', message: `is required (${where})` }]);
   if (spec.data.validationFraction === 0 && spec.data.test === undefined) {
     throw new SpecError([{ path: 'data.test', message: 'is required unless data.validationFraction > 0 (nothing to evaluate on)' }]);

@@ -1,11 +1,24 @@
 import type { ImageClassifier } from '../models/contracts';
 import type { Registry } from '../registry/registry';
 import { describeValue, SpecError } from './errors';
+import type { Schema } from './schema';
 
 /** A model in a spec: a preset name, a preset with overrides, or a full `{ type: <backbone>, ... }`. */
 export type ModelSpec = string | ({ preset: string } & Record<string, unknown>) | ({ type: string } & Record<string, unknown>);
 
 type Json = Record<string, unknown>;
+
+/**
+ * A model spec inside a larger spec (a run's `model`, a distillation teacher): a preset name or an object. Its
+ * preset or backbone and options are checked when it is built (`buildModel`), with the same path.
+ */
+export const modelSpecSchema: Schema<ModelSpec> = {
+  description: 'a model spec (a preset name, { "preset": <name>, ...overrides } or { "type": <backbone>, ...options })',
+  parse(v, path, issues) {
+    if (typeof v !== 'string' && !isPlainObject(v)) issues.push({ path, message: `${describeValue(v)} is not a model spec; expected a preset name or an object` });
+    return v as ModelSpec;
+  },
+};
 
 function isPlainObject(v: unknown): v is Json {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,0 +1,42 @@
+import { createRegistry, SpecError, validate } from '@vitkit/core';
+import { plugin as data } from '@vitkit/data';
+import { parseTrainSpec, trainSpecSchema } from './spec';
+import { plugin as trainer } from './index';
+
+const BASE = { model: 'vit_s_bench_32', data: { train: { type: 'synthetic' }, test: 'synthetic' }, train: { epochs: 1 } };
+
+function issues(raw: unknown): Array<{ path: string; message: string }> {
+  try {
+    parseTrainSpec(raw);
+  } catch (e) {
+    if (e instanceof SpecError) return e.issues;
+    throw e;
+  }
+  return [];
+}
+
+describe('train spec schema', () => {
+  it('fills the component defaults; the spec type is the schema type', () => {
+    const spec = parseTrainSpec(BASE);
+    expect(spec.train.optimizer).toEqual({ type: 'adamw' });
+    expect(spec.train.loss).toEqual({ type: 'cross-entropy' });
+    expect(spec.data.transforms).toEqual([]);
+  });
+
+  it('sub-components are component specs: a wrong shape is named by path', () => {
+    expect(issues({ ...BASE, model: 42, train: { epochs: 1, optimizer: 3, schedule: { lr: 1 } }, data: { ...BASE.data, transforms: ['mixup', [1]] } })).toEqual([
+      { path: 'model', message: '42 is not a model spec; expected a preset name or an object' },
+      { path: 'data.transforms[1]', message: '[1] is not valid; expected a transform or batch-transform spec (a registered transform or batch-transform name or { "type": <name>, ...options })' },
+      { path: 'train.optimizer', message: '3 is not valid; expected an optimizer spec (a registered optimizer name or { "type": <name>, ...options })' },
+      { path: 'train.schedule.type', message: 'missing is not valid; expected the name of a registered schedule' },
+    ]);
+  });
+
+  it('validated with a registry, unknown component names are reported where written (a transform list may name batch transforms)', () => {
+    const registry = createRegistry({ plugins: [data, trainer] });
+    expect(() => validate(trainSpecSchema, { ...BASE, data: { ...BASE.data, transforms: ['horizontal-flip', 'mixup'] } }, '', { registry })).not.toThrow();
+    expect(() => validate(trainSpecSchema, { ...BASE, train: { epochs: 1, loss: 'focal' } }, '', { registry })).toThrow(
+      'train.loss.type: "focal" is not registered as a loss; registered: cross-entropy, soft-target-cross-entropy',
+    );
+  });
+});
