@@ -1,0 +1,50 @@
+// Registers the `native` backend with tfjs: every kernel of the cpu backend (so every op runs), then the native ones
+// over them. Idempotent; never throws for a missing addon (the caller decides whether that is an error).
+import * as tf from '@tensorflow/tfjs';
+import { loadAddon } from './addon';
+import { NATIVE_BACKEND, NativeBackend } from './backend';
+import { batchMatMulConfig, fusedMatMulConfig } from './kernels/batch-mat-mul';
+import { conv2dConfigs } from './kernels/conv2d';
+import { fusedOpConfigs } from './kernels/fused-ops';
+
+export type NativeRegistration = { ok: true; backend: typeof NATIVE_BACKEND; threads: number; library: string } | { ok: false; reason: string };
+
+export interface NativeOptions {
+  /** OpenBLAS threads for this process (default: OpenBLAS's own, i.e. $OPENBLAS_NUM_THREADS or every core). */
+  threads?: number;
+}
+
+/** The kernels replaced by native code (the rest are the cpu backend's). */
+export const NATIVE_KERNELS: readonly string[] = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, ...fusedOpConfigs].map((k) => k.kernelName);
+
+let registered = false;
+
+function registerKernels(): void {
+  const own = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, ...fusedOpConfigs];
+  const ownNames = new Set(own.map((k) => k.kernelName));
+  for (const k of tf.getKernelsForBackend('cpu')) {
+    if (!ownNames.has(k.kernelName)) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
+  }
+  for (const k of own) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
+}
+
+/**
+ * Makes `tf.setBackend('native')` possible. Resolves `{ ok: false, reason }` (one line, with how to get the engine)
+ * when the addon is not built or does not load; it does not switch the active backend.
+ */
+export async function registerNativeBackend(options: NativeOptions = {}): Promise<NativeRegistration> {
+  const load = loadAddon();
+  if (!load.ok) return { ok: false, reason: load.reason };
+  const { addon } = load;
+  if (options.threads !== undefined) {
+    if (!Number.isInteger(options.threads) || options.threads < 1) return { ok: false, reason: `native engine: threads must be a positive integer, got ${options.threads}` };
+    addon.setThreads(options.threads);
+  }
+  if (!registered) {
+    // priority 0: tfjs never picks it by itself; vitkit's selectBackend (or the user) does
+    tf.registerBackend(NATIVE_BACKEND, () => new NativeBackend(addon), 0);
+    registerKernels();
+    registered = true;
+  }
+  return { ok: true, backend: NATIVE_BACKEND, threads: addon.getThreads(), library: addon.blasConfig() };
+}
