@@ -68,7 +68,6 @@ export function loadAddon(): AddonLoad {
   for (const file of addonCandidates()) {
     if (!fs.existsSync(file)) continue;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       cached = { ok: true, addon: require(file) as NativeAddon, file };
       return cached;
     } catch (e) {

@@ -27,7 +27,7 @@ describe('selectBackend', () => {
     expect((await selectBackend('wasm', { quiet: true })).backend).toBe('wasm');
   });
 
-  it('auto picks the fastest installed: wasm here, since the node backends cannot install on this machine', async () => {
+  it('auto picks the fastest installed: native where its addon is built, else wasm (the node backends cannot install here)', async () => {
     delete process.env[BACKEND_ENV];
     const nodeInstalled = (() => {
       try {
@@ -37,8 +37,10 @@ describe('selectBackend', () => {
         return false;
       }
     })();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const nativeBuilt: boolean = require('@vitkit/backend-native').loadAddon().ok;
     const choice = await selectBackend('auto', { quiet: true });
-    expect(choice.backend).toBe(nodeInstalled ? 'tensorflow' : 'wasm');
+    expect(choice.backend).toBe(nodeInstalled ? 'tensorflow' : nativeBuilt ? 'native' : 'wasm');
   });
 
   it('prints the chosen backend on stderr', async () => {

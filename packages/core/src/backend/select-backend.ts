@@ -2,7 +2,7 @@ import { tf } from '../tf';
 import { registerWasmKernels } from '../kernels';
 import { enableWasmThreads } from './wasm-threads';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 /** What the user may ask for: a backend, or the node package that provides it. */
 export type BackendRequest = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | BackendName;
@@ -35,6 +35,31 @@ async function activate(name: string): Promise<boolean> {
   }
 }
 
+// --- native engine hook (@vitkit/backend-native, an optional peer: required at run time, never at build time) ---
+type NativeRegistration = { ok: true } | { ok: false; reason: string };
+let nativeFallbackShown = false;
+/** The native backend activated, or null (auto: says once why and how to get it); forced: an error with the reason. */
+async function useNative(forced: boolean, options: { quiet?: boolean; threads?: number }): Promise<BackendChoice | null> {
+  let registered: NativeRegistration;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const native: { registerNativeBackend(o: { threads?: number }): Promise<NativeRegistration> } = require('@vitkit/backend-native');
+    registered = await native.registerNativeBackend({ threads: options.threads });
+  } catch (e) {
+    registered = { ok: false, reason: `native engine not installed (npm install @vitkit/backend-native): ${(e as Error).message.split('\n')[0]}` };
+  }
+  if (registered.ok && (await activate('native'))) {
+    const threads = (tf.backend() as unknown as { addon: { getThreads(): number } }).addon.getThreads();
+    return { backend: 'native', provider: '@vitkit/backend-native', threads };
+  }
+  const reason = registered.ok ? 'the native backend failed to initialise' : registered.reason;
+  if (forced) throw new Error(`backend "native" is not available: ${reason}`);
+  if (!options.quiet && !nativeFallbackShown) process.stderr.write(`vitkit: ${reason}\n`);
+  nativeFallbackShown = true;
+  return null;
+}
+// --- end of the native engine hook ---
+
 async function useWasm(threads: number): Promise<boolean> {
   if (!tryRequire('@tensorflow/tfjs-backend-wasm')) return false;
   // Stock wasm lacks conv weight gradients and the gather gradient, runs transposed/batched matmuls ~10x slower
@@ -50,7 +75,7 @@ async function useWasm(threads: number): Promise<boolean> {
 
 /**
  * Picks the backend at run time: an explicit request (CLI flag) first, then `$VITKIT_BACKEND`, else the
- * fastest installed: tfjs-node-gpu, tfjs-node, wasm, cpu. An explicit request that cannot be met is an error.
+ * fastest installed: tfjs-node-gpu, tfjs-node, native, wasm, cpu. An explicit request that cannot be met is an error.
  */
 export async function selectBackend(request: BackendRequest | string = 'auto', options: { quiet?: boolean; threads?: number } = {}): Promise<BackendChoice> {
   const wanted = (request === 'auto' ? process.env[BACKEND_ENV] : request) || 'auto';
@@ -59,20 +84,21 @@ export async function selectBackend(request: BackendRequest | string = 'auto', o
   const attempts: Record<string, () => Promise<BackendChoice | null>> = {
     'tfjs-node-gpu': async () => (tryRequire('@tensorflow/tfjs-node-gpu') && (await activate('tensorflow')) ? { backend: 'tensorflow', provider: '@tensorflow/tfjs-node-gpu' } : null),
     'tfjs-node': async () => (tryRequire('@tensorflow/tfjs-node') && (await activate('tensorflow')) ? { backend: 'tensorflow', provider: '@tensorflow/tfjs-node' } : null),
+    native: async () => useNative(wanted === 'native', options),
     wasm: async () => ((await useWasm(threads)) ? { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', threads } : null),
     cpu: async () => ((await activate('cpu')) ? { backend: 'cpu', provider: '@tensorflow/tfjs-backend-cpu' } : null),
   };
   attempts.tensorflow = async () => (await attempts['tfjs-node-gpu']()) ?? (await attempts['tfjs-node']());
   let choice: BackendChoice | null = null;
   if (wanted === 'auto') {
-    for (const k of ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']) {
+    for (const k of ['tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu']) {
       choice = await attempts[k]();
       if (choice) break;
     }
   } else {
     const attempt = attempts[wanted];
     if (!attempt) {
-      throw new Error(`unknown backend "${wanted}"; choose one of auto, tfjs-node-gpu, tfjs-node, tensorflow, wasm, cpu`);
+      throw new Error(`unknown backend "${wanted}"; choose one of auto, tfjs-node-gpu, tfjs-node, tensorflow, native, wasm, cpu`);
     }
     choice = await attempt();
     if (!choice) {
