@@ -37,7 +37,6 @@ describe('selectBackend', () => {
         return false;
       }
     })();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nativeBuilt: boolean = require('@vitkit/backend-native').loadAddon().ok;
     const choice = await selectBackend('auto', { quiet: true });
     expect(choice.backend).toBe(nodeInstalled ? 'tensorflow' : nativeBuilt ? 'native' : 'wasm');

@@ -42,7 +42,6 @@ let nativeFallbackShown = false;
 async function useNative(forced: boolean, options: { quiet?: boolean; threads?: number }): Promise<BackendChoice | null> {
   let registered: NativeRegistration;
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const native: { registerNativeBackend(o: { threads?: number }): Promise<NativeRegistration> } = require('@vitkit/backend-native');
     registered = await native.registerNativeBackend({ threads: options.threads });
   } catch (e) {

@@ -8,7 +8,6 @@ export const REQUIRE_NATIVE_ENV = 'VITKIT_REQUIRE_NATIVE';
 function nativeBuilt(): boolean {
   let load: { ok: boolean; reason?: string };
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     load = require('@vitkit/backend-native').loadAddon();
   } catch (e) {
     load = { ok: false, reason: `@vitkit/backend-native is not installed (${(e as Error).message.split('\n')[0]})` };
