@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "vitkit_native",
-      "sources": ["src/addon/addon.c", "src/addon/gemm.c", "src/addon/conv.c", "src/addon/elementwise.c"],
+      "sources": ["src/addon/addon.c", "src/addon/gemm.c", "src/addon/conv.c", "src/addon/elementwise.c", "src/addon/layout.c"],
       "cflags": ["-O3", "-march=x86-64-v2", "-std=gnu11", "-Wall", "-Wno-unused-function"],
       "libraries": ["-lopenblas", "-lm"],
       "defines": ["NAPI_VERSION=8"]

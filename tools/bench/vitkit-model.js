@@ -103,8 +103,11 @@ async function setUpBackend(core, { backend, threads, kernels }) {
   if (backend === 'wasm') {
     const wt = typeof core.enableWasmThreads === 'function' ? core : requireBuilt('packages/core/dist/backend/wasm-threads.js');
     info.threads = await wt.enableWasmThreads(threads);
+  } else if (backend === 'native') {
+    // OpenBLAS threads inside this one process (no replicas)
+    info.threads = (await core.selectBackend('native', { quiet: true, threads })).threads;
   } else {
-    if (threads !== 1) throw new Error(`--threads ${threads} needs the wasm backend`);
+    if (threads !== 1) throw new Error(`--threads ${threads} needs the wasm or native backend`);
     await core.selectBackend(backend, { quiet: true });
     info.threads = 1;
   }

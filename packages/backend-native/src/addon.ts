@@ -44,6 +44,10 @@ export interface NativeAddon {
     dBeta: Float32Array
   ): void;
   softmax(x: Float32Array, y: Float32Array, d: number): void;
+  transpose(x: Float32Array, shape: Float64Array, perm: Float64Array, y: Float32Array): void;
+  /** op: 0 add, 1 sub, 2 mul, 3 div; strides are 0 along broadcast axes. */
+  binary(op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, y: Float32Array, shape: Float64Array): void;
+  reduceSum(x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number): void;
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon; file: string } | { ok: false; reason: string };

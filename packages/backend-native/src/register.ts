@@ -6,6 +6,8 @@ import { NATIVE_BACKEND, NativeBackend } from './backend';
 import { batchMatMulConfig, fusedMatMulConfig } from './kernels/batch-mat-mul';
 import { conv2dConfigs } from './kernels/conv2d';
 import { fusedOpConfigs } from './kernels/fused-ops';
+import { arithmeticConfigs } from './kernels/arithmetic';
+import { layoutConfigs } from './kernels/layout';
 
 export type NativeRegistration = { ok: true; backend: typeof NATIVE_BACKEND; threads: number; library: string } | { ok: false; reason: string };
 
@@ -14,18 +16,19 @@ export interface NativeOptions {
   threads?: number;
 }
 
+const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs];
+
 /** The kernels replaced by native code (the rest are the cpu backend's). */
-export const NATIVE_KERNELS: readonly string[] = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, ...fusedOpConfigs].map((k) => k.kernelName);
+export const NATIVE_KERNELS: readonly string[] = OWN_KERNELS.map((k) => k.kernelName);
 
 let registered = false;
 
 function registerKernels(): void {
-  const own = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, ...fusedOpConfigs];
-  const ownNames = new Set(own.map((k) => k.kernelName));
+  const ownNames = new Set(NATIVE_KERNELS);
   for (const k of tf.getKernelsForBackend('cpu')) {
     if (!ownNames.has(k.kernelName)) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
   }
-  for (const k of own) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
+  for (const k of OWN_KERNELS) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
 }
 
 /**

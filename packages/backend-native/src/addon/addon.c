@@ -16,6 +16,9 @@ static napi_value init(napi_env env, napi_value exports) {
       {"layerNorm", NULL, vk_layer_norm, NULL, NULL, NULL, napi_default, NULL},
       {"layerNormGrad", NULL, vk_layer_norm_grad, NULL, NULL, NULL, napi_default, NULL},
       {"softmax", NULL, vk_softmax, NULL, NULL, NULL, napi_default, NULL},
+      {"transpose", NULL, vk_transpose, NULL, NULL, NULL, napi_default, NULL},
+      {"binary", NULL, vk_binary, NULL, NULL, NULL, napi_default, NULL},
+      {"reduceSum", NULL, vk_reduce_sum, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

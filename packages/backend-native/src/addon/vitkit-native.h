@@ -1,4 +1,4 @@
-// Entry points of the vitkit native addon (one file per family: gemm.c, conv.c, elementwise.c).
+// Entry points of the vitkit native addon (one file per family: gemm.c, conv.c, elementwise.c, layout.c).
 #ifndef VITKIT_NATIVE_H
 #define VITKIT_NATIVE_H
 #include <node_api.h>
@@ -15,5 +15,8 @@ napi_value vk_gelu_grad(napi_env env, napi_callback_info info);
 napi_value vk_layer_norm(napi_env env, napi_callback_info info);
 napi_value vk_layer_norm_grad(napi_env env, napi_callback_info info);
 napi_value vk_softmax(napi_env env, napi_callback_info info);
+napi_value vk_transpose(napi_env env, napi_callback_info info);
+napi_value vk_binary(napi_env env, napi_callback_info info);
+napi_value vk_reduce_sum(napi_env env, napi_callback_info info);
 
 #endif
