@@ -106,6 +106,7 @@ async function setUpBackend(core, { backend, threads, kernels }) {
   } else if (backend === 'native') {
     // OpenBLAS threads inside this one process (no replicas)
     info.threads = (await core.selectBackend('native', { quiet: true, threads })).threads;
+    info.kernels = 'native';
   } else {
     if (threads !== 1) throw new Error(`--threads ${threads} needs the wasm or native backend`);
     await core.selectBackend(backend, { quiet: true });
