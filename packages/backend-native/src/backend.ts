@@ -15,9 +15,12 @@ export class NativeBackend extends MathBackendCPU {
 
   /** The float32 values of a tensor held by this backend (no copy). */
   f32(t: TensorInfo): Float32Array {
-    const values = this.data.get(t.dataId).values;
-    if (!(values instanceof Float32Array)) throw new Error(`native backend: expected float32 data, got ${t.dtype}`);
-    return values;
+    const entry = this.data.get(t.dataId);
+    if (entry.values instanceof Float32Array) return entry.values;
+    // Some cpu kernels leave float32 results in other arrays (e.g. a cast of a boolean mask): convert once, in place.
+    if (t.dtype !== 'float32' || entry.values == null || typeof entry.values === 'string') throw new Error(`native backend: expected float32 data, got ${t.dtype}`);
+    entry.values = Float32Array.from(entry.values as ArrayLike<number>);
+    return entry.values;
   }
 
   /** A new float32 output of `shape` and its values (zero-filled). */

@@ -45,6 +45,10 @@ describeNative('native Add/Sub/Multiply/RealDiv and Sum against cpu', () => {
     expect(await nativeVsCpu((x) => tf.sum(x, axis ?? undefined, keepDims), [{ shape: [3, 4, 5, 2], seed: 1 }])).toBeLessThan(1e-5);
   });
 
+  it('float32 operands that cpu kernels left in other arrays (maximum gradient: a cast boolean mask) are accepted', async () => {
+    expect(await nativeVsCpu((a, b) => tf.maximum(a, b), [{ shape: [3, 4], seed: 1 }, { shape: [3, 4], seed: 2 }])).toBeLessThan(1e-6);
+  });
+
   it('int32 arithmetic and sums use the cpu kernels', async () => {
     await tf.setBackend('native');
     const a = tf.tensor1d([1, 2, 3], 'int32');
