@@ -33,7 +33,11 @@ export function biasAndActivation(
     backend.disposeIntermediateTensorInfo(out);
     out = next;
   };
-  if (bias) replace(cpuKernel('Add', { a: out, b: bias }, backend));
+  if (bias) {
+    // the native broadcasting Add (registered for this backend), not the cpu one
+    const add = tf.getKernel('Add', 'native') ?? tf.getKernel('Add', 'cpu');
+    replace(add!.kernelFunc({ inputs: { a: out, b: bias }, backend, attrs: {} }) as tf.TensorInfo);
+  }
   switch (activation) {
     case 'linear':
       break;
