@@ -1,8 +1,11 @@
 // Module registration of the vitkit native addon.
+#include <cblas.h>
 #include "napi-util.h"
+#include "parallel.h"
 #include "vitkit-native.h"
 
 static napi_value init(napi_env env, napi_value exports) {
+  if (vk_pool_threads() == 1) vk_set_pool_threads(openblas_get_num_threads());
   const napi_property_descriptor props[] = {
       {"gemmBatched", NULL, vk_gemm_batched, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, vk_set_threads, NULL, NULL, NULL, napi_default, NULL},

@@ -3,6 +3,7 @@
 #include <cblas.h>
 #include <stdio.h>
 #include "napi-util.h"
+#include "parallel.h"
 #include "vitkit-native.h"
 
 static double *f64_arg(napi_env env, napi_value v, size_t *len, const char *what) {
@@ -89,6 +90,7 @@ napi_value vk_set_threads(napi_env env, napi_callback_info info) {
     return NULL;
   }
   openblas_set_num_threads((int)t);
+  vk_set_pool_threads((int)t);  // the hand-written loops use as many threads as the GEMMs
   return undefined_value(env);
 }
 

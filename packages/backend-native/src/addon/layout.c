@@ -3,6 +3,7 @@
 // contiguous block of axes. Plain loops with incremental offsets; nothing in OpenBLAS covers them.
 #include <string.h>
 #include "napi-util.h"
+#include "parallel.h"
 #include "vitkit-native.h"
 
 #define MAX_RANK 8
@@ -23,13 +24,51 @@ static int dims_arg(napi_env env, napi_value v, int64_t *out, const char *what) 
   return (int)len;
 }
 
+// Work per chunk: at least this many elements, so a wake-up (~10 µs) is small next to the work.
+#define GRAIN_ELEMS ((int64_t)1 << 15)
+#define GRAIN_ROWS(len) ((len) >= GRAIN_ELEMS ? 1 : GRAIN_ELEMS / ((len) > 0 ? (len) : 1))
+
+typedef struct {
+  const float *x;
+  float *y;
+  int r;
+  int64_t inner, s;
+  int64_t oshape[MAX_RANK], ostride[MAX_RANK];
+} transpose_job;
+
+// output rows [begin, end) (a row = the last output axis)
+static void transpose_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
+  (void)chunk;
+  const transpose_job *j = ctx;
+  int64_t idx[MAX_RANK] = {0}, base = 0, rest = begin;
+  for (int d = j->r - 2; d >= 0; d--) {
+    idx[d] = rest % j->oshape[d];
+    rest /= j->oshape[d];
+    base += idx[d] * j->ostride[d];
+  }
+  for (int64_t row = begin; row < end; row++) {
+    const float *src = j->x + base;
+    float *dst = j->y + row * j->inner;
+    if (j->s == 1)
+      memcpy(dst, src, sizeof(float) * j->inner);
+    else
+      for (int64_t k = 0; k < j->inner; k++) dst[k] = src[k * j->s];
+    for (int d = j->r - 2; d >= 0; d--) {
+      base += j->ostride[d];
+      if (++idx[d] < j->oshape[d]) break;
+      base -= j->ostride[d] * j->oshape[d];
+      idx[d] = 0;
+    }
+  }
+}
+
 // transpose(x, shape, perm, y): y has shape[perm[i]] along axis i
 napi_value vk_transpose(napi_env env, napi_callback_info info) {
   CHECK_ARGC(env, info, 4, argv);
   size_t xl, yl;
   float *x = f32_arg(env, argv[0], &xl, "transpose: x must be a Float32Array");
   if (!x) return NULL;
-  int64_t shape[MAX_RANK], perm[MAX_RANK], istride[MAX_RANK], ostride_in[MAX_RANK], oshape[MAX_RANK], idx[MAX_RANK];
+  int64_t shape[MAX_RANK], perm[MAX_RANK], istride[MAX_RANK], ostride_in[MAX_RANK] = {0}, oshape[MAX_RANK] = {0};
   int r = dims_arg(env, argv[1], shape, "transpose: shape must be a Float64Array of rank <= 8");
   if (r < 0) return NULL;
   if (dims_arg(env, argv[2], perm, "transpose: perm must be a Float64Array like shape") != r) {
@@ -59,26 +98,62 @@ napi_value vk_transpose(napi_env env, napi_callback_info info) {
     }
     oshape[i] = shape[perm[i]];
     ostride_in[i] = istride[perm[i]];
-    idx[i] = 0;
   }
-  const int64_t inner = oshape[r - 1], s = ostride_in[r - 1];
-  int64_t base = 0;
-  for (int64_t o = 0; o < n; o += inner) {
-    const float *src = x + base;
-    float *dst = y + o;
-    if (s == 1)
-      memcpy(dst, src, sizeof(float) * inner);
-    else
-      for (int64_t j = 0; j < inner; j++) dst[j] = src[j * s];
-    // next output row: odometer over the outer axes
+  transpose_job job = {x, y, r, oshape[r - 1], ostride_in[r - 1], {0}, {0}};
+  memcpy(job.oshape, oshape, sizeof oshape);
+  memcpy(job.ostride, ostride_in, sizeof ostride_in);
+  vk_parallel_for(n / job.inner, GRAIN_ROWS(job.inner), transpose_rows, &job);
+  return undefined_value(env);
+}
+
+typedef struct {
+  const float *a, *b;
+  float *y;
+  int op, r;
+  int64_t inner;
+  int64_t shape[MAX_RANK], as[MAX_RANK], bs[MAX_RANK];
+} binary_job;
+
+static void binary_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
+  (void)chunk;
+  const binary_job *j = ctx;
+  const int r = j->r;
+  const int64_t inner = j->inner, sa = j->as[r - 1], sb = j->bs[r - 1];
+  int64_t idx[MAX_RANK] = {0}, ao = 0, bo = 0, rest = begin;
+  for (int d = r - 2; d >= 0; d--) {
+    idx[d] = rest % j->shape[d];
+    rest /= j->shape[d];
+    ao += idx[d] * j->as[d];
+    bo += idx[d] * j->bs[d];
+  }
+  for (int64_t row = begin; row < end; row++) {
+    const float *pa = j->a + ao, *pb = j->b + bo;
+    float *py = j->y + row * inner;
+#define LOOP(expr)                                                                         \
+  if (sa == 1 && sb == 1)                                                                  \
+    for (int64_t k = 0; k < inner; k++) { float u = pa[k], v = pb[k]; py[k] = (expr); }    \
+  else if (sa == 1 && sb == 0)                                                             \
+    for (int64_t k = 0; k < inner; k++) { float u = pa[k], v = pb[0]; py[k] = (expr); }    \
+  else if (sa == 0 && sb == 1)                                                             \
+    for (int64_t k = 0; k < inner; k++) { float u = pa[0], v = pb[k]; py[k] = (expr); }    \
+  else                                                                                     \
+    for (int64_t k = 0; k < inner; k++) { float u = pa[k * sa], v = pb[k * sb]; py[k] = (expr); }
+    switch (j->op) {
+      case 0: LOOP(u + v); break;
+      case 1: LOOP(u - v); break;
+      case 2: LOOP(u * v); break;
+      default: LOOP(u / v); break;
+    }
+#undef LOOP
     for (int d = r - 2; d >= 0; d--) {
-      base += ostride_in[d];
-      if (++idx[d] < oshape[d]) break;
-      base -= ostride_in[d] * oshape[d];
+      ao += j->as[d];
+      bo += j->bs[d];
+      if (++idx[d] < j->shape[d]) break;
+      ao -= j->as[d] * j->shape[d];
+      bo -= j->bs[d] * j->shape[d];
       idx[d] = 0;
     }
   }
-  return undefined_value(env);
 }
 
 // binary(op, a, aStrides, b, bStrides, y, shape): op 0 add, 1 sub, 2 mul, 3 div; strides 0 on broadcast axes
@@ -92,7 +167,7 @@ napi_value vk_binary(napi_env env, napi_callback_info info) {
   if (!b) return NULL;
   float *y = f32_arg(env, argv[5], &yl, "binary: y must be a Float32Array");
   if (!y) return NULL;
-  int64_t as[MAX_RANK], bs[MAX_RANK], shape[MAX_RANK], idx[MAX_RANK] = {0};
+  int64_t as[MAX_RANK] = {0}, bs[MAX_RANK] = {0}, shape[MAX_RANK] = {0};
   int r = dims_arg(env, argv[6], shape, "binary: shape must be a Float64Array of rank <= 8");
   if (r < 0) return NULL;
   if (dims_arg(env, argv[2], as, "binary: aStrides must be a Float64Array") != r || dims_arg(env, argv[4], bs, "binary: bStrides must be a Float64Array") != r) {
@@ -117,37 +192,45 @@ napi_value vk_binary(napi_env env, napi_callback_info info) {
     as[0] = bs[0] = 0;
     r = 1;
   }
-  const int64_t inner = shape[r - 1], sa = as[r - 1], sb = bs[r - 1];
-  int64_t ao = 0, bo = 0;
-  for (int64_t o = 0; o < n; o += inner) {
-    const float *pa = a + ao, *pb = b + bo;
-    float *py = y + o;
-#define LOOP(expr)                                                                         \
-  if (sa == 1 && sb == 1)                                                                  \
-    for (int64_t j = 0; j < inner; j++) { float u = pa[j], v = pb[j]; py[j] = (expr); }    \
-  else if (sa == 1 && sb == 0)                                                             \
-    for (int64_t j = 0; j < inner; j++) { float u = pa[j], v = pb[0]; py[j] = (expr); }    \
-  else if (sa == 0 && sb == 1)                                                             \
-    for (int64_t j = 0; j < inner; j++) { float u = pa[0], v = pb[j]; py[j] = (expr); }    \
-  else                                                                                     \
-    for (int64_t j = 0; j < inner; j++) { float u = pa[j * sa], v = pb[j * sb]; py[j] = (expr); }
-    switch (op) {
-      case 0: LOOP(u + v); break;
-      case 1: LOOP(u - v); break;
-      case 2: LOOP(u * v); break;
-      default: LOOP(u / v); break;
-    }
-#undef LOOP
-    for (int d = r - 2; d >= 0; d--) {
-      ao += as[d];
-      bo += bs[d];
-      if (++idx[d] < shape[d]) break;
-      ao -= as[d] * shape[d];
-      bo -= bs[d] * shape[d];
-      idx[d] = 0;
-    }
-  }
+  binary_job job = {a, b, y, (int)op, r, shape[r - 1], {0}, {0}, {0}};
+  memcpy(job.shape, shape, sizeof shape);
+  memcpy(job.as, as, sizeof as);
+  memcpy(job.bs, bs, sizeof bs);
+  vk_parallel_for(n / job.inner, GRAIN_ROWS(job.inner), binary_rows, &job);
   return undefined_value(env);
+}
+
+typedef struct {
+  const float *x;
+  float *y;
+  int64_t outer, red, inner;
+} reduce_job;
+
+static void sum_block(const reduce_job *j, int64_t o, int64_t c0, int64_t c1) {
+  const float *xo = j->x + o * j->red * j->inner;
+  float *yo = j->y + o * j->inner;
+  if (j->inner == 1) {
+    double s = 0;  // row sums in double
+    for (int64_t k = 0; k < j->red; k++) s += xo[k];
+    yo[0] = (float)s;
+    return;
+  }
+  for (int64_t i = c0; i < c1; i++) yo[i] = 0;
+  for (int64_t k = 0; k < j->red; k++) {
+    const float *row = xo + k * j->inner;
+    for (int64_t i = c0; i < c1; i++) yo[i] += row[i];
+  }
+}
+
+static void reduce_outer(void *ctx, int64_t begin, int64_t end, int chunk) {
+  (void)chunk;
+  const reduce_job *j = ctx;
+  for (int64_t o = begin; o < end; o++) sum_block(j, o, 0, j->inner);
+}
+
+static void reduce_columns(void *ctx, int64_t begin, int64_t end, int chunk) {
+  (void)chunk;
+  sum_block(ctx, 0, begin, end);
 }
 
 // reduceSum(x, y, outer, reduce, inner): x as [outer, reduce, inner] summed over the middle axis into y [outer, inner]
@@ -163,21 +246,10 @@ napi_value vk_reduce_sum(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "reduceSum: sizes do not match x and y");
     return NULL;
   }
-  for (int64_t o = 0; o < outer; o++) {
-    const float *xo = x + o * red * inner;
-    float *yo = y + o * inner;
-    if (inner == 1) {
-      // row sums: double accumulation, like a pairwise sum would give for these lengths
-      double s = 0;
-      for (int64_t j = 0; j < red; j++) s += xo[j];
-      yo[0] = (float)s;
-    } else {
-      memset(yo, 0, sizeof(float) * inner);
-      for (int64_t j = 0; j < red; j++) {
-        const float *row = xo + j * inner;
-        for (int64_t i = 0; i < inner; i++) yo[i] += row[i];
-      }
-    }
-  }
+  reduce_job job = {x, y, outer, red, inner};
+  if (outer > 1 || inner == 1)
+    vk_parallel_for(outer, GRAIN_ROWS(red * inner), reduce_outer, &job);
+  else
+    vk_parallel_for(inner, GRAIN_ROWS(red), reduce_columns, &job);
   return undefined_value(env);
 }
