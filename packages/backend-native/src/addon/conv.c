@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "napi-util.h"
+#include "parallel.h"
 #include "vitkit-native.h"
 
 typedef struct {
@@ -49,10 +50,10 @@ static bool is_pointwise(const geometry *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pad_top == 0 && g->pad_left == 0 && g->ho == g->h && g->wo == g->w;
 }
 
-// cols[(oy·wo + ox)·K + (ky·kw + kx)·cin + c] = x[iy, ix, c] (0 outside), for one image.
-static void im2col(const geometry *g, const float *x, float *cols) {
+// cols[(oy·wo + ox)·K + (ky·kw + kx)·cin + c] = x[iy, ix, c] (0 outside), for output rows [oy0, oy1) of one image.
+static void im2col_rows(const geometry *g, const float *x, float *cols, int64_t oy0, int64_t oy1) {
   const int64_t K = g->kh * g->kw * g->cin;
-  for (int64_t oy = 0; oy < g->ho; oy++)
+  for (int64_t oy = oy0; oy < oy1; oy++)
     for (int64_t ox = 0; ox < g->wo; ox++) {
       float *row = cols + (oy * g->wo + ox) * K;
       for (int64_t ky = 0; ky < g->kh; ky++) {
@@ -69,7 +70,28 @@ static void im2col(const geometry *g, const float *x, float *cols) {
     }
 }
 
-// The adjoint of im2col: dx[iy, ix, c] += cols[...] (dx zeroed by the caller), for one image.
+typedef struct {
+  const geometry *g;
+  const float *x;  // first image of the group (im2col) or columns (col2im)
+  float *out;      // columns (im2col) or dx of the first image (col2im)
+} group_job;
+
+// items are (image, output row) pairs: rows of the column buffer never overlap
+static void im2col_items(void *ctx, int64_t begin, int64_t end, int chunk) {
+  (void)chunk;
+  const group_job *j = ctx;
+  const geometry *g = j->g;
+  const int64_t hw = g->h * g->w * g->cin, ohw = g->ho * g->wo, K = g->kh * g->kw * g->cin;
+  for (int64_t it = begin; it < end;) {
+    int64_t i = it / g->ho, oy = it % g->ho;
+    int64_t stop = (end - it < g->ho - oy) ? oy + (end - it) : g->ho;
+    im2col_rows(g, j->x + i * hw, j->out + i * ohw * K, oy, stop);
+    it += stop - oy;
+  }
+}
+
+// The adjoint of im2col: dx[iy, ix, c] += cols[...] (dx zeroed by the caller), for one image (overlapping windows
+// add into the same dx rows, so the parallel unit is a whole image).
 static void col2im(const geometry *g, const float *cols, float *dx) {
   const int64_t K = g->kh * g->kw * g->cin;
   for (int64_t oy = 0; oy < g->ho; oy++)
@@ -87,6 +109,20 @@ static void col2im(const geometry *g, const float *cols, float *dx) {
         }
       }
     }
+}
+
+static void col2im_images(void *ctx, int64_t begin, int64_t end, int chunk) {
+  (void)chunk;
+  const group_job *j = ctx;
+  const geometry *g = j->g;
+  const int64_t hw = g->h * g->w * g->cin, ohw = g->ho * g->wo, K = g->kh * g->kw * g->cin;
+  for (int64_t i = begin; i < end; i++) col2im(g, j->x + i * ohw * K, j->out + i * hw);
+}
+
+static void im2col_group(const geometry *g, const float *x, float *cols, int64_t images) {
+  group_job job = {g, x, cols};
+  int64_t row_elems = g->wo * g->kh * g->kw * g->cin;
+  vk_parallel_for(images * g->ho, row_elems >= 32768 ? 1 : 32768 / (row_elems > 0 ? row_elems : 1), im2col_items, &job);
 }
 
 static int64_t group_size(const geometry *g) {
@@ -132,8 +168,7 @@ static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pa
     const blasint rows = (blasint)(nb * ohw);
     if (pass == FORWARD) {
       const float *x = p0 + b0 * hw;
-      if (!direct)
-        for (int64_t i = 0; i < nb; i++) im2col(&g, x + i * hw, cols + i * ohw * K);
+      if (!direct) im2col_group(&g, x, cols, nb);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (blasint)g.cout, (blasint)K, 1.f, direct ? x : cols, (blasint)K, p1,
                   (blasint)g.cout, 0.f, p2 + b0 * ohw * g.cout, (blasint)g.cout);
     } else if (pass == BACKPROP_INPUT) {
@@ -141,12 +176,13 @@ static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pa
       // dcols = dy · wᵀ; for a pointwise conv dcols is dx itself
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, (blasint)K, (blasint)g.cout, 1.f, p0 + b0 * ohw * g.cout, (blasint)g.cout, p1,
                   (blasint)g.cout, 0.f, direct ? dx : cols, (blasint)K);
-      if (!direct)
-        for (int64_t i = 0; i < nb; i++) col2im(&g, cols + i * ohw * K, dx + i * hw);
+      if (!direct) {
+        group_job job = {&g, cols, dx};
+        vk_parallel_for(nb, 1, col2im_images, &job);
+      }
     } else {
       const float *x = p0 + b0 * hw;
-      if (!direct)
-        for (int64_t i = 0; i < nb; i++) im2col(&g, x + i * hw, cols + i * ohw * K);
+      if (!direct) im2col_group(&g, x, cols, nb);
       // dw += colsᵀ · dy
       cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)K, (blasint)g.cout, rows, 1.f, direct ? x : cols, (blasint)K,
                   p1 + b0 * ohw * g.cout, (blasint)g.cout, b0 == 0 ? 0.f : 1.f, p2, (blasint)g.cout);
