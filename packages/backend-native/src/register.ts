@@ -23,10 +23,20 @@ export const NATIVE_KERNELS: readonly string[] = OWN_KERNELS.map((k) => k.kernel
 
 let registered = false;
 
+/** A cpu kernel whose outputs never alias this backend's pooled buffers (see NativeBackend). */
+export function withoutAliases(kernelFunc: tf.KernelFunc): tf.KernelFunc {
+  return (args) => {
+    const out = kernelFunc(args);
+    const backend = args.backend as NativeBackend;
+    for (const t of Array.isArray(out) ? out : [out]) backend.unalias(t);
+    return out;
+  };
+}
+
 function registerKernels(): void {
   const ownNames = new Set(NATIVE_KERNELS);
   for (const k of tf.getKernelsForBackend('cpu')) {
-    if (!ownNames.has(k.kernelName)) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
+    if (!ownNames.has(k.kernelName)) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND, kernelFunc: withoutAliases(k.kernelFunc) });
   }
   for (const k of OWN_KERNELS) tf.registerKernel({ ...k, backendName: NATIVE_BACKEND });
 }

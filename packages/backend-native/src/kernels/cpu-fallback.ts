@@ -8,7 +8,9 @@ export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: NativeBackend
 export function runCpuKernel(name: string, args: KernelArgs): tf.TensorInfo | tf.TensorInfo[] {
   const kernel = tf.getKernel(name, 'cpu');
   if (!kernel) throw new Error(`native backend: the cpu backend has no kernel ${name} to fall back on`);
-  return kernel.kernelFunc({ inputs: args.inputs, backend: args.backend, attrs: args.attrs ?? {} });
+  const out = kernel.kernelFunc({ inputs: args.inputs, backend: args.backend, attrs: args.attrs ?? {} });
+  for (const t of Array.isArray(out) ? out : [out]) args.backend.unalias(t);
+  return out;
 }
 
 /** One output of a cpu kernel. */

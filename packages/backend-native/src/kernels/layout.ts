@@ -35,11 +35,11 @@ function splitV(args: Args): tf.TensorInfo[] {
   return sizes.map((s) => {
     const shape = [...x.shape];
     shape[ax] = s;
-    const values = x.dtype === 'float32' ? new Float32Array(size(shape)) : new Int32Array(size(shape));
+    const values = x.dtype === 'float32' ? backend.allocate(size(shape)) : new Int32Array(size(shape));
     const chunk = s * inner;
     for (let o = 0; o < outer; o++) values.set(src.subarray(o * row + start * inner, o * row + start * inner + chunk), o * chunk);
     start += s;
-    return backend.makeTensorInfo(shape, x.dtype, values);
+    return values instanceof Float32Array ? backend.adopt(shape, values) : backend.makeTensorInfo(shape, x.dtype, values);
   });
 }
 
@@ -54,7 +54,7 @@ function concat(args: Args): tf.TensorInfo {
   const shapes = inputs.map((t) => t.shape);
   tf.backend_util.assertParamsConsistent(shapes, ax);
   const outShape = tf.backend_util.computeOutShape(shapes, ax);
-  const values = inputs[0].dtype === 'float32' ? new Float32Array(size(outShape)) : new Int32Array(size(outShape));
+  const values = inputs[0].dtype === 'float32' ? backend.allocate(size(outShape)) : new Int32Array(size(outShape));
   const outer = size(outShape.slice(0, ax));
   const outRow = size(outShape.slice(ax));
   let offset = 0;
@@ -65,7 +65,7 @@ function concat(args: Args): tf.TensorInfo {
     for (let o = 0; o < outer; o++) values.set(src.subarray(o * row, (o + 1) * row), o * outRow + offset);
     offset += row;
   }
-  return backend.makeTensorInfo(outShape, inputs[0].dtype, values);
+  return values instanceof Float32Array ? backend.adopt(outShape, values) : backend.makeTensorInfo(outShape, inputs[0].dtype, values);
 }
 
 export const layoutConfigs = [
