@@ -49,6 +49,14 @@ describeNative('native Add/Sub/Multiply/RealDiv and Sum against cpu', () => {
     expect(await nativeVsCpu((a, b) => tf.maximum(a, b), [{ shape: [3, 4], seed: 1 }, { shape: [3, 4], seed: 2 }])).toBeLessThan(1e-6);
   });
 
+  it.each([
+    ['all axes', null, false],
+    ['spatial axes [1, 2] (global average pooling), keepDims', [1, 2], true],
+    ['scattered axes [0, 3]', [0, 3], false],
+  ] as Array<[string, number | number[] | null, boolean]>)('mean over %s: values and gradient', async (_n, axis, keepDims) => {
+    expect(await nativeVsCpu((x) => tf.mean(x, axis ?? undefined, keepDims), [{ shape: [3, 4, 5, 2], seed: 1 }])).toBeLessThan(1e-6);
+  });
+
   it('int32 arithmetic and sums use the cpu kernels', async () => {
     await tf.setBackend('native');
     const a = tf.tensor1d([1, 2, 3], 'int32');

@@ -35,11 +35,26 @@ function binary(name: string, op: number) {
   };
 }
 
+/** Sum, or Mean (the sum scaled by 1/count), over `axis` of a float32 tensor. */
+function reduce(name: 'Sum' | 'Mean') {
+  return (args: Args): tf.TensorInfo => {
+    const backend = asNative(args.backend);
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype !== 'float32' || x.shape.length > 8) return runCpuKernel(name, { ...(args as KernelArgs), backend }) as tf.TensorInfo;
+    const out = sum(args);
+    if (name === 'Mean') {
+      const values = backend.f32(out);
+      const count = size(x.shape) / Math.max(1, values.length);
+      for (let i = 0; i < values.length; i++) values[i] /= count;
+    }
+    return out;
+  };
+}
+
 function sum(args: Args): tf.TensorInfo {
   const backend = asNative(args.backend);
   const { x } = args.inputs as { x: tf.TensorInfo };
   const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
-  if (x.dtype !== 'float32' || x.shape.length > 8) return runCpuKernel('Sum', { ...(args as KernelArgs), backend }) as tf.TensorInfo;
   const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
   const kept = x.shape.filter((_, i) => !axes.includes(i));
   const outShape = keepDims ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d)) : kept;
@@ -64,5 +79,6 @@ export const arithmeticConfigs = [
   { kernelName: 'Sub', kernelFunc: binary('Sub', 1) as unknown as tf.KernelFunc },
   { kernelName: 'Multiply', kernelFunc: binary('Multiply', 2) as unknown as tf.KernelFunc },
   { kernelName: 'RealDiv', kernelFunc: binary('RealDiv', 3) as unknown as tf.KernelFunc },
-  { kernelName: 'Sum', kernelFunc: sum as unknown as tf.KernelFunc },
+  { kernelName: 'Sum', kernelFunc: reduce('Sum') as unknown as tf.KernelFunc },
+  { kernelName: 'Mean', kernelFunc: reduce('Mean') as unknown as tf.KernelFunc },
 ];

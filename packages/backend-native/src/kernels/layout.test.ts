@@ -39,4 +39,22 @@ describeNative('native Transpose, SplitV and Concat against cpu', () => {
     expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
     y.dispose();
   });
+
+  it.each([
+    [[20], [3], [10]],
+    [[4, 6], [1, 0], [2, 6]],
+    [[4, 6], [0, 2], [4, 3]],
+    [[2, 7, 7, 3], [0, 1, 2, 0], [2, 5, 4, 3]],
+    [[2, 7, 7, 3], [1, 0, 0, 1], [1, -1, 7, 2]],
+  ])('slice %j from %j, size %j: values and gradient (copies, never views)', async (shape, begin, size) => {
+    expect(await nativeVsCpu((x) => tf.slice(x, begin, size), [{ shape, seed: 1 }])).toBe(0);
+  });
+
+  it.each([
+    [[5], [[2, 3]], 0],
+    [[2, 5, 5, 3], [[0, 0], [1, 1], [2, 0], [0, 0]], 0],
+    [[3, 4], [[1, 0], [0, 2]], -1.5],
+  ] as Array<[number[], Array<[number, number]>, number]>)('pad %j by %j with %d: values and gradient', async (shape, paddings, value) => {
+    expect(await nativeVsCpu((x) => tf.pad(x, paddings, value), [{ shape, seed: 1 }])).toBe(0);
+  });
 });
