@@ -8,6 +8,7 @@ import { conv2dConfigs } from './kernels/conv2d';
 import { fusedOpConfigs } from './kernels/fused-ops';
 import { arithmeticConfigs } from './kernels/arithmetic';
 import { layoutConfigs } from './kernels/layout';
+import { maxPoolGradConfig } from './kernels/max-pool-grad';
 
 export type NativeRegistration = { ok: true; backend: typeof NATIVE_BACKEND; threads: number; library: string } | { ok: false; reason: string };
 
@@ -16,7 +17,7 @@ export interface NativeOptions {
   threads?: number;
 }
 
-const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs];
+const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs];
 
 /** The kernels replaced by native code (the rest are the cpu backend's). */
 export const NATIVE_KERNELS: readonly string[] = OWN_KERNELS.map((k) => k.kernelName);
