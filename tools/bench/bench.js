@@ -3,7 +3,7 @@
 // models on tfjs (wasm by default), optionally next to the same architectures in PyTorch (`--vs-pytorch`).
 //
 //   npm run bench -- [--models a,b] [--batch N] [--steps N] [--warmup N] [--threads 1,2] [--kernels on,off]
-//                    [--backend wasm|cpu] [--vs-pytorch] [--json] [--timeout S]
+//                    [--backend auto|native|wasm|cpu (a list runs each)] [--vs-pytorch] [--json] [--timeout S]
 //
 // Every measurement runs in its own process (clean heap, honest peak RSS, a hung threaded build can be killed) and
 // is recorded with the machine's load average and the CPU used by other processes while it ran.
@@ -44,7 +44,8 @@ const USAGE = `usage: npm run bench -- [options]
                      GEMM/conv in parallel) and/or data (one single-threaded wasm replica per thread, each on
                      batch/threads images, gradients averaged); default threads
   --plugins a,b      extra vitkit plugins (package names or paths) for models that are not first-party
-  --backend NAME     tfjs backend: wasm (default) or cpu
+  --backend LIST     tfjs backend: auto (default: what selectBackend() picks, native where its addon is built,
+                     else wasm), native, wasm or cpu; a list (e.g. native,wasm) runs each in the same run
   --vs-pytorch       also run the same architectures in PyTorch (installs python3-torch and libopenblas0-openmp
                      with apt-get when missing) and print vitkit/PyTorch ratios
   --json             print all results as JSON instead of tables
@@ -64,7 +65,7 @@ function parseOptions(argv) {
       kernels: { type: 'string', default: 'on' },
       strategy: { type: 'string', default: 'threads' },
       plugins: { type: 'string', default: '' },
-      backend: { type: 'string', default: 'wasm' },
+      backend: { type: 'string', default: 'auto' },
       'vs-pytorch': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       save: { type: 'string' },
@@ -87,7 +88,8 @@ function parseOptions(argv) {
     if (k !== 'threads' && k !== 'data') throw new Error(`--strategy takes threads, data or threads,data; got "${k}"`);
     return k;
   });
-  if (!['wasm', 'cpu'].includes(values.backend)) throw new Error(`--backend must be wasm or cpu, got "${values.backend}"`);
+  const backends = values.backend.split(',').map((b) => (b === 'auto' ? defaultBackend() : b));
+  for (const b of backends) if (!['native', 'wasm', 'cpu'].includes(b)) throw new Error(`--backend takes a list of auto, native, wasm and cpu; got "${b}"`);
   return {
     help: values.help,
     models: values.models ? values.models.split(',').map((s) => s.trim()).filter(Boolean) : DEFAULT_MODELS,
@@ -95,9 +97,9 @@ function parseOptions(argv) {
     steps: int('steps', values.steps, 1),
     warmup: int('warmup', values.warmup, 0),
     threads,
-    kernels: values.backend === 'wasm' ? kernels : ['off'],
-    strategies: values.backend === 'wasm' ? strategies : ['threads'],
-    backend: values.backend,
+    kernels,
+    strategies,
+    backends,
     plugins: values.plugins.split(',').map((x) => x.trim()).filter(Boolean).map((x) => (x.startsWith('.') ? path.resolve(x) : x)),
     vsPytorch: values['vs-pytorch'],
     json: values.json,
@@ -105,6 +107,15 @@ function parseOptions(argv) {
     from: values.from,
     timeoutS: int('timeout', values.timeout, 1),
   };
+}
+
+/** What selectBackend() picks here among the engines the benchmark drives: native where its addon loads, else wasm. */
+function defaultBackend() {
+  try {
+    return require(path.join(__dirname, '../../packages/backend-native/dist')).loadAddon().ok ? 'native' : 'wasm';
+  } catch {
+    return 'wasm';
+  }
 }
 
 /** Runs a child that prints one JSON line last; adds load figures measured around it. */
@@ -148,7 +159,7 @@ function runChild(cmd, args, env, timeoutS) {
   });
 }
 
-function vitkitRun(o, model, batch, threads, kernels, strategy) {
+function vitkitRun(o, model, batch, threads, kernels, strategy, backend) {
   // "xnnpack" is the pack with its generated kernels switched off (what the pack was before they existed).
   const env = kernels === 'xnnpack' ? { ...process.env, VITKIT_WASM_JIT: '0' } : process.env;
   const packFlag = kernels === 'xnnpack' ? 'on' : kernels;
@@ -156,10 +167,10 @@ function vitkitRun(o, model, batch, threads, kernels, strategy) {
   const args =
     strategy === 'data'
       ? [path.join(__dirname, 'run-vitkit-dp.js'), ...common, '--workers', String(threads)]
-      : [path.join(__dirname, 'run-vitkit.js'), ...common, '--threads', String(threads), '--backend', o.backend];
+      : [path.join(__dirname, 'run-vitkit.js'), ...common, '--threads', String(threads), '--backend', backend];
   const label = threads === 1 ? 'single' : strategy;
   return runChild(process.execPath, args, env, o.timeoutS).then((r) => {
-    const row = { engine: 'vitkit', model, batch, threads, kernels, ...r, strategy: label };
+    const row = { engine: 'vitkit', model, batch, threads, kernels, backend, ...r, strategy: label };
     if (kernels === 'xnnpack' && row.kernels === 'on') row.kernels = 'xnnpack';
     return row;
   });
@@ -189,8 +200,8 @@ function statusCell(r) {
 
 function vitkitTable(rows) {
   return table(
-    ['model', 'threads', 'parallel', 'kernels', 'batch', 'train ms/step', 'train img/s', 'infer ms', 'infer img/s', 'tf peak MB (train)', 'wasm heap MB', 'peak RSS MB', 'load 1m', 'bg cores', 'status'],
-    rows.map((r) => [r.model, r.threads, r.strategy, r.kernels, r.batch, f1(r.trainMs), f1(r.trainImgPerSec), f1(r.inferMs), f1(r.inferImgPerSec), f1(r.tfPeakTrainMB), f1(r.wasmHeapMB), f1(r.peakRssMB), load1(r), bg(r), statusCell(r)]),
+    ['model', 'backend', 'threads', 'parallel', 'kernels', 'batch', 'train ms/step', 'train img/s', 'infer ms', 'infer img/s', 'tf peak MB (train)', 'wasm heap MB', 'peak RSS MB', 'load 1m', 'bg cores', 'status'],
+    rows.map((r) => [r.model, r.backend, r.threads, r.strategy, r.kernels, r.batch, f1(r.trainMs), f1(r.trainImgPerSec), f1(r.inferMs), f1(r.inferImgPerSec), f1(r.tfPeakTrainMB), f1(r.wasmHeapMB), f1(r.peakRssMB), load1(r), bg(r), statusCell(r)]),
   );
 }
 
@@ -213,6 +224,7 @@ function ratioRows(vit, torch) {
     const bestInfer = same.length ? Math.max(...same.map((p) => p.inferImgPerSec)) : null;
     out.push({
       model: v.model,
+      backend: v.backend,
       threads: v.threads,
       kernels: v.kernels,
       strategy: v.strategy,
@@ -231,8 +243,8 @@ function ratioRows(vit, torch) {
 
 function ratioTable(rows) {
   return table(
-    ['model', 'threads', 'parallel', 'kernels', 'batch', 'train ratio (same threads)', 'infer ratio (same threads)', 'train ratio vs best PyTorch', 'infer ratio vs best PyTorch', 'peak RSS ratio', 'params', 'note'],
-    rows.map((r) => [r.model, r.threads, r.strategy, r.kernels, r.batch, fr(r.train), fr(r.infer), fr(r.trainVsBest), fr(r.inferVsBest), fr(r.memory), r.params, r.note]),
+    ['model', 'backend', 'threads', 'parallel', 'kernels', 'batch', 'train ratio (same threads)', 'infer ratio (same threads)', 'train ratio vs best PyTorch', 'infer ratio vs best PyTorch', 'peak RSS ratio', 'params', 'note'],
+    rows.map((r) => [r.model, r.backend, r.threads, r.strategy, r.kernels, r.batch, fr(r.train), fr(r.infer), fr(r.trainVsBest), fr(r.inferVsBest), fr(r.memory), r.params, r.note]),
   );
 }
 
@@ -243,9 +255,9 @@ function render(report) {
   const ratios = o.vsPytorch ? ratioRows(vit, torch) : [];
   const out = [];
   out.push(`machine: ${machine.nproc} CPUs, ${machine.cpu} (${machine.simd.join(', ')}), ${machine.ramGB} GB RAM, ${machine.kernel}, node ${machine.node}`);
-  out.push(`date: ${report.date}; load average at end: ${report.loadAtEnd}; ${o.steps} timed steps (median) after ${o.warmup} warm-up; backend ${o.backend}`);
+  out.push(`date: ${report.date}; load average at end: ${report.loadAtEnd}; ${o.steps} timed steps (median) after ${o.warmup} warm-up; backends ${(o.backends ?? [o.backend]).join(', ')}`);
   out.push('"load 1m" = /proc/loadavg before the run; "bg cores" = CPU used by other processes during the run (0 = idle machine).\n');
-  out.push(`vitkit (tfjs ${o.backend})\n`);
+  out.push(`vitkit (tfjs ${(o.backends ?? [o.backend]).join(', ')})\n`);
   out.push(vitkitTable(vit));
   if (o.vsPytorch) {
     out.push(`\nPyTorch (${pytorch.PYTHON}, ${report.torchSetup})\n`);
@@ -255,7 +267,7 @@ function render(report) {
     const s2 = ratios.filter((r) => r.model === 'vit_s_bench_32' && r.threads === 2 && r.train != null);
     if (s2.length) {
       const best = s2.reduce((a, b) => (b.train > a.train ? b : a));
-      out.push(`\nS config (vit_s_bench_32) at 2 threads: best vitkit/PyTorch training ratio ${fr(best.train)} (${best.strategy}, kernels ${best.kernels}); issue #7 target ≥ 0.2×: ${best.train >= 0.2 ? 'met' : 'NOT met'} on this run. Against the fastest PyTorch run of any thread count: ${fr(best.trainVsBest)}. Check "bg cores": figures taken under load are not comparable with an idle machine.`);
+      out.push(`\nS config (vit_s_bench_32) at 2 threads: best vitkit/PyTorch training ratio ${fr(best.train)} (${best.backend ?? 'wasm'}, ${best.strategy}, kernels ${best.kernels}); issue #7 target ≥ 0.2×: ${best.train >= 0.2 ? 'met' : 'NOT met'} on this run. Against the fastest PyTorch run of any thread count: ${fr(best.trainVsBest)}. Check "bg cores": figures taken under load are not comparable with an idle machine.`);
     }
   }
   return out.join('\n');
@@ -285,15 +297,16 @@ async function main() {
   for (const model of o.models) {
     const batch = o.batch ?? DEFAULT_BATCH[model] ?? specBatch(model) ?? 8;
     for (const threads of o.threads) {
-      for (const kernels of o.kernels) {
-        for (const strategy of threads === 1 ? ['single'] : o.strategies) {
+      for (const [backend, kernels] of o.backends.flatMap((b) => (b === 'wasm' ? o.kernels.map((k) => [b, k]) : [[b, 'off']]))) {
+        // native parallelises inside one process (OpenBLAS threads); data-parallel replicas are a wasm strategy
+        for (const strategy of threads === 1 ? ['single'] : backend === 'wasm' ? o.strategies : ['threads']) {
           if (vit.some((r) => r.model === model && r.status === 'not registered')) break;
           if (strategy === 'data' && batch % threads !== 0) {
             vit.push({ engine: 'vitkit', model, batch, threads, kernels, strategy, status: 'skipped', message: `batch ${batch} is not a multiple of ${threads}` });
             continue;
           }
-          log(`vitkit  ${model} batch ${batch} threads ${threads} (${strategy}) kernels ${kernels} (load ${loadAvg()})`);
-          const r = await vitkitRun(o, model, batch, threads, kernels, strategy);
+          log(`vitkit  ${model} ${backend} batch ${batch} threads ${threads} (${strategy}) kernels ${kernels} (load ${loadAvg()})`);
+          const r = await vitkitRun(o, model, batch, threads, kernels, strategy, backend);
           vit.push(r);
           log(`  → ${r.status === 'ok' ? `train ${f1(r.trainImgPerSec)} img/s, infer ${f1(r.inferImgPerSec)} img/s, peak RSS ${f1(r.peakRssMB)} MB` : statusCell(r)}`);
         }

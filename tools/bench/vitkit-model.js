@@ -102,8 +102,12 @@ async function setUpBackend(core, { backend, threads, kernels }) {
   const info = { backend, threads: null, kernels: 'off' };
   if (backend === 'wasm') {
     info.threads = await requireBuilt('packages/wasm-kernels/dist/index.js').enableWasmThreads(threads);
+  } else if (backend === 'native') {
+    // OpenBLAS threads inside this one process (no replicas)
+    info.threads = (await core.selectBackend('native', { quiet: true, threads })).threads;
+    info.kernels = 'native';
   } else {
-    if (threads !== 1) throw new Error(`--threads ${threads} needs the wasm backend`);
+    if (threads !== 1) throw new Error(`--threads ${threads} needs the wasm or native backend`);
     await core.selectBackend(backend, { quiet: true });
     info.threads = 1;
   }

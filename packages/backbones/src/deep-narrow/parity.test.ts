@@ -2,6 +2,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import * as os from 'os';
 import { buildModel, LayerNorm, loadStateDict, readSafetensors, runForward, selectBackend, tf } from '@vitkit/core';
+import { TEST_BACKENDS } from '@vitkit/core/testing';
 import { DeepNarrowViT } from './index';
 import { FIXTURES, fixtureSpec, t2tRegistry } from '../testing';
 
@@ -39,14 +40,15 @@ async function parity(name: string): Promise<number> {
   }
 }
 
-describe('T2T-ViT parity with the official PyTorch fixtures (wasm)', () => {
+// every fixture on the engines users run (wasm, and native where its addon is built); cpu, the slow reference, below
+describe.each(TEST_BACKENDS.filter((b) => b !== 'cpu'))('T2T-ViT parity with the official PyTorch fixtures (%s)', (backend) => {
   beforeAll(async () => {
-    await selectBackend('wasm', { quiet: true });
+    await selectBackend(backend, { quiet: true });
   });
 
   it.each(ALL)('%s reproduces __logits__ to 1e-4 (strict load by name)', async (name) => {
     const diff = await parity(name);
-    console.log(`wasm ${name}: max|logits - __logits__| = ${diff.toExponential(2)}`);
+    console.log(`${backend} ${name}: max|logits - __logits__| = ${diff.toExponential(2)}`);
     expect(diff).toBeLessThanOrEqual(1e-4);
   });
 

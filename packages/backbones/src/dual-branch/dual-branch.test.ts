@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { TEST_BACKENDS } from '@vitkit/core/testing';
 import {
   buildModel,
   loadStateDict,
@@ -73,9 +74,9 @@ export const plugin: VitkitPlugin = {
 
 const NAMES_PARITY = ['crossvit_tiny', 'crossvit_tiny_rand', 'crossvit_tiny_conv', 'crossvit_tiny_conv_rand', 'crossvit_tiny_xattn_seq', 'crossvit_tiny_xattn_seq_rand'];
 
-describe('dual-branch parity with the official CrossViT fixtures on wasm', () => {
+describe.each(TEST_BACKENDS.filter((b) => b !== 'cpu'))('dual-branch parity with the official CrossViT fixtures on %s', (backend) => {
   beforeAll(async () => {
-    await selectBackend('wasm', { quiet: true });
+    await selectBackend(backend, { quiet: true });
   });
 
   it.each(NAMES_PARITY)('%s reproduces __logits__ to 1e-4', async (name) => {

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { TEST_BACKENDS } from '@vitkit/core/testing';
 import * as fs from 'fs';
 import { buildModel, createRegistry, loadStateDict, manualSeed, parseSafetensors, runForward, selectBackend, SpecError, tf } from '@vitkit/core';
 import * as core from '@vitkit/core';
@@ -80,7 +81,7 @@ describe('resnet spec (wasm)', () => {
   });
 });
 
-describe.each(['wasm', 'cpu'] as const)('resnet on %s', (backend) => {
+describe.each(TEST_BACKENDS)('resnet on %s', (backend) => {
   beforeAll(async () => {
     await selectBackend(backend, { quiet: true });
     registerKernelPack();
@@ -92,7 +93,7 @@ describe.each(['wasm', 'cpu'] as const)('resnet on %s', (backend) => {
     expect(d).toBeLessThanOrEqual(1e-4);
   });
 
-  if (backend === 'wasm') {
+  if (backend !== 'cpu') {
     it('reproduces the resnet18_narrow fixture to 1e-4', () => {
       const d = parity('resnet18_narrow');
       console.log(`[${backend}] resnet18_narrow max|diff| = ${d.toExponential(3)}`);

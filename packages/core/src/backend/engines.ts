@@ -14,6 +14,8 @@ export interface BackendChoice {
 export interface EngineStartOptions {
   /** Threads for engines that take a count (wasm's multi-threaded build). */
   threads: number;
+  /** The count the caller asked for, if any (the native engine's default is the library's: every core). */
+  requestedThreads?: number;
 }
 
 /** Why an engine did not start: not installed, or installed but failed (the error it gave). */
@@ -83,6 +85,27 @@ const wasmEngine: Engine = {
   },
 };
 
+/** What `@vitkit/backend-native` exports to register its tfjs backend (an optional peer: loaded at run time). */
+interface NativeEnginePackage {
+  registerNativeBackend(options: { threads?: number }): Promise<{ ok: true } | { ok: false; reason: string }>;
+}
+
+/** The N-API engine (OpenBLAS): tensors in Node memory, the library's threads in one process. */
+const nativeEngine: Engine = {
+  name: 'native',
+  install: '@vitkit/backend-native',
+  async start({ requestedThreads }) {
+    const loaded = loadOptional('@vitkit/backend-native');
+    if ('reason' in loaded) return loaded;
+    const registered = await (loaded.module as NativeEnginePackage).registerNativeBackend({ threads: requestedThreads });
+    // Installed but without a built addon: the reason says how to build it.
+    if (!registered.ok) return { reason: 'failed', error: new Error(registered.reason) };
+    if (!(await activate('native'))) return { reason: 'failed', error: new Error('tf.setBackend("native") failed') };
+    const threads = (tf.backend() as unknown as { addon: { getThreads(): number } }).addon.getThreads();
+    return { backend: 'native', provider: '@vitkit/backend-native', threads };
+  },
+};
+
 const cpuEngine: Engine = {
   name: 'cpu',
   install: '@tensorflow/tfjs',
@@ -94,14 +117,11 @@ const cpuEngine: Engine = {
   },
 };
 
-/**
- * Every engine, fastest first: the automatic order. Adding an engine is one entry here (the native engine will be
- * `packageEngine('native', '@vitkit/backend-native', 'native', (m) => m.<its registration function>())` between
- * tfjs-node and wasm).
- */
+/** Every engine, fastest first: the automatic order. Adding an engine is one entry here. */
 export const ENGINES: readonly Engine[] = [
   packageEngine('tfjs-node-gpu', '@tensorflow/tfjs-node-gpu', 'tensorflow'),
   packageEngine('tfjs-node', '@tensorflow/tfjs-node', 'tensorflow'),
+  nativeEngine,
   wasmEngine,
   cpuEngine,
 ];

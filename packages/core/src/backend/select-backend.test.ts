@@ -68,7 +68,7 @@ describe('selectBackend', () => {
     });
   });
 
-  it('auto picks the fastest installed: wasm here, since the node backends cannot install on this machine', async () => {
+  it('auto picks the fastest installed: native where its addon is built, else wasm (the node backends cannot install here)', async () => {
     delete process.env[BACKEND_ENV];
     const nodeInstalled = (() => {
       try {
@@ -78,8 +78,9 @@ describe('selectBackend', () => {
         return false;
       }
     })();
-    const choice = await selectBackend(undefined, { quiet: true });
-    expect(choice.backend).toBe(nodeInstalled ? 'tensorflow' : 'wasm');
+    const nativeBuilt: boolean = require('@vitkit/backend-native').loadAddon().ok;
+    const choice = await selectBackend('auto', { quiet: true });
+    expect(choice.backend).toBe(nodeInstalled ? 'tensorflow' : nativeBuilt ? 'native' : 'wasm');
   });
 
   it('tries the engines in one list, fastest first (a new engine is one entry)', () => {

@@ -4,7 +4,7 @@ import { BackendChoice, ENGINE_ALIASES, engineNames, EngineFailure, ENGINES, fin
 
 export type { BackendChoice } from './engines';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'native' | 'wasm' | 'cpu';
 
 /** What the user may ask for: a backend, or the node package that provides it. */
 export type BackendRequest = 'auto' | 'tfjs-node-gpu' | 'tfjs-node' | BackendName;
@@ -42,6 +42,13 @@ export class UnknownBackendError extends Error {
 }
 
 let selected: BackendChoice | undefined;
+const said = new Set<string>();
+
+function sayOnce(line: string): void {
+  if (said.has(line)) return;
+  said.add(line);
+  process.stderr.write(`${line}\n`);
+}
 
 /** The backend `selectBackend` last started, or undefined when it was never called. */
 export function selectedBackend(): BackendChoice | undefined {
@@ -82,7 +89,7 @@ function failureText(name: string, install: string, failure: EngineFailure): str
 
 /**
  * Starts a backend and makes it tfjs's active one. The name comes from, in this order: `flag` > `$VITKIT_BACKEND` >
- * `spec` > automatic (the fastest installed: tfjs-node-gpu, tfjs-node, wasm, cpu). A named backend that cannot start
+ * `spec` > automatic (the fastest installed: tfjs-node-gpu, tfjs-node, native, wasm, cpu). A named backend that cannot start
  * is an error naming the package to install; an unknown name is an error naming where it was written. A string
  * argument is the flag: `selectBackend('wasm')`.
  */
@@ -96,7 +103,7 @@ export async function selectBackend(request?: BackendRequest | string | SelectBa
     const failures: string[] = [];
     for (const n of names) {
       const engine = findEngine(n)!;
-      const started = await engine.start({ threads });
+      const started = await engine.start({ threads, requestedThreads: opts.threads });
       if ('backend' in started) {
         choice = started;
         break;
@@ -106,13 +113,13 @@ export async function selectBackend(request?: BackendRequest | string | SelectBa
     if (!choice) throw new Error(`${failures.join('; ')} (asked for by the ${want.source})`);
   } else {
     for (const engine of ENGINES) {
-      const started = await engine.start({ threads });
+      const started = await engine.start({ threads, requestedThreads: opts.threads });
       if ('backend' in started) {
         choice = started;
         break;
       }
-      // Not installed: skipped in silence. Installed but broken: said, since the user meant to have it.
-      if (started.reason === 'failed') process.stderr.write(`vitkit: ${failureText(engine.name, engine.install, started)}; trying the next engine\n`);
+      // Not installed: skipped in silence. Installed but broken: said once per process, since the user meant to have it.
+      if (started.reason === 'failed') sayOnce(`vitkit: ${failureText(engine.name, engine.install, started)}; trying the next engine`);
     }
     if (!choice) throw new Error('no tfjs backend could be initialised');
   }

@@ -1,0 +1,75 @@
+#!/usr/bin/env node
+// Builds the addon from source with node-gyp when a C compiler and OpenBLAS's headers are present, offline (Node's
+// own headers, never a download). It never fails the install: without the tools it prints one line saying how to get
+// the native engine and exits 0 (vitkit then runs on wasm). Skips the build when the binary is newer than its sources
+// (`--force` rebuilds). Run by the workspace build (`npm run build`), by this package's install script, and by hand:
+//   npm run build:native -w @vitkit/backend-native
+'use strict';
+const { spawnSync } = require('child_process');
+const fs = require('fs');
+const path = require('path');
+
+const ROOT = path.resolve(__dirname, '..');
+const BINARY = path.join(ROOT, 'build', 'Release', 'vitkit_native.node');
+const HOW = 'apt-get install -y g++ make libopenblas-dev, then npm run build:native -w @vitkit/backend-native';
+const force = process.argv.includes('--force');
+
+function skip(why) {
+  process.stderr.write(`vitkit: native engine not built (${why}); vitkit will run on wasm. To get it: ${HOW}\n`);
+  process.exit(0);
+}
+
+function has(cmd) {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+function sources() {
+  const dir = path.join(ROOT, 'src', 'addon');
+  return [path.join(ROOT, 'binding.gyp'), ...fs.readdirSync(dir).map((f) => path.join(dir, f))];
+}
+
+function upToDate() {
+  if (!fs.existsSync(BINARY)) return false;
+  const built = fs.statSync(BINARY).mtimeMs;
+  return sources().every((f) => fs.statSync(f).mtimeMs <= built);
+}
+
+/** Node's headers on this machine (Debian: /usr/include/node), so node-gyp never downloads them. */
+function nodeDir() {
+  const prefix = path.resolve(path.dirname(process.execPath), '..');
+  for (const dir of [prefix, '/usr', '/usr/local']) {
+    if (fs.existsSync(path.join(dir, 'include', 'node', 'node_api.h'))) return dir;
+  }
+  return undefined;
+}
+
+/** node-gyp: the one bundled with npm, else Debian's. */
+function nodeGyp() {
+  const bundled = path.resolve(path.dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  if (fs.existsSync(bundled)) return [process.execPath, bundled];
+  if (has('node-gyp')) return ['node-gyp'];
+  return undefined;
+}
+
+function openblasHeader() {
+  const dirs = ['/usr/include', '/usr/local/include', '/usr/include/x86_64-linux-gnu', '/usr/include/aarch64-linux-gnu', '/usr/include/openblas'];
+  return dirs.some((d) => fs.existsSync(path.join(d, 'cblas.h')));
+}
+
+if (process.env.VITKIT_SKIP_NATIVE_BUILD) skip('VITKIT_SKIP_NATIVE_BUILD is set');
+if (!force && upToDate()) process.exit(0);
+if (process.platform === 'win32') skip('building on Windows is not supported yet');
+if (!has('cc') && !has('gcc')) skip('no C compiler');
+if (!has('make')) skip('no make');
+if (!openblasHeader()) skip('OpenBLAS headers (cblas.h) not found');
+const gyp = nodeGyp();
+if (!gyp) skip('node-gyp not found');
+const dir = nodeDir();
+if (!dir) skip("Node's headers (include/node/node_api.h) not found");
+const [cmd, ...args] = gyp;
+const run = spawnSync(cmd, [...args, 'rebuild', `--nodedir=${dir}`, '--loglevel=error'], { cwd: ROOT, encoding: 'utf8' });
+if (run.status !== 0) {
+  const log = `${run.stdout ?? ''}${run.stderr ?? ''}`.trim().split('\n');
+  const firstError = log.find((l) => /error/i.test(l)) ?? log[log.length - 1] ?? String(run.error ?? 'unknown');
+  skip(`compiling failed: ${firstError.trim()}`);
+}

@@ -1,0 +1,85 @@
+// Finds and loads the compiled addon the way native npm packages do (sharp, onnxruntime-node): a prebuilt binary for
+// this platform shipped in the package first, then the one built from source on this machine, else a reason that says
+// how to get one. Never throws: a missing engine is a normal outcome (vitkit then runs on wasm).
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** The functions the addon exports (src/addon/*.c). Offsets and geometry are Float64Arrays of element counts. */
+export interface NativeAddon {
+  gemmBatched(
+    transA: boolean,
+    transB: boolean,
+    m: number,
+    n: number,
+    k: number,
+    alpha: number,
+    a: Float32Array,
+    aOffsets: Float64Array,
+    lda: number,
+    b: Float32Array,
+    bOffsets: Float64Array,
+    ldb: number,
+    beta: number,
+    c: Float32Array,
+    cOffsets: Float64Array,
+    ldc: number
+  ): void;
+  setThreads(threads: number): void;
+  getThreads(): number;
+  blasConfig(): string;
+  conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Float64Array): void;
+  conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Float64Array): void;
+  conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dFilter: Float32Array, geometry: Float64Array): void;
+  gelu(x: Float32Array, y: Float32Array): void;
+  geluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array): void;
+  layerNorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, rstd: Float32Array, eps: number): void;
+  layerNormGrad(
+    dy: Float32Array,
+    x: Float32Array,
+    mean: Float32Array,
+    rstd: Float32Array,
+    gamma: Float32Array,
+    dx: Float32Array,
+    dGamma: Float32Array,
+    dBeta: Float32Array
+  ): void;
+  softmax(x: Float32Array, y: Float32Array, d: number): void;
+  transpose(x: Float32Array, shape: Float64Array, perm: Float64Array, y: Float32Array): void;
+  /** op: 0 add, 1 sub, 2 mul, 3 div; strides are 0 along broadcast axes. */
+  binary(op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, y: Float32Array, shape: Float64Array): void;
+  reduceSum(x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number): void;
+}
+
+export type AddonLoad = { ok: true; addon: NativeAddon; file: string } | { ok: false; reason: string };
+
+const PACKAGE_ROOT = path.resolve(__dirname, '..');
+const BINARY = 'vitkit_native.node';
+
+/** How a user gets the engine where it is missing (one line; printed once by whoever reports the fallback). */
+export const HOW_TO_GET_NATIVE = 'apt-get install -y g++ make libopenblas-dev, then npm run build:native -w @vitkit/backend-native';
+
+/** Where the addon may be, best first. */
+export function addonCandidates(root: string = PACKAGE_ROOT): string[] {
+  return [path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, BINARY), path.join(root, 'build', 'Release', BINARY)];
+}
+
+let cached: AddonLoad | undefined;
+
+/** Loads the addon once per process; later calls return the same outcome. */
+export function loadAddon(): AddonLoad {
+  if (cached) return cached;
+  const failures: string[] = [];
+  for (const file of addonCandidates()) {
+    if (!fs.existsSync(file)) continue;
+    try {
+      cached = { ok: true, addon: require(file) as NativeAddon, file };
+      return cached;
+    } catch (e) {
+      // typically libopenblas.so.0 missing at run time, or a binary for another Node ABI
+      failures.push(`${path.relative(PACKAGE_ROOT, file)}: ${(e as Error).message.split('\n')[0]}`);
+    }
+  }
+  const why = failures.length ? `the addon did not load (${failures.join('; ')})` : `no addon was built (no prebuilt binary for ${process.platform}-${process.arch} and no build/Release/${BINARY})`;
+  cached = { ok: false, reason: `native engine unavailable: ${why}; to get it: ${HOW_TO_GET_NATIVE}` };
+  return cached;
+}

@@ -1,0 +1,59 @@
+// Argument helpers for the N-API entry points: every check failure throws a JS TypeError naming the argument.
+#ifndef VITKIT_NAPI_UTIL_H
+#define VITKIT_NAPI_UTIL_H
+#include <node_api.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CHECK_ARGC(env, info, n, argv)                                                        \
+  size_t argc_ = (n);                                                                          \
+  napi_value argv[(n) > 0 ? (n) : 1];                                                          \
+  if (napi_get_cb_info((env), (info), &argc_, argv, NULL, NULL) != napi_ok || argc_ < (n)) {   \
+    napi_throw_type_error((env), NULL, "vitkit native: wrong number of arguments");            \
+    return NULL;                                                                               \
+  }
+
+// Float32Array data pointer (already at the view's byte offset) and its element count; NULL after throwing.
+static inline float *f32_arg(napi_env env, napi_value v, size_t *len, const char *what) {
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  napi_value buf;
+  size_t off;
+  bool is_ta = false;
+  napi_is_typedarray(env, v, &is_ta);
+  if (!is_ta || napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &off) != napi_ok || type != napi_float32_array) {
+    napi_throw_type_error(env, NULL, what);
+    return NULL;
+  }
+  if (len) *len = length;
+  // an empty view may have a NULL data pointer; callers never touch it then
+  static float dummy;
+  return data ? (float *)data : &dummy;
+}
+
+static inline double num_arg(napi_env env, napi_value v) {
+  double d = 0;
+  napi_get_value_double(env, v, &d);
+  return d;
+}
+
+static inline int64_t int_arg(napi_env env, napi_value v) {
+  int64_t i = 0;
+  napi_get_value_int64(env, v, &i);
+  return i;
+}
+
+static inline bool bool_arg(napi_env env, napi_value v) {
+  bool b = false;
+  napi_get_value_bool(env, v, &b);
+  return b;
+}
+
+static inline napi_value undefined_value(napi_env env) {
+  napi_value u;
+  napi_get_undefined(env, &u);
+  return u;
+}
+
+#endif

@@ -1,0 +1,22 @@
+// Entry points of the vitkit native addon (one file per family: gemm.c, conv.c, elementwise.c, layout.c).
+#ifndef VITKIT_NATIVE_H
+#define VITKIT_NATIVE_H
+#include <node_api.h>
+
+napi_value vk_gemm_batched(napi_env env, napi_callback_info info);
+napi_value vk_set_threads(napi_env env, napi_callback_info info);
+napi_value vk_get_threads(napi_env env, napi_callback_info info);
+napi_value vk_blas_config(napi_env env, napi_callback_info info);
+napi_value vk_conv2d(napi_env env, napi_callback_info info);
+napi_value vk_conv2d_backprop_input(napi_env env, napi_callback_info info);
+napi_value vk_conv2d_backprop_filter(napi_env env, napi_callback_info info);
+napi_value vk_gelu(napi_env env, napi_callback_info info);
+napi_value vk_gelu_grad(napi_env env, napi_callback_info info);
+napi_value vk_layer_norm(napi_env env, napi_callback_info info);
+napi_value vk_layer_norm_grad(napi_env env, napi_callback_info info);
+napi_value vk_softmax(napi_env env, napi_callback_info info);
+napi_value vk_transpose(napi_env env, napi_callback_info info);
+napi_value vk_binary(napi_env env, napi_callback_info info);
+napi_value vk_reduce_sum(napi_env env, napi_callback_info info);
+
+#endif

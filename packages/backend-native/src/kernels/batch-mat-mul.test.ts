@@ -1,0 +1,90 @@
+import * as tf from '@tensorflow/tfjs';
+import { describeNative, nativeVsCpu, requireNative, values } from '../testing/compare';
+import { broadcastOffsets } from './batch-mat-mul';
+import { loadAddon, NativeAddon } from '../addon';
+
+describe('broadcastOffsets', () => {
+  it('maps every output batch to its operand batch with numpy broadcasting', () => {
+    expect(Array.from(broadcastOffsets([2, 3], [2, 1], 10))).toEqual([0, 0, 0, 10, 10, 10]);
+    expect(Array.from(broadcastOffsets([2, 3], [3], 10))).toEqual([0, 10, 20, 0, 10, 20]);
+    expect(Array.from(broadcastOffsets([4], [], 10))).toEqual([0, 0, 0, 0]);
+  });
+});
+
+describeNative('native BatchMatMul / _FusedMatMul against cpu', () => {
+  beforeAll(requireNative);
+
+  // tfjs's own BatchMatMul gradient rejects broadcast batches (on every backend), so those compare values only
+  const cases: Array<[string, number[], number[], boolean, boolean]> = [
+    ['2-D', [5, 7], [7, 6], false, false],
+    ['2-D transposeA', [7, 5], [7, 6], true, false],
+    ['2-D transposeB', [5, 7], [6, 7], false, true],
+    ['2-D both transposed', [7, 5], [6, 7], true, true],
+    ['batched', [3, 5, 7], [3, 7, 6], false, false],
+    ['batched, transposed operands', [3, 7, 5], [3, 6, 7], true, true],
+    ['3-D × 2-D (one folded GEMM)', [4, 5, 7], [7, 6], false, false],
+    ['3-D × 2-D transposeB (folded)', [4, 5, 7], [6, 7], false, true],
+    ['3-D transposeA × 2-D (not foldable)', [4, 7, 5], [7, 6], true, false],
+    ['2-D × 3-D broadcast', [5, 7], [4, 7, 6], false, false],
+    ['rank-4 × broadcast rank-4', [2, 3, 5, 7], [1, 1, 7, 6], false, false],
+    ['rank-4 broadcast × rank-3, transposed', [1, 7, 5], [2, 3, 6, 7], true, true],
+    ['rank-4 attention shape, q·kᵀ', [2, 4, 9, 8], [2, 4, 9, 8], false, true],
+    ['inner size 1', [5, 1], [1, 6], false, false],
+  ];
+  it.each(cases)('%s: values, and both gradients unless batches broadcast', async (_name, aShape, bShape, ta, tb) => {
+    const broadcast = aShape.length !== bShape.length || aShape.slice(0, -2).some((d, i) => d !== bShape[i]);
+    const diff = await nativeVsCpu((a, b) => tf.matMul(a, b, ta, tb), [
+      { shape: aShape, seed: 1 },
+      { shape: bShape, seed: 2 },
+    ], !broadcast);
+    expect(diff).toBeLessThan(1e-5);
+  });
+
+  it('broadcasts batch dims on both sides like numpy (the cpu kernel mixes them up; reference: tiled operands)', async () => {
+    await tf.setBackend('native');
+    const a = tf.tensor(values(2 * 5 * 7, 1), [2, 1, 5, 7]);
+    const b = tf.tensor(values(3 * 7 * 6, 2), [1, 3, 7, 6]);
+    const y = tf.matMul(a, b);
+    const ref = tf.matMul(tf.tile(a, [1, 3, 1, 1]), tf.tile(b, [2, 1, 1, 1]));
+    expect(y.shape).toEqual([2, 3, 5, 6]);
+    expect(tf.max(tf.abs(tf.sub(y, ref))).dataSync()[0]).toBe(0);
+    tf.dispose([a, b, y, ref]);
+  });
+
+  it('empty operands give empty or zero results like cpu', async () => {
+    expect(await nativeVsCpu((a, b) => tf.matMul(a, b), [{ shape: [0, 3], seed: 1 }, { shape: [3, 4], seed: 2 }], false)).toBe(0);
+    expect(await nativeVsCpu((a, b) => tf.matMul(a, b), [{ shape: [2, 0], seed: 1 }, { shape: [0, 4], seed: 2 }], false)).toBe(0);
+  });
+
+  it.each(['linear', 'relu', 'elu', 'relu6', 'sigmoid', 'leakyrelu'] as const)('tf.fused.matMul with bias and %s', async (activation) => {
+    const diff = await nativeVsCpu((a, b, bias) => tf.fused.matMul({ a, b, bias, activation, transposeB: true }), [
+      { shape: [6, 8], seed: 3 },
+      { shape: [5, 8], seed: 4 },
+      { shape: [5], seed: 5 },
+    ]);
+    expect(diff).toBeLessThan(1e-5);
+  });
+
+  it('int32 operands fall back to the cpu kernel', async () => {
+    await tf.setBackend('native');
+    const y = tf.matMul(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), tf.tensor2d([5, 6, 7, 8], [2, 2], 'int32'));
+    expect(y.dtype).toBe('int32');
+    expect(Array.from(y.dataSync())).toEqual([19, 22, 43, 50]);
+    y.dispose();
+  });
+
+  it('reports mismatched inner sizes like tfjs', async () => {
+    await tf.setBackend('native');
+    expect(() => tf.matMul(tf.zeros([2, 3]), tf.zeros([4, 5]))).toThrow(/inner shapes/);
+  });
+
+  it('the addon refuses offsets outside its operands instead of writing past them', () => {
+    const addon = (loadAddon() as { addon: NativeAddon }).addon;
+    const a = values(6, 1);
+    const c = new Float32Array(4);
+    const at = (o: number) => Float64Array.of(o);
+    expect(() => addon.gemmBatched(false, false, 2, 2, 3, 1, a, at(1), 3, a, at(0), 2, 0, c, at(0), 2)).toThrow(/outside its operands/);
+    expect(() => addon.gemmBatched(false, false, 2, 2, 2, 1, a, at(0), 2, a, at(0), 2, 0, c, at(1), 2)).toThrow(/outside its operands/);
+    expect(() => addon.gemmBatched(false, false, 2, 2, 2, 1, a, at(0), 2, a, at(0), 2, 0, c, at(0), 2)).not.toThrow();
+  });
+});

@@ -1,0 +1,50 @@
+import * as tf from '@tensorflow/tfjs';
+import { describeNative, nativeVsCpu, requireNative } from '../testing/compare';
+
+describeNative('native Conv2D and its gradients against cpu', () => {
+  beforeAll(requireNative);
+
+  // [name, x shape, filter shape, strides, pad, dilation]
+  const cases: Array<[string, number[], number[], number, 'same' | 'valid' | number, number]> = [
+    ['3×3 stride 1 same', [2, 7, 6, 3], [3, 3, 3, 4], 1, 'same', 1],
+    ['3×3 stride 2 same, odd size', [2, 9, 7, 2], [3, 3, 2, 5], 2, 'same', 1],
+    ['3×3 stride 2 valid', [1, 8, 8, 3], [3, 3, 3, 4], 2, 'valid', 1],
+    ['7×7 stride 2 pad 3 (ResNet stem)', [2, 16, 16, 3], [7, 7, 3, 8], 2, 3, 1],
+    ['2×2 stride 2 (patch embedding)', [2, 8, 8, 3], [2, 2, 3, 6], 2, 'valid', 1],
+    ['1×1 pointwise (no im2col)', [2, 5, 5, 6], [1, 1, 6, 4], 1, 'valid', 1],
+    ['1×1 stride 2', [2, 6, 6, 4], [1, 1, 4, 3], 2, 'valid', 1],
+  ];
+  it.each(cases)('%s: values and both gradients', async (_n, xShape, fShape, stride, pad, dilation) => {
+    const diff = await nativeVsCpu((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad, 'NHWC', dilation), [
+      { shape: xShape, seed: 1 },
+      { shape: fShape, seed: 2 },
+    ]);
+    expect(diff).toBeLessThan(1e-5);
+  });
+
+  it('dilation 2 (forward; tfjs has no gradient for dilated convs)', async () => {
+    const diff = await nativeVsCpu((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2), [
+      { shape: [2, 9, 9, 3], seed: 1 },
+      { shape: [3, 3, 3, 4], seed: 2 },
+    ], false);
+    expect(diff).toBeLessThan(1e-5);
+  });
+
+  it('tf.fused.conv2d with bias and relu', async () => {
+    const diff = await nativeVsCpu((x, w, b) => tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: 'same', bias: b, activation: 'relu' }), [
+      { shape: [2, 6, 6, 3], seed: 1 },
+      { shape: [3, 3, 3, 4], seed: 2 },
+      { shape: [4], seed: 3 },
+    ]);
+    expect(diff).toBeLessThan(1e-5);
+  });
+
+  it('a batch larger than one im2col group gives the same result (grouping is invisible)', async () => {
+    // 64×64 output, 3×3×64 columns: 2.4 M floats per image, so the 16 M budget groups 6 images at a time
+    const diff = await nativeVsCpu((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), [
+      { shape: [8, 64, 64, 64], seed: 1, scale: 0.1 },
+      { shape: [3, 3, 64, 2], seed: 2, scale: 0.1 },
+    ], false);
+    expect(diff).toBeLessThan(1e-5);
+  });
+});
