@@ -49,7 +49,7 @@ describe('selectBackend', () => {
   describe('rejects an unknown name wherever it comes from, naming the source', () => {
     it('from the flag', async () => {
       delete process.env[BACKEND_ENV];
-      await expect(selectBackend('webgpu', { quiet: true })).rejects.toThrow('unknown backend "webgpu" (backend flag); choose one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu, tensorflow');
+      await expect(selectBackend('webgpu', { quiet: true })).rejects.toThrow('unknown backend "webgpu" (backend flag); choose one of auto, tfjs-node-gpu, tfjs-node, native, wasm, cpu, tensorflow');
       await expect(selectBackend({ flag: 'webgpu', quiet: true })).rejects.toBeInstanceOf(UnknownBackendError);
     });
 
@@ -63,7 +63,7 @@ describe('selectBackend', () => {
       delete process.env[BACKEND_ENV];
       const err = await selectBackend({ spec: 'gpu', specPath: 'runs/a.json: backend', quiet: true }).catch((e: unknown) => e);
       expect(err).toBeInstanceOf(SpecError);
-      expect((err as SpecError).message).toBe('runs/a.json: backend: unknown backend "gpu"; choose one of auto, tfjs-node-gpu, tfjs-node, wasm, cpu, tensorflow');
+      expect((err as SpecError).message).toBe('runs/a.json: backend: unknown backend "gpu"; choose one of auto, tfjs-node-gpu, tfjs-node, native, wasm, cpu, tensorflow');
       await expect(selectBackend({ spec: 'gpu', quiet: true })).rejects.toThrow(/^backend: unknown backend "gpu"/);
     });
   });
@@ -84,7 +84,7 @@ describe('selectBackend', () => {
   });
 
   it('tries the engines in one list, fastest first (a new engine is one entry)', () => {
-    expect(ENGINES.map((e) => e.name)).toEqual(['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu']);
+    expect(ENGINES.map((e) => e.name)).toEqual(['tfjs-node-gpu', 'tfjs-node', 'native', 'wasm', 'cpu']);
   });
 
   it('prints the chosen backend on stderr', async () => {
