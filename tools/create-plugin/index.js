@@ -153,14 +153,18 @@ module.exports = {
 };
 `;
 
-  const tokenizerTs = `import { Linear, SpecError, tf, Tokenizer } from '@vitkit/core';
+  const tokenizerTs = `import { Linear, s, SpecError, tf, Tokenizer } from '@vitkit/core';
+import type { SchemaType } from '@vitkit/core';
 
-export interface ${tokenizerClass}Options {
-  imgSize: number;
-  inChans: number;
-  embedDim: number;
-  patchSize: number;
-}
+/** Options schema: validated before \`create\`; errors name the spec path (e.g. \`model.tokenizer.patchSize\`). */
+export const ${n.snake}TokenizerOptions = s.object({
+  imgSize: s.int({ min: 1 }),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  embedDim: s.int({ min: 1 }),
+  patchSize: s.default(s.int({ min: 1 }), 4),
+});
+
+export type ${tokenizerClass}Options = SchemaType<typeof ${n.snake}TokenizerOptions>;
 
 /**
  * Example tokenizer: non-overlapping patches, each flattened and projected by a Linear layer.
@@ -203,25 +207,32 @@ export class ${tokenizerClass} extends Tokenizer {
 }
 `;
 
-  const classifierTs = `import { BuildContext, createLinearHead, ImageClassifier, ImageModelConfig, Layer, LayerNorm, tf, Tokenizer } from '@vitkit/core';
+  const classifierTs = `import { BuildContext, Classifier, ImageModelConfig, LayerNorm, s, tf, Tokenizer } from '@vitkit/core';
+import type { SchemaType } from '@vitkit/core';
 
-export interface ${classifierClass}Options {
-  imgSize: number;
-  inChans: number;
-  numClasses: number;
-  embedDim: number;
-  tokenizer: unknown;
-}
+/** Options schema: validated before \`create\`; errors name the spec path. The options type is derived from it. */
+export const ${n.snake}ClassifierOptions = s.object({
+  imgSize: s.default(s.int({ min: 1 }), 32),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  numClasses: s.default(s.int({ min: 0 }), 10),
+  embedDim: s.default(s.int({ min: 1 }), 64),
+  /** Any registered tokenizer; its type is checked against the registry where it is written. */
+  tokenizer: s.default(s.component('tokenizer'), { type: '${n.kebab}' }),
+  /** Any registered head (kind \`head\`); it inherits the feature width and numClasses. */
+  head: s.default(s.component('head'), 'linear'),
+});
+
+export type ${classifierClass}Options = SchemaType<typeof ${n.snake}ClassifierOptions>;
 
 /**
- * Example backbone (a complete classifier): any registered tokenizer, LayerNorm, mean over the tokens, linear head.
- * Sub-components are built from their spec with \`ctx.build\`, which passes the inherited image size and width.
+ * Example model assembled from parts: any registered tokenizer, LayerNorm, mean over the tokens (the features),
+ * and a registered head mounted as \`head\` by core's \`Classifier\`. Sub-components are built from their spec with
+ * \`ctx.build\`, which passes the inherited image size and width.
  */
-export class ${classifierClass} extends ImageClassifier {
+export class ${classifierClass} extends Classifier {
   readonly config: ImageModelConfig;
   readonly tokenizer: Tokenizer;
   readonly norm: LayerNorm;
-  head: Layer;
 
   constructor(options: ${classifierClass}Options, ctx: BuildContext) {
     super();
@@ -229,44 +240,34 @@ export class ${classifierClass} extends ImageClassifier {
     this.config = { inputSize: [o.imgSize, o.imgSize], inChans: o.inChans, numClasses: o.numClasses };
     this.tokenizer = this.addModule(
       'tokenizer',
-      ctx.build<Tokenizer>('tokenizer', o.tokenizer as { type: string }, \`\${ctx.path}.tokenizer\`, { imgSize: o.imgSize, inChans: o.inChans, embedDim: o.embedDim }),
+      ctx.build('tokenizer', o.tokenizer, \`\${ctx.path}.tokenizer\`, { imgSize: o.imgSize, inChans: o.inChans, embedDim: o.embedDim }),
     );
     this.norm = this.addModule('norm', new LayerNorm(o.embedDim, 1e-6));
-    this.head = this.addModule('head', createLinearHead(o.embedDim, o.numClasses));
+    this.mountHead(ctx, o.head, [o.embedDim]);
   }
 
-  forward(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => this.head.forward(tf.mean(this.norm.forward(this.tokenizer.forward(x)), 1)) as tf.Tensor2D);
+  /** Normalised token features \`[B, numTokens, embedDim]\`. */
+  forwardFeatures(x: tf.Tensor4D): tf.Tensor3D {
+    return tf.tidy(() => this.norm.forward(this.tokenizer.forward(x)) as tf.Tensor3D);
+  }
+
+  /** What the head reads: the mean token. */
+  forwardPreLogits(x: tf.Tensor4D): tf.Tensor2D[] {
+    return tf.tidy(() => [tf.mean(this.forwardFeatures(x), 1) as tf.Tensor2D]);
   }
 }
 `;
 
-  const indexTs = `import { RegistryLike, s, VitkitPlugin } from '@vitkit/core';
-import { ${tokenizerClass}, ${tokenizerClass}Options } from './tokenizer';
-import { ${classifierClass}, ${classifierClass}Options } from './classifier';
+  const indexTs = `import { RegistryLike, VitkitPlugin } from '@vitkit/core';
+import { ${tokenizerClass}, ${n.snake}TokenizerOptions } from './tokenizer';
+import { ${classifierClass}, ${n.snake}ClassifierOptions } from './classifier';
 
-export { ${tokenizerClass} } from './tokenizer';
+export { ${tokenizerClass}, ${n.snake}TokenizerOptions } from './tokenizer';
 export type { ${tokenizerClass}Options } from './tokenizer';
-export { ${classifierClass} } from './classifier';
+export { ${classifierClass}, ${n.snake}ClassifierOptions } from './classifier';
 export type { ${classifierClass}Options } from './classifier';
 
 const OWNER = '${pkgName}';
-
-/** Options schema: validated before \`create\`; errors name the spec path (e.g. \`model.tokenizer.patchSize\`). */
-export const ${n.snake}TokenizerOptions = s.object({
-  imgSize: s.int({ min: 1 }),
-  inChans: s.default(s.int({ min: 1 }), 3),
-  embedDim: s.int({ min: 1 }),
-  patchSize: s.default(s.int({ min: 1 }), 4),
-});
-
-export const ${n.snake}ClassifierOptions = s.object({
-  imgSize: s.default(s.int({ min: 1 }), 32),
-  inChans: s.default(s.int({ min: 1 }), 3),
-  numClasses: s.default(s.int({ min: 0 }), 10),
-  embedDim: s.default(s.int({ min: 1 }), 64),
-  tokenizer: s.default(s.any(), { type: '${n.kebab}' }),
-});
 
 /** Registers this package's components. No import side effects: nothing happens until a registry calls this. */
 export function register(registry: RegistryLike): void {
@@ -276,7 +277,9 @@ export function register(registry: RegistryLike): void {
     owner: OWNER,
     description: 'Example tokenizer: non-overlapping patches projected by a Linear layer',
     options: ${n.snake}TokenizerOptions,
-    create: (o, ctx) => new ${tokenizerClass}(o as ${tokenizerClass}Options, ctx.path),
+    // Every component declares a tiny option set that the registry contract tests build and check.
+    example: { imgSize: 16, embedDim: 8, patchSize: 4 },
+    create: (o, ctx) => new ${tokenizerClass}(o, ctx.path),
   });
   registry.register({
     kind: 'backbone',
@@ -284,8 +287,8 @@ export function register(registry: RegistryLike): void {
     owner: OWNER,
     description: 'Example classifier: tokenizer, LayerNorm, mean pooling, linear head',
     options: ${n.snake}ClassifierOptions,
-    create: (o, ctx) => new ${classifierClass}(o as ${classifierClass}Options, ctx),
-    // Every backbone declares a tiny option set that the registry contract tests build, run and round-trip.
+    create: (o, ctx) => new ${classifierClass}(o, ctx),
+    // A backbone's example is also run and round-tripped through safetensors by the contract tests.
     example: { imgSize: 16, numClasses: 3, embedDim: 8, tokenizer: { type: '${n.kebab}', patchSize: 4 } },
   });
   registry.registerPreset({
@@ -335,8 +338,9 @@ describe('${pkgName}', () => {
   });
 });
 
-// timm-style contract: every backbone's example builds, runs with the declared output shape, has unique parameter
-// names and round-trips its weights through safetensors; every preset builds.
+// timm-style contract: every component's example builds and meets its kind's contract; every backbone's example
+// also runs with the declared output shape, has unique parameter names and round-trips its weights through
+// safetensors; every preset builds.
 describe('registry contract', () => {
   beforeAll(() => selectBackend('wasm', { quiet: true }));
   describeRegistryContract(makeRegistry, { presets: '${n.snake}_*' });

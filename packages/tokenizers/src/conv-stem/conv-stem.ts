@@ -1,12 +1,15 @@
-import { Conv2d, ReLU, Sequential, SpecError, tf, Tokenizer } from '@vitkit/core';
+import { Conv2d, ReLU, s, Sequential, SpecError, tf, Tokenizer } from '@vitkit/core';
+import type { SchemaType } from '@vitkit/core';
 
-export interface ConvStemOptions {
-  imgSize: number;
+export const convStemOptions = s.object({
+  imgSize: s.int({ min: 1 }),
   /** 12 or 16: the only patch sizes the official `multi_conv` embedding defines. */
-  patchSize: number;
-  inChans: number;
-  embedDim: number;
-}
+  patchSize: s.int({ min: 1 }),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  embedDim: s.int({ min: 4 }),
+});
+
+export type ConvStemOptions = SchemaType<typeof convStemOptions>;
 
 /** `[kernel, stride, padding]` of the three convs, per patch size (official CrossViT `PatchEmbed(multi_conv=True)`). */
 export const CONV_STEM_LAYERS: Record<number, Array<[number, number, number]>> = {
