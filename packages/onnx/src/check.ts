@@ -6,7 +6,7 @@ import { OPSET } from './graph';
  * else, so an emitter cannot slip in an op that onnxruntime (or onnxruntime-web) would not run at this opset.
  */
 export const STANDARD_OPS: ReadonlySet<string> = new Set([
-  'Add', 'Sub', 'Mul', 'Div', 'Sum', 'Exp', 'Erf', 'Relu', 'Sigmoid', 'Sqrt', 'Pow', 'Neg',
+  'Add', 'Sub', 'Mul', 'Div', 'Sum', 'Max', 'Min', 'Exp', 'Erf', 'Relu', 'Sigmoid', 'Sqrt', 'Pow', 'Neg',
   'MatMul', 'Gemm', 'Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'Pad',
   'Softmax', 'LayerNormalization', 'BatchNormalization',
   'Reshape', 'Transpose', 'Split', 'Concat', 'Slice', 'Gather', 'Expand', 'Shape', 'Flatten', 'Squeeze', 'Unsqueeze',

@@ -13,6 +13,7 @@ export type Layout = 'as-is' | 'hwio-to-oihw';
 export class ExportContext extends GraphBuilder {
   private readonly paths = new Map<Module, string>();
   private readonly params = new Map<tf.Variable, string>();
+  private readonly shapes = new Map<string, number[]>();
 
   constructor(readonly emitters: OnnxEmitters, root: Module) {
     super();
@@ -62,6 +63,22 @@ export class ExportContext extends GraphBuilder {
     const v = p instanceof Parameter ? p.variable : p;
     const base = this.pathOf(owner);
     return this.variable(v, base === '<model>' ? member : `${base}.${member}`, layout);
+  }
+
+  /**
+   * Records the static dims of a value (0 for the dynamic batch) for emitters that need them, e.g. the spatial
+   * size of a feature map that a Visual Transformer tokenizer pools.
+   */
+  setShape(value: string, dims: number[]): string {
+    this.shapes.set(value, dims);
+    return value;
+  }
+
+  /** Static dims recorded with `setShape`; throws naming the module that needed them when there are none. */
+  shapeOf(value: string, module: Module): number[] {
+    const s = this.shapes.get(value);
+    if (!s) throw new OnnxExportError(`cannot export "${this.pathOf(module)}" (${module.constructor.name}): the static shape of its input is unknown (its parent's emitter must record it with setShape)`);
+    return s;
   }
 
   /** `[B]` (int64, rank 1): the dynamic batch size of `x`. */

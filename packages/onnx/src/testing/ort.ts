@@ -1,4 +1,4 @@
-import { ImageClassifier, tf } from '@vitkit/core';
+import { BatchNorm2d, ImageClassifier, Module, tf } from '@vitkit/core';
 import * as ort from 'onnxruntime-node';
 import { exportOnnx, ExportOnnxOptions, INPUT_NAME, OUTPUT_NAME } from '../export';
 
@@ -36,4 +36,20 @@ export function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
+}
+
+/** Non-trivial BatchNorm statistics and affine parameters (fresh models have mean 0, var 1: a fold that ignores them would pass). */
+export function randomizeBatchNorms(model: Module): void {
+  let seed = 11;
+  for (const [, m] of model.namedModules()) {
+    if (!(m instanceof BatchNorm2d)) continue;
+    const n = m.numFeatures;
+    const next = () => tf.randomUniform([n], 0.5, 1.5, 'float32', seed++);
+    tf.tidy(() => {
+      m.runningMean.assign(tf.sub(next(), 1));
+      m.runningVar.assign(next());
+      m.weight.variable.assign(next());
+      m.bias.variable.assign(tf.sub(next(), 1));
+    });
+  }
 }
