@@ -12,3 +12,6 @@ export type { Preprocessing } from './preprocessing';
 export { defaultEmitters } from './emitters';
 export { emitAttention, emitBlock, emitConv2d, emitHeads, emitLayerNorm, emitLinear, attend } from './emitters/core';
 export { emitSoftSplit } from './emitters/t2t';
+export { OnnxRuntimeClassifier, OnnxRuntimeMissingError, ONNXRUNTIME_INSTALL } from './onnxruntime';
+export type { OnnxRuntimeOptions } from './onnxruntime';
+export { onnxPluginOf } from './plugin-module';

@@ -1,6 +1,7 @@
 import type { Command } from '../command';
 import { demoCommand } from './demo';
 import { evalCommand } from './eval';
+import { exportCommand } from './export';
 import { forwardCommand } from './forward';
 import { infoCommand } from './info';
 import { listCommand } from './list';
@@ -19,4 +20,5 @@ export const commands: Readonly<Record<string, Command>> = {
   train: trainCommand,
   eval: evalCommand,
   predict: predictCommand,
+  export: exportCommand,
 };
