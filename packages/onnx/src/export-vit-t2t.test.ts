@@ -32,3 +32,15 @@ describe('ONNX export of ViT and T2T-ViT, run in onnxruntime-node', () => {
     }
   });
 });
+
+describe('ONNX export of a features-only model (numClasses 0)', () => {
+  it('outputs the pooled features, matching vitkit at batch 2', async () => {
+    await selectBackend('cpu', { quiet: true });
+    const model = buildModel(registry(), { ...CASES[0][1], numClasses: 0 } as never);
+    try {
+      for (const d of await maxDiffAtBatches(model, [2])) expect(d).toBeLessThanOrEqual(1e-4);
+    } finally {
+      model.dispose();
+    }
+  });
+});

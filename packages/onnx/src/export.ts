@@ -54,7 +54,8 @@ export function buildModelProto(model: ImageClassifier, emitters: OnnxEmitters, 
       node: ctx.nodes,
       initializer: ctx.initializers,
       input: [floatValue(INPUT_NAME, ['batch', h, w, model.config.inChans])],
-      output: [floatValue(OUTPUT_NAME, ['batch', model.config.numClasses])],
+      // numClasses 0 (an Identity head, timm's features-only model) outputs the pooled features: width left symbolic
+      output: [floatValue(OUTPUT_NAME, ['batch', model.config.numClasses > 0 ? model.config.numClasses : 'features'])],
     },
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
   };
