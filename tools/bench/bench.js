@@ -3,7 +3,7 @@
 // models on tfjs (wasm by default), optionally next to the same architectures in PyTorch (`--vs-pytorch`).
 //
 //   npm run bench -- [--models a,b] [--batch N] [--steps N] [--warmup N] [--threads 1,2] [--kernels on,off]
-//                    [--backend auto|native|wasm|cpu (a list runs each)] [--vs-pytorch] [--json] [--timeout S]
+//                    [--backend auto|native|wasm|cpu (a list runs each)] [--vs-pytorch] [--onnxruntime] [--json] [--timeout S]
 //
 // Every measurement runs in its own process (clean heap, honest peak RSS, a hung threaded build can be killed) and
 // is recorded with the machine's load average and the CPU used by other processes while it ran.
@@ -47,7 +47,9 @@ const USAGE = `usage: npm run bench -- [options]
   --backend LIST     tfjs backend: auto (default: what selectBackend() picks, native where its addon is built,
                      else wasm), native, wasm or cpu; a list (e.g. native,wasm) runs each in the same run
   --vs-pytorch       also run the same architectures in PyTorch (installs python3-torch and libopenblas0-openmp
-                     with apt-get when missing) and print vitkit/PyTorch ratios
+                     with apt-get when missing) and print vitkit/PyTorch ratios; also runs the onnxruntime rows
+  --onnxruntime      also time inference of each model exported to ONNX (@vitkit/onnx) in onnxruntime-node
+                     (implied by --vs-pytorch; onnxruntime-node must be installed)
   --json             print all results as JSON instead of tables
   --save FILE        also write all results as JSON to FILE
   --from FILE        print the tables of a saved JSON result instead of running anything
@@ -67,6 +69,7 @@ function parseOptions(argv) {
       plugins: { type: 'string', default: '' },
       backend: { type: 'string', default: 'auto' },
       'vs-pytorch': { type: 'boolean', default: false },
+      onnxruntime: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
       save: { type: 'string' },
       from: { type: 'string' },
@@ -102,6 +105,7 @@ function parseOptions(argv) {
     backends,
     plugins: values.plugins.split(',').map((x) => x.trim()).filter(Boolean).map((x) => (x.startsWith('.') ? path.resolve(x) : x)),
     vsPytorch: values['vs-pytorch'],
+    onnxruntime: values.onnxruntime || values['vs-pytorch'],
     json: values.json,
     save: values.save,
     from: values.from,
@@ -181,6 +185,11 @@ function pytorchRun(o, model, batch, threads) {
   return runChild(cmd, args, env, o.timeoutS).then((r) => ({ engine: 'pytorch', model, batch, threads, ...r }));
 }
 
+function onnxruntimeRun(o, model, batch, threads) {
+  const args = [path.join(__dirname, 'run-onnxruntime.js'), '--model', model, '--batch', String(batch), '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', String(threads), '--plugins', o.plugins.join(',')];
+  return runChild(process.execPath, args, process.env, o.timeoutS).then((r) => ({ engine: 'onnxruntime', model, batch, threads, ...r }));
+}
+
 // ---- output ------------------------------------------------------------------------------------------------------
 
 const f1 = (x) => (x == null || !Number.isFinite(x) ? '–' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
@@ -209,6 +218,38 @@ function pytorchTable(rows) {
   return table(
     ['model', 'threads', 'batch', 'train ms/step', 'train img/s', 'infer ms', 'infer img/s', 'peak RSS MB', 'load 1m', 'bg cores', 'status'],
     rows.map((r) => [r.model, r.threads, r.batch, f1(r.trainMs), f1(r.trainImgPerSec), f1(r.inferMs), f1(r.inferImgPerSec), f1(r.peakRssMB), load1(r), bg(r), statusCell(r)]),
+  );
+}
+
+function onnxruntimeTable(rows) {
+  return table(
+    ['model', 'threads', 'batch', 'infer ms', 'infer img/s', 'ONNX MB', 'export s', 'peak RSS MB', 'load 1m', 'bg cores', 'status'],
+    rows.map((r) => [r.model, r.threads, r.batch, f1(r.inferMs), f1(r.inferImgPerSec), f1(r.onnxMB), f1(r.exportSeconds), f1(r.peakRssMB), load1(r), bg(r), statusCell(r)]),
+  );
+}
+
+/** onnxruntime inference against PyTorch's and vitkit's (same model, batch and threads; vitkit's fastest run). */
+function onnxruntimeRatioRows(ortRows, torch, vit) {
+  return ortRows.map((r) => {
+    const t = torch.find((p) => p.model === r.model && p.threads === r.threads && p.batch === r.batch && p.status === 'ok');
+    const v = vit.filter((x) => x.model === r.model && x.threads === r.threads && x.batch === r.batch && x.status === 'ok');
+    const vBest = v.length ? Math.max(...v.map((x) => x.inferImgPerSec)) : null;
+    const ok = r.status === 'ok';
+    return {
+      model: r.model,
+      threads: r.threads,
+      batch: r.batch,
+      vsPytorch: ok && t ? r.inferImgPerSec / t.inferImgPerSec : null,
+      vsVitkit: ok && vBest ? r.inferImgPerSec / vBest : null,
+      note: !ok ? `onnxruntime ${r.status}${r.message ? `: ${String(r.message).slice(0, 120)}` : ''}` : !t ? 'no PyTorch run' : '',
+    };
+  });
+}
+
+function onnxruntimeRatioTable(rows) {
+  return table(
+    ['model', 'threads', 'batch', 'onnxruntime / PyTorch infer', 'onnxruntime / vitkit infer', 'note'],
+    rows.map((r) => [r.model, r.threads, r.batch, fr(r.vsPytorch), fr(r.vsVitkit), r.note]),
   );
 }
 
@@ -270,6 +311,13 @@ function render(report) {
       out.push(`\nS config (vit_s_bench_32) at 2 threads: best vitkit/PyTorch training ratio ${fr(best.train)} (${best.backend ?? 'wasm'}, ${best.strategy}, kernels ${best.kernels}); issue #7 target ≥ 0.2×: ${best.train >= 0.2 ? 'met' : 'NOT met'} on this run. Against the fastest PyTorch run of any thread count: ${fr(best.trainVsBest)}. Check "bg cores": figures taken under load are not comparable with an idle machine.`);
     }
   }
+  const ortRows = report.onnxruntime ?? [];
+  if (ortRows.length) {
+    out.push('\nonnxruntime-node (inference only: the model exported with @vitkit/onnx, same seeded weights, same batch)\n');
+    out.push(onnxruntimeTable(ortRows));
+    out.push('\nonnxruntime img/s divided by PyTorch\'s (same threads) and by vitkit\'s fastest run (same threads); > 1 means onnxruntime is faster.\n');
+    out.push(onnxruntimeRatioTable(onnxruntimeRatioRows(ortRows, torch ?? [], vit)));
+  }
   return out.join('\n');
 }
 
@@ -294,6 +342,7 @@ async function main() {
   log(`${machine.nproc} CPUs (${machine.cpu}), ${machine.ramGB} GB RAM, load ${loadAvg()}`);
   const vit = [];
   const torch = [];
+  const ortRows = [];
   for (const model of o.models) {
     const batch = o.batch ?? DEFAULT_BATCH[model] ?? specBatch(model) ?? 8;
     for (const threads of o.threads) {
@@ -320,10 +369,16 @@ async function main() {
       } else if (o.vsPytorch && registered) {
         torch.push({ engine: 'pytorch', model, batch, threads, status: 'no model', message: 'no PyTorch version in tools/bench/torch/models.py' });
       }
+      if (o.onnxruntime && registered) {
+        log(`onnxruntime ${model} batch ${batch} threads ${threads} (load ${loadAvg()})`);
+        const r = await onnxruntimeRun(o, model, batch, threads);
+        ortRows.push(r);
+        log(`  → ${r.status === 'ok' ? `infer ${f1(r.inferImgPerSec)} img/s, peak RSS ${f1(r.peakRssMB)} MB` : statusCell(r)}`);
+      }
     }
   }
   const ratios = o.vsPytorch ? ratioRows(vit, torch) : [];
-  const report = { date: new Date().toISOString(), machine, loadAtEnd: loadAvg(), options: o, torchSetup, vitkit: vit, pytorch: torch, ratios };
+  const report = { date: new Date().toISOString(), machine, loadAtEnd: loadAvg(), options: o, torchSetup, vitkit: vit, pytorch: torch, onnxruntime: ortRows, ratios };
   if (o.save) fs.writeFileSync(o.save, JSON.stringify(report, null, 2) + '\n');
   process.stdout.write((o.json ? JSON.stringify(report, null, 2) : render(report)) + '\n');
   return 0;

@@ -108,6 +108,12 @@ describe('exit codes: every subcommand × 0 ok, 1 failure, 2 usage error, 3 inva
       [EXIT.usage]: { argv: () => ['predict', '--spec', f.train, '--weights', model(), '--top', '0', f.png], err: /--top must be a positive integer/ },
       [EXIT.input]: { argv: () => ['predict', '--spec', f.train, '--weights', f.wrongWeights, f.png], err: /wrong\.safetensors does not match the model/ },
     },
+    export: {
+      [EXIT.ok]: { argv: () => ['export', '--spec', f.train, '--weights', model(), '--onnx', path.join(dir, 'vit.onnx')] },
+      [EXIT.failure]: { argv: () => ['export', '--spec', f.flat, '--onnx', path.join(dir, 'flat.onnx')], err: /is a Flat, which has no ONNX emitter/ },
+      [EXIT.usage]: { argv: () => ['export', '--spec', f.flat], err: /--onnx <model.onnx> is required/ },
+      [EXIT.input]: { argv: () => ['export', '--spec', f.train, '--weights', f.wrongWeights, '--onnx', path.join(dir, 'x.onnx')], err: /wrong\.safetensors does not match the model/ },
+    },
   };
 
   it('has a case for each documented code of each subcommand in the command table', () => {

@@ -3,6 +3,7 @@ import { commonOptions, defineCommand } from '../command';
 import { EXIT } from '../exit-codes';
 import { formatEvaluation } from '../format-eval';
 import { loadTrainedModel } from '../load-weights';
+import { engineOption, openEngine, parseEngine } from '../onnx-package';
 import { createRunRegistry } from '../run-setup';
 import { trainerPackage } from '../trainer-packages';
 
@@ -14,24 +15,32 @@ export const evalCommand = defineCommand({
     spec: { type: 'string', value: '<file.json>', help: 'training spec (JSON)', required: true },
     weights: { type: 'string', value: '<file>', help: 'weights or checkpoint', required: true },
     backend: commonOptions.specBackend,
+    engine: engineOption,
     json: { type: 'boolean', help: 'print one JSON object on stdout (top1, top5, loss, count, perClass, confusion)' },
   },
   async run({ values }) {
+    const engine = parseEngine(values.engine);
     const trainer = trainerPackage();
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
     await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
     const { model } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
+    const served = await openEngine(engine, model, (loaded.spec.plugins ?? []).map((id) => ({ id, dir: loaded.dir }))).catch((e) => {
+      model.dispose();
+      throw e;
+    });
     try {
       const data = await trainer.defaultDataFactory({ registry, spec: loaded.spec, dir: loaded.dir });
       const bar = values.json ? undefined : new trainer.ProgressBar(process.stderr);
       const r = await trainer.evaluateModel(model, data.test ?? data.evaluation, data.numClasses, {
         classNames: data.classNames,
+        forward: served.forward,
         onBatch: (done, total) => bar?.update('eval', done, total, { loss: NaN, acc: NaN, imagesPerSecond: NaN, lr: NaN }, NaN),
       });
       process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : formatEvaluation(r, data.test ? 'test' : 'validation'));
       return EXIT.ok;
     } finally {
+      await served.close();
       model.dispose();
     }
   },

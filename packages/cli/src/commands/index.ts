@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { convertCommand } from './convert';
 import { demoCommand } from './demo';
 import { evalCommand } from './eval';
+import { exportCommand } from './export';
 import { forwardCommand } from './forward';
 import { infoCommand } from './info';
 import { listCommand } from './list';
@@ -21,4 +22,5 @@ export const commands: Readonly<Record<string, Command>> = {
   train: trainCommand,
   eval: evalCommand,
   predict: predictCommand,
+  export: exportCommand,
 };

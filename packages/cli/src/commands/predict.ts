@@ -4,6 +4,7 @@ import type { LoadedSpec } from '@vitkit/trainer';
 import { commonOptions, defineCommand } from '../command';
 import { EXIT, UsageError } from '../exit-codes';
 import { loadTrainedModel } from '../load-weights';
+import { engineOption, openEngine, parseEngine } from '../onnx-package';
 import { createRunRegistry } from '../run-setup';
 import { dataPackage, trainerPackage, TrainerPackage } from '../trainer-packages';
 
@@ -53,9 +54,11 @@ export const predictCommand = defineCommand({
     weights: { type: 'string', value: '<file>', help: 'weights or checkpoint: safetensors, .pth, .pth.tar', required: true },
     top: { type: 'string', value: '<k>', help: 'how many labels per image (default 5)' },
     backend: commonOptions.specBackend,
+    engine: engineOption,
     json: { type: 'boolean', help: 'print one JSON array on stdout: per image its file and top labels' },
   },
   async run({ values, positionals: images }) {
+    const engine = parseEngine(values.engine);
     const top = values.top === undefined ? 5 : Number(values.top);
     if (!Number.isInteger(top) || top < 1) throw new UsageError(`--top must be a positive integer, got ${values.top}`);
     const trainer = trainerPackage();
@@ -72,6 +75,10 @@ export const predictCommand = defineCommand({
     const registry = createRunRegistry({ use: [trainer.plugin, data.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
     await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
     const { model, metadata } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
+    const served = await openEngine(engine, model, (loaded.spec.plugins ?? []).map((id) => ({ id, dir: loaded.dir }))).catch((e) => {
+      model.dispose();
+      throw e;
+    });
     try {
       const info = await inferenceInfo(trainer, loaded, registry, metadata);
       const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms as never, 'data.evalTransforms');
@@ -84,7 +91,10 @@ export const predictCommand = defineCommand({
         if (img.height !== inputSize[0] || img.width !== inputSize[1]) img = data.cropResizeBilinear(img, 0, 0, img.height, img.width, inputSize[0], inputSize[1]);
         if (img.channels !== inChans) throw new Error(`${file}: the eval transforms give ${img.channels} channels, the model takes ${inChans}`);
         data.normalizeInPlace(img.data, img.channels, info.normalize.mean, info.normalize.std);
-        const probs = tf.tidy(() => tf.softmax(model.forward(tf.tensor4d(img.data, [1, img.height, img.width, img.channels]))));
+        const x = tf.tensor4d(img.data, [1, img.height, img.width, img.channels]);
+        const logits = served.forward ? await served.forward(x) : tf.tidy(() => model.forward(x));
+        const probs = tf.softmax(logits);
+        tf.dispose([x, logits]);
         const p = (await probs.data()) as Float32Array;
         probs.dispose();
         const order = [...Array(numClasses).keys()].sort((a, b) => p[b] - p[a]).slice(0, top);
@@ -93,6 +103,7 @@ export const predictCommand = defineCommand({
       printPredictions(results, !!values.json);
       return EXIT.ok;
     } finally {
+      await served.close();
       model.dispose();
     }
   },

@@ -1,0 +1,12 @@
+import { OnnxEmitters } from '../registry';
+import { coreOnnx } from './core';
+import { crossvitOnnx } from './crossvit';
+import { resnetOnnx } from './resnet';
+import { vtResnetOnnx } from './vt-resnet';
+import { t2tOnnx } from './t2t';
+import { vitOnnx } from './vit';
+
+/** The first-party emitters: core's layers and every exportable family. */
+export function defaultEmitters(): OnnxEmitters {
+  return new OnnxEmitters().use(coreOnnx).use(vitOnnx).use(t2tOnnx).use(crossvitOnnx).use(resnetOnnx).use(vtResnetOnnx);
+}

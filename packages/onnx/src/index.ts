@@ -1,0 +1,17 @@
+export { exportOnnx, buildModelProto, INPUT_NAME, OUTPUT_NAME } from './export';
+export type { ExportOnnxOptions } from './export';
+export { OnnxEmitters, OnnxExportError } from './registry';
+export type { OnnxEmitter, OnnxPlugin, ModuleClass } from './registry';
+export { ExportContext } from './context';
+export type { Layout } from './context';
+export { GraphBuilder, OPSET } from './graph';
+export type { AttributeValue, FloatTensorData } from './graph';
+export { checkModel, OnnxCheckError, STANDARD_OPS } from './check';
+export { defaultPreprocessing, preprocessingMetadata } from './preprocessing';
+export type { Preprocessing } from './preprocessing';
+export { defaultEmitters } from './emitters';
+export { emitAttention, emitBlock, emitConv2d, emitHeads, emitLayerNorm, emitLinear, attend } from './emitters/core';
+export { emitSoftSplit } from './emitters/t2t';
+export { OnnxRuntimeClassifier, OnnxRuntimeMissingError, ONNXRUNTIME_INSTALL } from './onnxruntime';
+export type { OnnxRuntimeOptions } from './onnxruntime';
+export { onnxPluginOf } from './plugin-module';
