@@ -26,6 +26,7 @@ from .models import build_model
 from .optim import WeightEma, build_loss, build_optimizer, build_schedule, clip_grad_norm
 from .options import REQUIRED, resolve
 from .state_dict import load_state_dict, state_dict
+from .sync_batch_norm import convert_global_batch_norm
 
 TOP = {"$schema": None, "description": None, "plugins": [], "seed": 0, "backend": "auto", "model": REQUIRED, "data": REQUIRED, "train": REQUIRED}
 TRAIN = {
@@ -36,7 +37,15 @@ TRAIN = {
 
 
 class Dist:
-    """Rank, world size and device; one process without torchrun."""
+    """Rank, world size and device; one process without torchrun. One per process (`Dist.get()`)."""
+
+    _instance: Optional["Dist"] = None
+
+    @classmethod
+    def get(cls) -> "Dist":
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
 
     def __init__(self) -> None:
         self.world = int(os.environ.get("WORLD_SIZE", "1"))
@@ -82,7 +91,7 @@ class TorchTrainer:
             raise UnsupportedSpecError("train.distillation", "distillation")
         self.spec, self.t = s, t
         self.ema_opts = resolve(t["ema"], {"decay": 0.9998, "evaluate": True}, "train.ema") if t["ema"] else None
-        self.d = Dist()
+        self.d = Dist.get()
         self.log = log if self.d.rank == 0 else (lambda *_: None)
         self.stop_after = stop_after
         torch.manual_seed(s["seed"])
@@ -113,7 +122,12 @@ class TorchTrainer:
             self._restore(self.ckpt if resume == "auto" else os.path.abspath(resume))
         elif self.d.rank == 0:
             open(self.metrics, "w").close()
-        self.ddp = DistributedDataParallel(self.model) if self.d.world > 1 else self.model
+        if self.d.world > 1:
+            # BatchNorm statistics over the global batch, so N processes train exactly like one.
+            convert_global_batch_norm(self.model)
+            self.ddp = DistributedDataParallel(self.model, device_ids=[self.d.device] if self.d.device.type == "cuda" else None)
+        else:
+            self.ddp = self.model
         self.model.train()
 
     def _num_classes(self) -> Optional[int]:
@@ -340,15 +354,20 @@ class TorchTrainer:
 
 def main(argv: Optional[List[str]] = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m vitkit_torch.train", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--spec", required=True, help="vitkit training spec (JSON)")
+    ap.add_argument("--spec", required=True, action="append", help="vitkit training spec (JSON); repeat to train several in turn, each into <out-dir>/<spec name>")
     ap.add_argument("--out-dir", help="overrides train.outDir")
     ap.add_argument("--resume", nargs="?", const="auto", help="continue from <outDir>/checkpoint.safetensors or the given file")
-    ap.add_argument("--init-weights", help="start from these weights (safetensors state dict or vitkit checkpoint)")
+    ap.add_argument("--init-weights", action="append", help="start from these weights (safetensors state dict or vitkit checkpoint); one per --spec")
     ap.add_argument("--stop-after-step", type=int, help="stop (after writing a checkpoint) once this many steps are done")
     a = ap.parse_args(argv)
+    if a.init_weights and len(a.init_weights) != len(a.spec):
+        ap.error(f"give one --init-weights per --spec ({len(a.spec)}), got {len(a.init_weights)}")
+    if len(a.spec) > 1 and not a.out_dir:
+        ap.error("several --spec need --out-dir (each spec trains into <out-dir>/<spec name>)")
     try:
-        trainer = TorchTrainer(a.spec, a.out_dir, a.resume, a.init_weights, a.stop_after_step)
-        trainer.fit()
+        for i, spec in enumerate(a.spec):
+            out = a.out_dir if len(a.spec) == 1 else os.path.join(a.out_dir, os.path.splitext(os.path.basename(spec))[0])
+            TorchTrainer(spec, out, a.resume, a.init_weights[i] if a.init_weights else None, a.stop_after_step).fit()
     except (SpecError, FileNotFoundError, ValueError, FloatingPointError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1

@@ -1,0 +1,61 @@
+'use strict';
+// Tiny training specs, one per model family, with every stochastic part off (dropout, drop path, performer dropout,
+// random augmentation); the loader's shuffle stays on: vitkit and the twin share its order (the same RNG).
+
+const data = (transforms = []) => ({
+  train: { type: 'mnist', split: 'train', limit: 24 },
+  test: { type: 'mnist', split: 'test', limit: 32 },
+  transforms,
+  evalTransforms: transforms,
+  batchSize: 8,
+  evalBatchSize: 16,
+});
+
+const train = (extra = {}) => ({
+  epochs: 2,
+  optimizer: { type: 'adamw', lr: 0.003, weightDecay: 0.05 },
+  schedule: { type: 'cosine', warmupSteps: 2, minLr: 1e-5 },
+  loss: { type: 'cross-entropy' },
+  clipGradNorm: 1,
+  ema: { decay: 0.9 },
+  logEvery: 1,
+  ...extra,
+});
+
+/** family name -> training spec (outDir is set by the round trip). */
+const FAMILIES = {
+  vit: {
+    model: { type: 'vit', imgSize: 28, inChans: 1, numClasses: 10, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, tokenizer: { type: 'patch', patchSize: 7 } },
+    data: data(),
+    train: train(),
+  },
+  't2t-vit': {
+    model: {
+      type: 'deep-narrow', imgSize: 32, inChans: 1, numClasses: 10, embedDim: 32, depth: 1, numHeads: 2, mlpRatio: 2,
+      tokenizer: { type: 't2t', attention: 'performer', tokenDim: 16, performerDropout: 0, kernelSizes: [7, 3, 3], strides: [4, 2, 1], paddings: [2, 1, 1] },
+    },
+    data: data([{ type: 'center-crop', size: 32 }]),
+    train: train({ loss: { type: 'cross-entropy', labelSmoothing: 0.1 } }),
+  },
+  crossvit: {
+    model: {
+      type: 'dual-branch', imgSize: [28, 21], patchSize: [7, 7], inChans: 1, numClasses: 10, embedDim: [16, 32], depth: [[1, 1, 0]], numHeads: [2, 2], mlpRatio: [2, 2],
+      tokenizer: ['patch', { type: 't2t', attention: 'transformer', tokenDim: 8, kernelSizes: [3, 3], strides: [7, 1], paddings: [1, 1] }],
+      fusion: 'cross-attention',
+    },
+    data: data(),
+    train: train(),
+  },
+  resnet: {
+    model: { type: 'resnet', block: 'basic', layers: [1, 1, 1, 1], widths: [4, 8, 8, 16], imgSize: 28, inChans: 1, numClasses: 10 },
+    data: data(),
+    train: train({ optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4 } }),
+  },
+  'vt-resnet': {
+    model: { type: 'vt-resnet', block: 'basic', layers: [1, 1, 1], widths: [4, 8, 8], vtModules: 2, tokenChannels: 8, numTokens: 4, imgSize: 28, inChans: 1, numClasses: 10 },
+    data: data(),
+    train: train(),
+  },
+};
+
+module.exports = { FAMILIES };
