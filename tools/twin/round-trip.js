@@ -16,7 +16,7 @@ const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const core = require('@vitkit/core');
-const { Trainer } = require('@vitkit/trainer');
+const { Trainer, launchTorchTraining } = require('@vitkit/trainer');
 const { FAMILIES } = require('./families');
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -80,6 +80,39 @@ function compareLosses(a, b, what) {
     m = Math.max(m, Number.isFinite(rel) ? rel : Infinity);
   }
   return { max: m, problems };
+}
+
+/**
+ * `vitkit train --engine torch --nproc 2` on the main example's preset (t2t_vit_c_3_mnist: convolutional T2T with
+ * BatchNorm), cut to a few steps: the launcher resolves the preset, torchrun trains, the report renders, and vitkit
+ * evaluates the result to the twin's accuracy.
+ */
+async function launcherCheck(work) {
+  const problems = [];
+  const example = JSON.parse(fs.readFileSync(path.join(ROOT, 'examples/specs/mnist-t2t.json'), 'utf8'));
+  const outDir = path.join(work, 'launcher');
+  const spec = {
+    ...example,
+    backend: BACKEND,
+    data: { ...example.data, train: { type: 'mnist', split: 'train', limit: 32 }, test: { type: 'mnist', split: 'test', limit: 32 }, batchSize: 16, evalBatchSize: 16 },
+    train: { ...example.train, epochs: 1, logEvery: 1, outDir },
+  };
+  const specFile = path.join(work, 'mnist-t2t-short.json');
+  fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
+  let output = '';
+  const code = await launchTorchTraining({ spec: specFile, nproc: 2, python: python(), log: (l) => (output += `${l}\n`), onOutput: (t) => (output += t) });
+  if (code !== 0) return [`torchrun exited with ${code}:\n${output.slice(-4000)}`];
+  if (!fs.existsSync(path.join(outDir, 'report.html'))) problems.push('no report.html');
+  const twinEval = JSON.parse(fs.readFileSync(path.join(outDir, 'eval.json'), 'utf8'));
+  const steps = readMetrics(outDir).filter((r) => r.type === 'train').length;
+  if (steps !== 2) problems.push(`metrics.jsonl has ${steps} train lines, expected 2 (32 images, batch 16)`);
+  const trainer = await Trainer.create(specFile, { progress: null, log: () => {}, report: false, outDir: path.join(work, 'launcher-eval') });
+  core.loadStateDict(trainer.model, await weights(path.join(outDir, 'model.safetensors')), { strict: true, source: 'launcher model.safetensors' });
+  const vk = await trainer.evaluate(trainer.data.test, 'test');
+  trainer.dispose();
+  if (vk.top1 !== twinEval.top1) problems.push(`accuracy: vitkit ${vk.top1} vs twin ${twinEval.top1}`);
+  console.log(`launcher (vitkit train --engine torch --nproc 2, preset ${spec.model.preset}): ${steps} steps, test top-1 ${(twinEval.top1 * 100).toFixed(1)}% in the twin and in vitkit, report.html ${problems.includes('no report.html') ? 'missing' : 'written'}`);
+  return problems;
 }
 
 async function main() {
@@ -152,7 +185,12 @@ async function main() {
     for (const p of problems) console.log(`  FAIL ${f}: ${p}`);
     if (problems.length) failures.push(f);
   }
-  console.log(`twin round trip: ${families.length - failures.length}/${families.length} families pass (vitkit ${((tVitkit - t0) / 1000).toFixed(1)} s, twin ${((tTwin - tVitkit) / 1000).toFixed(1)} s)`);
+  if (!process.env.VITKIT_TWIN_FAMILIES) {
+    const problems = await launcherCheck(work);
+    for (const p of problems) console.log(`  FAIL launcher: ${p}`);
+    if (problems.length) failures.push('launcher');
+  }
+  console.log(`twin round trip: ${families.length - failures.filter((f) => f !== 'launcher').length}/${families.length} families pass (vitkit ${((tVitkit - t0) / 1000).toFixed(1)} s, twin ${((tTwin - tVitkit) / 1000).toFixed(1)} s)`);
   if (!process.env.VITKIT_TWIN_KEEP) fs.rmSync(work, { recursive: true, force: true });
   else console.log(`outputs kept in ${work}`);
   if (failures.length) process.exitCode = 1;

@@ -78,10 +78,10 @@ def shard(rows: int, rank: int, world: int, what: str) -> Tuple[int, int]:
 
 
 class TorchTrainer:
-    def __init__(self, spec_file: str, out_dir: Optional[str], resume: Optional[str], init_weights: Optional[str], stop_after: Optional[int], log=print):
+    def __init__(self, spec_file: str, out_dir: Optional[str], resume: Optional[str], init_weights: Optional[str], stop_after: Optional[int], log=print, base_dir: Optional[str] = None):
         with open(spec_file) as f:
             self.raw = json.load(f)
-        self.spec_dir = os.path.dirname(os.path.abspath(spec_file))
+        self.spec_dir = os.path.abspath(base_dir) if base_dir else os.path.dirname(os.path.abspath(spec_file))
         self.name = os.path.splitext(os.path.basename(spec_file))[0]
         s = resolve(self.raw, TOP, "")
         t = resolve(s["train"], TRAIN, "train")
@@ -358,6 +358,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     ap.add_argument("--out-dir", help="overrides train.outDir")
     ap.add_argument("--resume", nargs="?", const="auto", help="continue from <outDir>/checkpoint.safetensors or the given file")
     ap.add_argument("--init-weights", action="append", help="start from these weights (safetensors state dict or vitkit checkpoint); one per --spec")
+    ap.add_argument("--base-dir", help="folder that relative paths in the spec resolve against (default: the spec's folder)")
     ap.add_argument("--stop-after-step", type=int, help="stop (after writing a checkpoint) once this many steps are done")
     a = ap.parse_args(argv)
     if a.init_weights and len(a.init_weights) != len(a.spec):
@@ -367,7 +368,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     try:
         for i, spec in enumerate(a.spec):
             out = a.out_dir if len(a.spec) == 1 else os.path.join(a.out_dir, os.path.splitext(os.path.basename(spec))[0])
-            TorchTrainer(spec, out, a.resume, a.init_weights[i] if a.init_weights else None, a.stop_after_step).fit()
+            TorchTrainer(spec, out, a.resume, a.init_weights[i] if a.init_weights else None, a.stop_after_step, base_dir=a.base_dir).fit()
     except (SpecError, FileNotFoundError, ValueError, FloatingPointError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
