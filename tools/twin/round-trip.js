@@ -16,7 +16,7 @@ const os = require('os');
 const path = require('path');
 const { spawnSync } = require('child_process');
 const core = require('@vitkit/core');
-const { Trainer, launchTorchTraining } = require('@vitkit/trainer');
+const { Trainer, launchTorchTraining, loadCheckpoint } = require('@vitkit/trainer');
 const { FAMILIES } = require('./families');
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -172,6 +172,16 @@ async function main() {
     const ddpW = compareWeights(await weights(path.join(t1dir, 'model.safetensors')), await weights(path.join(t2dir, 'model.safetensors')), 'final weights 1 vs 2 processes');
     if (!(ddpW.max <= TOL.weight)) problems.push(`DDP final weights: max |1 process - 2 processes| = ${ddpW.max}`);
     problems.push(...loss.problems, ...w.problems, ...ddpLoss.problems, ...ddpW.problems);
+    // The twin's checkpoint.safetensors holds what vitkit's holds (same names, layouts, values), so either resumes the other's.
+    const [ckV, ckT] = await Promise.all([loadCheckpoint(path.join(r.dir, 'vitkit', 'checkpoint.safetensors')), loadCheckpoint(path.join(t1dir, 'checkpoint.safetensors'))]);
+    for (const part of ['model', 'optimizer', 'ema']) {
+      const c = compareWeights(ckV[part], ckT[part], `checkpoint ${part}`);
+      problems.push(...c.problems);
+      if (!(c.max <= TOL.weight)) problems.push(`checkpoint ${part}: max |vitkit - twin| = ${c.max}`);
+    }
+    for (const k of ['step', 'position', 'optimizer']) {
+      if (JSON.stringify(ckV.meta[k]) !== JSON.stringify(ckT.meta[k])) problems.push(`checkpoint ${k}: vitkit ${JSON.stringify(ckV.meta[k])} vs twin ${JSON.stringify(ckT.meta[k])}`);
+    }
     // 4. the twin's checkpoint, evaluated by vitkit.
     const twinEval = JSON.parse(fs.readFileSync(path.join(t1dir, 'eval.json'), 'utf8'));
     core.loadStateDict(r.trainer.model, await weights(path.join(t1dir, 'model.safetensors')), { strict: true, source: 'twin model.safetensors' });
