@@ -59,3 +59,34 @@ const FAMILIES = {
 };
 
 module.exports = { FAMILIES };
+
+const t2t = (extra, tokenizer = {}) => ({
+  type: 'deep-narrow', imgSize: 32, inChans: 3, numClasses: 5, embedDim: 32, depth: 2, numHeads: 4, mlpRatio: 2,
+  tokenizer: { type: 't2t', tokenDim: 8, performerDropout: 0, kernelSizes: [7, 3, 3], strides: [4, 2, 1], paddings: [2, 1, 1], ...tokenizer },
+  ...extra,
+});
+const cross = (extra) => ({ type: 'dual-branch', imgSize: [32, 24], patchSize: [8, 8], inChans: 3, numClasses: 5, embedDim: [16, 32], depth: [[1, 1, 0], [1, 1, 1]], numHeads: [2, 4], mlpRatio: [2, 2], ...extra });
+const vt = (extra) => ({ type: 'vt-resnet', layers: [1, 1, 1], widths: [4, 8, 8], vtModules: 2, tokenChannels: 16, numTokens: 4, imgSize: 32, inChans: 3, numClasses: 5, ...extra });
+
+/** Model variants checked by forward only (every weight and BatchNorm statistic randomised): name -> model spec. */
+const FORWARD_VARIANTS = {
+  'vit avg-pool': { type: 'vit', imgSize: 32, numClasses: 5, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2, globalPool: 'avg', tokenizer: { type: 'patch', patchSize: 8 } },
+  't2t transformer': t2t({}, { attention: 'transformer' }),
+  't2t convolution + BN + GELU': t2t({}, { attention: 'convolution', convNorm: 'batch', convActivation: 'gelu' }),
+  't2t qkScale embed': t2t({ qkScale: 'embed' }),
+  't2t design se': t2t({ design: 'se', seReduction: 4 }),
+  't2t design ghost': t2t({ design: 'ghost', mlpRatio: 3 }),
+  't2t design dense': t2t({ design: 'dense', growthRate: 8, blockConfig: [2, 1] }),
+  'crossvit stacked cross-attention': cross({}),
+  'crossvit conv stem': cross({ imgSize: [24, 32], patchSize: [12, 16], embedDim: [16, 32], tokenizer: 'conv-stem' }),
+  'crossvit all-attention': cross({ fusion: 'all-attention' }),
+  'crossvit class-token': cross({ fusion: 'class-token' }),
+  'crossvit pairwise': cross({ depth: [[1, 1, 0]], fusion: 'pairwise' }),
+  'crossvit none': cross({ fusion: 'none' }),
+  'resnet bottleneck': { type: 'resnet', block: 'bottleneck', layers: [1, 2, 1, 1], widths: [4, 8, 8, 8], imgSize: 32, numClasses: 5 },
+  'vt-resnet graph-conv + adapter': vt({ interaction: 'graph-conv', channels: 12 }),
+  'vt-resnet no interaction, no recurrence, last projector': vt({ interaction: 'none', recurrent: false, projectLast: true }),
+  'vt-resnet bottleneck, no projector': vt({ block: 'bottleneck', projector: false }),
+};
+
+module.exports.FORWARD_VARIANTS = FORWARD_VARIANTS;

@@ -17,7 +17,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const core = require('@vitkit/core');
 const { Trainer, launchTorchTraining, loadCheckpoint } = require('@vitkit/trainer');
-const { FAMILIES } = require('./families');
+const { FAMILIES, FORWARD_VARIANTS } = require('./families');
 
 const ROOT = path.resolve(__dirname, '../..');
 const TOL = { forward: 1e-4, lossRel: 1e-3, weight: 1e-4 };
@@ -142,10 +142,41 @@ async function main() {
     await trainer.fit();
     runs[f] = { dir, specFile, trainer, logits };
   }
+  // Variants checked by forward only: every tensor randomised in vitkit, then the same file into the twin.
+  const registry = core.createRegistry();
+  core.loadInstalledFirstParty(registry);
+  const variants = process.env.VITKIT_TWIN_FAMILIES ? [] : Object.keys(FORWARD_VARIANTS);
+  const forwards = [];
+  variants.forEach((name, i) => {
+    const dir = path.join(work, `variant-${i}`);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(FORWARD_VARIANTS[name]));
+    core.manualSeed(i);
+    const model = core.buildModel(registry, FORWARD_VARIANTS[name]);
+    const rand = new Map();
+    for (const [k, t] of core.stateDict(model)) {
+      const r = core.tf.tidy(() => core.tf.randomNormal(t.shape, 0, 0.3, 'float32', 1000 + i).dataSync());
+      // Running variances must stay positive; everything else is a plain random draw.
+      rand.set(k, { shape: t.shape, data: k.endsWith('running_var') ? r.map((v) => Math.abs(v) + 0.5) : r, dtype: 'F32' });
+    }
+    core.loadStateDict(model, rand, { strict: true, source: name });
+    model.eval();
+    const [h, w] = model.config.inputSize;
+    const x = core.tf.randomNormal([2, model.config.inChans, h, w], 0, 1, 'float32', 77);
+    const logits = core.tf.tidy(() => model.forward(core.tf.transpose(x, [0, 2, 3, 1])).dataSync());
+    forwards.push({ name, dir, logits, rand, input: [['__input__', { shape: x.shape, data: x.dataSync() }]] });
+    x.dispose();
+    model.dispose();
+  });
+  for (const v of forwards) {
+    await core.writeSafetensors(path.join(v.dir, 'weights.safetensors'), v.rand);
+    await core.writeSafetensors(path.join(v.dir, 'input.safetensors'), v.input);
+  }
   const tVitkit = Date.now();
   // 2. the twin: forwards, 1-process training from vitkit's initial weights, 2-process DDP training (gloo).
   const fwdArgs = families.flatMap((f) => ['--spec', runs[f].specFile, '--weights', path.join(runs[f].dir, 'init.safetensors'), '--input', path.join(runs[f].dir, 'input.safetensors'), '--output', path.join(runs[f].dir, 'twin-logits.safetensors')]);
-  runPython(['-m', 'vitkit_torch.forward', ...fwdArgs], 'twin forward');
+  const variantArgs = forwards.flatMap((v) => ['--spec', path.join(v.dir, 'spec.json'), '--weights', path.join(v.dir, 'weights.safetensors'), '--input', path.join(v.dir, 'input.safetensors'), '--output', path.join(v.dir, 'twin-logits.safetensors')]);
+  runPython(['-m', 'vitkit_torch.forward', ...fwdArgs, ...variantArgs], 'twin forward');
   const trainArgs = (out) => [...families.flatMap((f) => ['--spec', runs[f].specFile, '--init-weights', path.join(runs[f].dir, 'init.safetensors')]), '--out-dir', out];
   const one = path.join(work, 'twin-1');
   const two = path.join(work, 'twin-2');
@@ -195,12 +226,20 @@ async function main() {
     for (const p of problems) console.log(`  FAIL ${f}: ${p}`);
     if (problems.length) failures.push(f);
   }
+  for (const v of forwards) {
+    const d = maxAbsDiff(v.logits, (await weights(path.join(v.dir, 'twin-logits.safetensors'))).get('__logits__').data);
+    console.log(`forward ${v.name}: max diff ${d.toExponential(2)}`);
+    if (!(d <= TOL.forward)) {
+      console.log(`  FAIL ${v.name}: forward max |vitkit - twin| = ${d}`);
+      failures.push(v.name);
+    }
+  }
   if (!process.env.VITKIT_TWIN_FAMILIES) {
     const problems = await launcherCheck(work);
     for (const p of problems) console.log(`  FAIL launcher: ${p}`);
     if (problems.length) failures.push('launcher');
   }
-  console.log(`twin round trip: ${families.length - failures.filter((f) => f !== 'launcher').length}/${families.length} families pass (vitkit ${((tVitkit - t0) / 1000).toFixed(1)} s, twin ${((tTwin - tVitkit) / 1000).toFixed(1)} s)`);
+  console.log(`twin round trip: ${families.length - failures.filter((f) => families.includes(f)).length}/${families.length} families, ${forwards.length - failures.filter((f) => f in FORWARD_VARIANTS).length}/${forwards.length} forward variants${variants.length ? `, launcher ${failures.includes('launcher') ? 'FAIL' : 'ok'}` : ''} (vitkit ${((tVitkit - t0) / 1000).toFixed(1)} s, twin ${((tTwin - tVitkit) / 1000).toFixed(1)} s)`);
   if (!process.env.VITKIT_TWIN_KEEP) fs.rmSync(work, { recursive: true, force: true });
   else console.log(`outputs kept in ${work}`);
   if (failures.length) process.exitCode = 1;

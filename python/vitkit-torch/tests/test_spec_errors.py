@@ -14,13 +14,15 @@ def test_unknown_option_names_its_path():
 def test_unsupported_parts_name_what_and_where():
     with pytest.raises(UnsupportedSpecError, match=r"model\.type: backbone \"segmenter\" is not supported by vitkit-torch"):
         build_model({"type": "segmenter"})
-    with pytest.raises(UnsupportedSpecError, match=r"model\.design: the \"dense\" block design"):
-        build_model({"type": "deep-narrow", "imgSize": 32, "embedDim": 32, "numHeads": 2, "design": "dense"})
+    with pytest.raises(UnsupportedSpecError, match=r"model\.tokenizer: the \"clustering\" VT tokenizer"):
+        build_model({"type": "vt-resnet", "layers": [1, 1, 1], "widths": [4, 8, 8], "tokenChannels": 8, "numTokens": 4, "imgSize": 32, "tokenizer": "clustering"})
     with pytest.raises(UnsupportedSpecError, match=r"model\.tokenizer\.type: tokenizer \"cpvt\""):
         build_model({**VIT, "tokenizer": {"type": "cpvt"}})
 
 
 def test_invalid_values_name_their_path():
+    with pytest.raises(SpecError, match=r"model\.numHeads: dense block width 36 \(stage 0, block 1\) is not divisible by numHeads 8"):
+        build_model({"type": "deep-narrow", "imgSize": 32, "embedDim": 32, "numHeads": 8, "design": "dense", "growthRate": 4, "blockConfig": [2, 2]})
     with pytest.raises(SpecError, match=r"model\.tokenizer\.patchSize: 5 does not divide the image height 16"):
         build_model({**VIT, "tokenizer": {"type": "patch", "patchSize": 5}})
     with pytest.raises(SpecError, match=r"model\.tokenizer\.attention: 'linear' is not valid"):

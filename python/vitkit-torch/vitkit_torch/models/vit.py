@@ -1,4 +1,5 @@
 """`vit` (plain ViT, timm names) and `deep-narrow` (T2T-ViT, official names) backbones of @vitkit/backbones."""
+import math
 from typing import Any, Dict, Mapping
 
 import torch
@@ -6,6 +7,7 @@ from torch import nn
 
 from ..errors import SpecError, UnsupportedSpecError
 from ..options import REQUIRED, one_of, resolve
+from .designs import DenseBlock, DesignBlock, Transition
 from .layers import Block, linear_head, sinusoid_table
 from .tokenizers import build_tokenizer
 
@@ -57,17 +59,37 @@ class VisionTransformer(nn.Module):
         return self.head(pooled)
 
 
+def check_design(o: Mapping[str, Any], path: str) -> None:
+    """vitkit's checkDeepNarrow: every issue names its option."""
+    d, heads = o["embedDim"], o["numHeads"]
+    if o["design"] == "dense":
+        start = d
+        for stage, n in enumerate(o["blockConfig"]):
+            for j in range(n):
+                w = start + j * o["growthRate"]
+                if w % heads != 0:
+                    raise SpecError(f"{path}.numHeads", f"dense block width {w} (stage {stage}, block {j}) is not divisible by numHeads {heads}; choose embedDim/growthRate multiples of numHeads")
+            start = (start + n * o["growthRate"]) // 2
+        return
+    if d % heads != 0:
+        raise SpecError(f"{path}.numHeads", f"embedDim {d} is not divisible by numHeads {heads}")
+    if o["design"] == "ghost":
+        if d % 2 != 0:
+            raise SpecError(f"{path}.embedDim", f"the ghost design generates half of q/k/v cheaply and needs an even embedDim; got {d}")
+        if math.floor(d * o["mlpRatio"]) % d != 0:
+            raise SpecError(f"{path}.mlpRatio", f"the ghost MLP needs an integer mlpRatio (hidden = ratio·embedDim); got {o['mlpRatio']}")
+    if o["design"] == "se" and d // o["seReduction"] < 1:
+        raise SpecError(f"{path}.seReduction", f"embedDim {d} / seReduction {o['seReduction']} leaves no hidden unit")
+
+
 class DeepNarrowViT(nn.Module):
     """Official `T2T_ViT`: `tokens_to_token`, `cls_token`, frozen sinusoid `pos_embed`, `blocks`, `norm`, `head`."""
 
     def __init__(self, o: Mapping[str, Any], path: str):
         super().__init__()
-        one_of(o["design"], ["standard", "se", "ghost", "dense"], f"{path}.design")
-        if o["design"] != "standard":
-            raise UnsupportedSpecError(f"{path}.design", f"the \"{o['design']}\" block design")
+        design = one_of(o["design"], ["standard", "se", "ghost", "dense"], f"{path}.design")
         d = o["embedDim"]
-        if d % o["numHeads"] != 0:
-            raise SpecError(f"{path}.numHeads", f"embedDim {d} is not divisible by numHeads {o['numHeads']}")
+        check_design(o, path)
         qk = o["qkScale"]
         if qk == "embed":
             qk = d ** -0.5
@@ -81,12 +103,29 @@ class DeepNarrowViT(nn.Module):
         self.cls_token = nn.Parameter(nn.init.trunc_normal_(torch.zeros(1, 1, d), std=0.02))
         self.pos_embed = nn.Parameter(sinusoid_table(n + 1, d), requires_grad=False)
         self.pos_drop = nn.Dropout(o["dropRate"])
-        dpr = linspace(o["dropPathRate"], o["depth"])
-        self.blocks = nn.ModuleList(
-            Block(d, o["numHeads"], o["mlpRatio"], o["qkvBias"], 1e-5, qk, o["dropRate"], o["attnDropRate"], dpr[i]) for i in range(o["depth"])
-        )
-        self.norm = nn.LayerNorm(d, eps=1e-5)
-        self.head = linear_head(d, o["numClasses"])
+        common = (o["numHeads"], o["mlpRatio"], o["qkvBias"], 1e-5, qk, o["dropRate"], o["attnDropRate"])
+        blocks = []
+        out_dim = d
+        if design == "dense":
+            dpr = linspace(o["dropPathRate"], sum(o["blockConfig"]))
+            start, idx = d, 0
+            for stage, n in enumerate(o["blockConfig"]):
+                for j in range(n):
+                    blocks.append(DenseBlock(start + j * o["growthRate"], o["growthRate"], *common, dpr[idx]))
+                    idx += 1
+                end = start + n * o["growthRate"]
+                if stage != len(o["blockConfig"]) - 1:
+                    blocks.append(Transition(end, end // 2))
+                    start = end // 2
+                else:
+                    out_dim = end
+        else:
+            dpr = linspace(o["dropPathRate"], o["depth"])
+            for i in range(o["depth"]):
+                blocks.append(Block(d, *common, dpr[i]) if design == "standard" else DesignBlock(d, design, *common, dpr[i], o["seReduction"]))
+        self.blocks = nn.ModuleList(blocks)
+        self.norm = nn.LayerNorm(out_dim, eps=1e-5)
+        self.head = linear_head(out_dim, o["numClasses"])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         t = self.tokens_to_token(x)
