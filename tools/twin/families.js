@@ -1,6 +1,7 @@
 'use strict';
-// Tiny training specs, one per model family, with every stochastic part off (dropout, drop path, performer dropout,
-// random augmentation); the loader's shuffle stays on: vitkit and the twin share its order (the same RNG).
+// Tiny training specs, one per model family, with the model's stochastic parts off (dropout, drop path, performer
+// dropout). The data pipeline's randomness stays on (shuffle, random crop, mixup/cutmix, repeated augmentation): the
+// twin reproduces vitkit's data RNG, so both see the same batches.
 
 const data = (transforms = []) => ({
   train: { type: 'mnist', split: 'train', limit: 24 },
@@ -26,8 +27,8 @@ const train = (extra = {}) => ({
 const FAMILIES = {
   vit: {
     model: { type: 'vit', imgSize: 28, inChans: 1, numClasses: 10, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, tokenizer: { type: 'patch', patchSize: 7 } },
-    data: data(),
-    train: train(),
+    data: { ...data([{ type: 'random-crop', size: 28, padding: 2 }, { type: 'horizontal-flip' }]), evalTransforms: [], batchTransforms: [{ type: 'mixup-cutmix' }], repeatedAugmentation: 2 },
+    train: train({ loss: { type: 'soft-target-cross-entropy' } }),
   },
   't2t-vit': {
     model: {

@@ -177,7 +177,8 @@ async function main() {
   const fwdArgs = families.flatMap((f) => ['--spec', runs[f].specFile, '--weights', path.join(runs[f].dir, 'init.safetensors'), '--input', path.join(runs[f].dir, 'input.safetensors'), '--output', path.join(runs[f].dir, 'twin-logits.safetensors')]);
   const variantArgs = forwards.flatMap((v) => ['--spec', path.join(v.dir, 'spec.json'), '--weights', path.join(v.dir, 'weights.safetensors'), '--input', path.join(v.dir, 'input.safetensors'), '--output', path.join(v.dir, 'twin-logits.safetensors')]);
   runPython(['-m', 'vitkit_torch.forward', ...fwdArgs, ...variantArgs], 'twin forward');
-  const trainArgs = (out) => [...families.flatMap((f) => ['--spec', runs[f].specFile, '--init-weights', path.join(runs[f].dir, 'init.safetensors')]), '--out-dir', out];
+  // One spec trains into --out-dir itself, several into <out-dir>/<spec name>.
+  const trainArgs = (out) => [...families.flatMap((f) => ['--spec', runs[f].specFile, '--init-weights', path.join(runs[f].dir, 'init.safetensors')]), '--out-dir', families.length === 1 ? path.join(out, families[0]) : out];
   const one = path.join(work, 'twin-1');
   const two = path.join(work, 'twin-2');
   runPython(['-m', 'vitkit_torch.train', ...trainArgs(one)], 'twin training (1 process)');

@@ -209,8 +209,9 @@ class Loader:
     """vitkit's DataLoader: `order(epoch)`, `batch(epoch, index, rows)` -> (x NHWC float32, y one-hot, labels)."""
 
     def __init__(self, ds: Dataset, batch_size: int, shuffle: bool, seed: int, transforms: List[Transform], num_classes: int,
-                 normalize: Mapping[str, Sequence[float]], drop_last: bool, repeated_augmentation: int = 1):
+                 normalize: Mapping[str, Sequence[float]], drop_last: bool, repeated_augmentation: int = 1, batch_transforms: Sequence["Mix"] = ()):
         self.ds, self.batch_size, self.shuffle, self.seed = ds, batch_size, shuffle, seed
+        self.batch_transforms = list(batch_transforms)
         self.transforms, self.num_classes, self.normalize = transforms, num_classes, normalize
         self.repeated = repeated_augmentation
         n = len(ds)
@@ -233,9 +234,13 @@ class Loader:
         return start, min(start + self.batch_size, len(self.ds))
 
     def batch(self, epoch: int, index: int, rows: Optional[Tuple[int, int]] = None):
-        """Rows `[lo, hi)` of batch `index` (all of it by default); the per-sample RNG uses the global row."""
+        """Rows `[lo, hi)` of batch `index` (all of it by default); the per-sample RNG uses the global row. Batch
+        transforms mix rows across the whole batch, so with them every process prepares the full batch."""
         start, end = self.batch_rows(index)
         lo, hi = rows if rows is not None else (0, end - start)
+        if self.batch_transforms and (lo, hi) != (0, end - start):
+            x, y, labels = self.batch(epoch, index)
+            return x[lo:hi], y[lo:hi], labels[lo:hi]
         idx = self.order(epoch)[start + lo:start + hi]
         mean = self.normalize["mean"]
         imgs = []
@@ -246,15 +251,78 @@ class Loader:
                 img = t(img, rng, mean)
             imgs.append(img)
         x = np.stack(imgs).astype(np.float32)
+        labels = self.ds.labels[idx]
+        y = np.zeros((len(idx), self.num_classes), dtype=np.float32)
+        y[np.arange(len(idx)), labels] = 1
+        if self.batch_transforms:
+            rng = Rng.from_parts(self.seed, STREAM["batch"], epoch, index)
+            for t in self.batch_transforms:
+                x, y = t(x, y, rng)
         c = x.shape[-1]
         m = np.asarray([mean[0 if len(mean) == 1 else k] for k in range(c)], dtype=np.float32)
         std = self.normalize["std"]
         inv = np.asarray([1 / std[0 if len(std) == 1 else k] for k in range(c)], dtype=np.float32)
         x = ((x.astype(np.float64) - m.astype(np.float64)) * inv.astype(np.float64)).astype(np.float32)  # as vitkit: double arithmetic, float32 result
-        labels = self.ds.labels[idx]
-        y = np.zeros((len(idx), self.num_classes), dtype=np.float32)
-        y[np.arange(len(idx)), labels] = 1
         return x, y, labels
+
+
+class Mix:
+    """mixup / cutmix / mixup-cutmix of vitkit (packages/data/src/transforms/mix.ts): sample i is mixed with sample
+    B-1-i of the global batch; λ ~ Beta(α, α) from the batch's RNG stream."""
+
+    def __init__(self, mixup_alpha: float, cutmix_alpha: float, prob: float, switch_prob: float, path: str):
+        if not (mixup_alpha > 0 or cutmix_alpha > 0):
+            raise SpecError(path, "mixupAlpha or cutmixAlpha must be > 0")
+        self.mixup_alpha, self.cutmix_alpha, self.prob, self.switch_prob = mixup_alpha, cutmix_alpha, prob, switch_prob
+
+    @staticmethod
+    def _mix_targets(y: np.ndarray, lam: float) -> np.ndarray:
+        y64 = y.astype(np.float64)
+        return (lam * y64 + (1 - lam) * y64[::-1]).astype(np.float32)
+
+    def __call__(self, x: np.ndarray, y: np.ndarray, rng: Rng) -> Tuple[np.ndarray, np.ndarray]:
+        if self.mixup_alpha > 0 and self.cutmix_alpha > 0:
+            use_cutmix = rng.random() < self.switch_prob
+            lam = rng.beta(self.cutmix_alpha, self.cutmix_alpha) if use_cutmix else rng.beta(self.mixup_alpha, self.mixup_alpha)
+        elif self.mixup_alpha > 0:
+            use_cutmix, lam = False, rng.beta(self.mixup_alpha, self.mixup_alpha)
+        else:
+            use_cutmix, lam = True, rng.beta(self.cutmix_alpha, self.cutmix_alpha)
+        if rng.random() >= self.prob or lam == 1:
+            return x, y
+        if not use_cutmix:
+            x64 = x.astype(np.float64)
+            return (lam * x64 + (1 - lam) * x64[::-1]).astype(np.float32), self._mix_targets(y, lam)
+        _, h, w, _ = x.shape
+        ratio = math.sqrt(1 - lam)
+        cut_h, cut_w = math.trunc(h * ratio), math.trunc(w * ratio)
+        cy, cx = rng.int(0, h), rng.int(0, w)
+        clip = lambda v, hi: max(0, min(hi, v))  # noqa: E731
+        y0, y1 = clip(cy - cut_h // 2, h), clip(cy + cut_h // 2, h)
+        x0, x1 = clip(cx - cut_w // 2, w), clip(cx + cut_w // 2, w)
+        lam = 1 - ((y1 - y0) * (x1 - x0)) / (h * w)
+        out = x.copy()
+        out[:, y0:y1, x0:x1] = x[::-1, y0:y1, x0:x1]
+        return out, self._mix_targets(y, lam)
+
+
+def build_batch_transforms(specs: Sequence[Any], path: str) -> List[Mix]:
+    out = []
+    for i, spec in enumerate(specs):
+        p = f"{path}[{i}]"
+        kind, given = split_type(spec, p)
+        if kind == "mixup":
+            o = resolve(given, {"alpha": 0.8, "prob": 1}, p)
+            out.append(Mix(o["alpha"], 0, o["prob"], 0, p))
+        elif kind == "cutmix":
+            o = resolve(given, {"alpha": 1, "prob": 1}, p)
+            out.append(Mix(0, o["alpha"], o["prob"], 1, p))
+        elif kind == "mixup-cutmix":
+            o = resolve(given, {"mixupAlpha": 0.8, "cutmixAlpha": 1, "prob": 1, "switchProb": 0.5}, p)
+            out.append(Mix(o["mixupAlpha"], o["cutmixAlpha"], o["prob"], o["switchProb"], p))
+        else:
+            raise UnsupportedSpecError(f"{p}.type", f"batch transform \"{kind}\"")
+    return out
 
 
 DATA_DEFAULTS: Dict[str, Any] = {
@@ -278,8 +346,6 @@ def build_data(spec: Mapping[str, Any], seed: int, base_dir: str) -> RunData:
     d = resolve(spec, DATA_DEFAULTS, "data")
     if d["validationFraction"]:
         raise UnsupportedSpecError("data.validationFraction", "a validation split")
-    if d["batchTransforms"]:
-        raise UnsupportedSpecError("data.batchTransforms", "batch transforms (mixup/cutmix)")
     if d["test"] is None:
         raise SpecError("data.test", "is required unless data.validationFraction > 0 (nothing to evaluate on)")
     train = load_dataset(d["train"], "data.train", base_dir)
@@ -287,7 +353,8 @@ def build_data(spec: Mapping[str, Any], seed: int, base_dir: str) -> RunData:
     norm = d["normalize"] or {"mean": list(train.stats["mean"]), "std": list(train.stats["std"])}
     eval_batch = d["evalBatchSize"] or max(d["batchSize"], 256)
     return RunData(
-        train=Loader(train, d["batchSize"], True, seed, build_transforms(d["transforms"], "data.transforms"), train.num_classes, norm, d["dropLast"], d["repeatedAugmentation"]),
+        train=Loader(train, d["batchSize"], True, seed, build_transforms(d["transforms"], "data.transforms"), train.num_classes, norm, d["dropLast"], d["repeatedAugmentation"],
+                     build_batch_transforms(d["batchTransforms"], "data.batchTransforms")),
         test=Loader(test, eval_batch, False, seed, build_transforms(d["evalTransforms"], "data.evalTransforms"), train.num_classes, norm, False),
         num_classes=train.num_classes, class_names=train.class_names, normalize=norm, shape=train.shape, train_size=len(train),
     )

@@ -30,6 +30,7 @@ def hash_seed(*parts: int) -> int:
 class Rng:
     def __init__(self, seed: int):
         self.a, self.b, self.c, self.d = 0x9E3779B9, 0x243F6A88, 0xB7E15162, seed & M32
+        self.spare = None
         for _ in range(12):
             self.next_uint32()
 
@@ -48,6 +49,44 @@ class Rng:
 
     def random(self) -> float:
         return self.next_uint32() / 4294967296
+
+    def normal(self, mean: float = 0.0, std: float = 1.0) -> float:
+        """Box-Muller with the second value kept for the next call, as vitkit."""
+        if getattr(self, "spare", None) is not None:
+            z, self.spare = self.spare, None
+            return mean + std * z
+        u = 0.0
+        while u <= 1e-300:
+            u = self.random()
+        v = self.random()
+        r = math.sqrt(-2 * math.log(u))
+        self.spare = r * math.sin(2 * math.pi * v)
+        return mean + std * r * math.cos(2 * math.pi * v)
+
+    def gamma(self, shape: float) -> float:
+        """Marsaglia-Tsang, boosted below 1, as vitkit."""
+        if shape < 1:
+            u = self.random()
+            return self.gamma(shape + 1) * math.pow(1e-300 if u == 0 else u, 1 / shape)
+        d = shape - 1 / 3
+        c = 1 / math.sqrt(9 * d)
+        while True:
+            while True:
+                x = self.normal()
+                v = 1 + c * x
+                if v > 0:
+                    break
+            v = v * v * v
+            u = self.random()
+            if u < 1 - 0.0331 * x * x * x * x:
+                return d * v
+            if math.log(u) < 0.5 * x * x + d * (1 - v + math.log(v)):
+                return d * v
+
+    def beta(self, a: float, b: float) -> float:
+        x = self.gamma(a)
+        y = self.gamma(b)
+        return 0.5 if x + y == 0 else x / (x + y)
 
     def int(self, lo: int, hi: int) -> int:
         if hi <= lo:
