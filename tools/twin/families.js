@@ -88,6 +88,8 @@ const FORWARD_VARIANTS = {
   'vt-resnet graph-conv + adapter': vt({ interaction: 'graph-conv', channels: 12 }),
   'vt-resnet no interaction, no recurrence, last projector': vt({ interaction: 'none', recurrent: false, projectLast: true }),
   'vt-resnet bottleneck, no projector': vt({ block: 'bottleneck', projector: false }),
+  'vt-resnet pooling tokenizer': vt({ tokenizer: 'pooling', numTokens: 2 }),
+  'vt-resnet pooling, no recurrence': vt({ tokenizer: 'pooling', recurrent: false, vtModules: 3 }),
 };
 
 module.exports.FORWARD_VARIANTS = FORWARD_VARIANTS;

@@ -1,4 +1,5 @@
 """`resnet` (torchvision names) and `vt-resnet` (Visual Transformers, Wu et al. 2020) backbones of @vitkit/backbones."""
+import math
 from typing import Any, Dict, List, Mapping, Optional
 
 import torch
@@ -107,8 +108,28 @@ class ResNet(ResNetStages):
         return self.fc(self.forward_stages(x).mean(dim=(2, 3)))
 
 
+def token_grid(num_tokens: int):
+    r = int(math.floor(math.sqrt(num_tokens)))
+    while num_tokens % r != 0:
+        r -= 1
+    return r, num_tokens // r
+
+
+def adaptive_pool_matrix(h: int, w: int, oh: int, ow: int) -> torch.Tensor:
+    """adaptive_avg_pool2d from h×w to oh×ow as a [oh·ow, h·w] matrix (vitkit's adaptivePoolMatrix)."""
+    m = torch.zeros(oh * ow, h * w)
+    for i in range(oh):
+        r0, r1 = (i * h) // oh, -((-(i + 1) * h) // oh)
+        for j in range(ow):
+            c0, c1 = (j * w) // ow, -((-(j + 1) * w) // ow)
+            for r in range(r0, r1):
+                m[i * ow + j, r * w + c0:r * w + c1] = 1 / ((r1 - r0) * (c1 - c0))
+    return m
+
+
 class VtTokenizer(nn.Module):
-    """filter (Eq. 1) or recurrent (Eq. 2) tokenizer: tokens = SOFTMAX_HW(A)ᵀ X, then `value` when widths differ."""
+    """filter (Eq. 1), recurrent (Eq. 2) or pooling (Table 3 baseline) tokenizer: tokens = Aᵀ X with A = SOFTMAX_HW(·)
+    or the adaptive-average-pooling matrix, then `value` when the widths differ."""
 
     def __init__(self, kind: str, in_channels: int, token_channels: int, num_tokens: int):
         super().__init__()
@@ -116,12 +137,19 @@ class VtTokenizer(nn.Module):
         self.value = nn.Linear(in_channels, token_channels, bias=False) if token_channels != in_channels else None
         if kind == "filter":
             self.attn = nn.Linear(in_channels, num_tokens, bias=False)
-        else:
+        elif kind == "recurrent":
             self.t2r = nn.Linear(token_channels, in_channels, bias=False)
+        self.grid = token_grid(num_tokens)
 
-    def forward(self, x3: torch.Tensor, t_in: Optional[torch.Tensor]) -> torch.Tensor:
+    def forward(self, x3: torch.Tensor, t_in: Optional[torch.Tensor], hw=None) -> torch.Tensor:
         if self.kind == "filter":
             at = self.attn(x3).transpose(1, 2).softmax(dim=-1)
+        elif self.kind == "pooling":
+            h, w = hw
+            gh, gw = self.grid
+            if h < gh or w < gw:
+                raise ValueError(f"PoolingTokenizer: a {h}×{w} feature map is smaller than the {gh}×{gw} token grid")
+            at = adaptive_pool_matrix(h, w, gh, gw).to(x3)[None]
         else:
             at = (self.t2r(t_in) @ x3.transpose(1, 2)).softmax(dim=-1)
         tokens = at @ x3
@@ -180,8 +208,8 @@ class VtModule(nn.Module):
         self.interaction = interaction
         self.projector = VtProjector(c, ct, proj_dim) if projector else None
 
-    def forward(self, x3: torch.Tensor, t_in: Optional[torch.Tensor]):
-        t = self.tokenizer(x3, t_in)
+    def forward(self, x3: torch.Tensor, t_in: Optional[torch.Tensor], hw=None):
+        t = self.tokenizer(x3, t_in, hw)
         if self.interaction == "transformer":
             t = self.transformer(t)
         elif self.interaction == "graph-conv":
@@ -203,16 +231,16 @@ class VtResNet(ResNetStages):
         first, given = split_type(o["tokenizer"], f"{path}.tokenizer")
         if first == "recurrent":
             raise SpecError(f"{path}.tokenizer", "\"recurrent\" needs the tokens of a previous VT module; the first module takes filter, clustering or pooling")
-        if first in ("clustering", "pooling"):
+        if first == "clustering":
             raise UnsupportedSpecError(f"{path}.tokenizer", f"the \"{first}\" VT tokenizer")
-        if first != "filter":
+        if first not in ("filter", "pooling"):
             raise SpecError(f"{path}.tokenizer.type", f"\"{first}\" is not a Visual Transformer tokenizer; use filter, clustering or pooling")
         tok_o = resolve(given, {"inChannels": REQUIRED, "tokenChannels": REQUIRED, "numTokens": 16, "returnAttention": False}, f"{path}.tokenizer", {"inChannels": c, "tokenChannels": ct, "numTokens": l})
         if tok_o["numTokens"] != l:
             raise SpecError(f"{path}.tokenizer.numTokens", f"{tok_o['numTokens']} differs from the model's numTokens {l}")
         modules = []
         for i in range(o["vtModules"]):
-            kind = "recurrent" if i > 0 and o["recurrent"] else "filter"
+            kind = "recurrent" if i > 0 and o["recurrent"] else first
             last = i == o["vtModules"] - 1
             modules.append(VtModule(
                 VtTokenizer(kind, c, ct, l), o["interaction"], o["projector"] and (not last or o["projectLast"]), c, ct, l,
@@ -229,5 +257,5 @@ class VtResNet(ResNetStages):
         x3 = h.flatten(2).transpose(1, 2)
         t = None
         for m in self.vt:
-            x3, t = m(x3, t)
+            x3, t = m(x3, t, (hh, ww))
         return self.fc(t.mean(dim=1))
