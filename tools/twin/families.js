@@ -90,6 +90,8 @@ const FORWARD_VARIANTS = {
   'vt-resnet bottleneck, no projector': vt({ block: 'bottleneck', projector: false }),
   'vt-resnet pooling tokenizer': vt({ tokenizer: 'pooling', numTokens: 2 }),
   'vt-resnet pooling, no recurrence': vt({ tokenizer: 'pooling', recurrent: false, vtModules: 3 }),
+  'vt-resnet clustering tokenizer': vt({ imgSize: 64, tokenizer: { type: 'clustering', iterations: 2 } }),
+  'vt-resnet clustering, no recurrence': vt({ imgSize: 64, tokenizer: 'clustering', recurrent: false }),
 };
 
 module.exports.FORWARD_VARIANTS = FORWARD_VARIANTS;

@@ -14,8 +14,8 @@ def test_unknown_option_names_its_path():
 def test_unsupported_parts_name_what_and_where():
     with pytest.raises(UnsupportedSpecError, match=r"model\.type: backbone \"segmenter\" is not supported by vitkit-torch"):
         build_model({"type": "segmenter"})
-    with pytest.raises(UnsupportedSpecError, match=r"model\.tokenizer: the \"clustering\" VT tokenizer"):
-        build_model({"type": "vt-resnet", "layers": [1, 1, 1], "widths": [4, 8, 8], "tokenChannels": 8, "numTokens": 4, "imgSize": 32, "tokenizer": "clustering"})
+    with pytest.raises(SpecError, match=r"model\.tokenizer: \"recurrent\" needs the tokens of a previous VT module"):
+        build_model({"type": "vt-resnet", "layers": [1, 1, 1], "widths": [4, 8, 8], "tokenChannels": 8, "numTokens": 4, "imgSize": 32, "tokenizer": "recurrent"})
     with pytest.raises(UnsupportedSpecError, match=r"model\.tokenizer\.type: tokenizer \"cpvt\""):
         build_model({**VIT, "tokenizer": {"type": "cpvt"}})
 
@@ -29,3 +29,13 @@ def test_invalid_values_name_their_path():
         build_model({"type": "deep-narrow", "imgSize": 32, "embedDim": 32, "numHeads": 2, "tokenizer": {"type": "t2t", "attention": "linear"}})
     with pytest.raises(SpecError, match=r"model\.depth\[0\]: has 2 entries; expected 3"):
         build_model({"type": "dual-branch", "imgSize": [24, 16], "patchSize": [6, 8], "embedDim": [16, 32], "depth": [[1, 1]], "numHeads": [2, 2], "mlpRatio": [2, 2]})
+
+
+def test_unsupported_data_and_training_parts(tmp_path):
+    from vitkit_torch.data import build_data
+    from vitkit_torch.optim import build_schedule
+
+    with pytest.raises(UnsupportedSpecError, match=r"data\.train\.type: dataset \"cifar10\" is not supported by vitkit-torch"):
+        build_data({"train": {"type": "cifar10", "split": "train"}, "test": {"type": "cifar10", "split": "test"}}, 0, str(tmp_path))
+    with pytest.raises(UnsupportedSpecError, match=r"train\.schedule\.type: schedule \"poly\""):
+        build_schedule({"type": "poly"}, 0.1, 10, 5)

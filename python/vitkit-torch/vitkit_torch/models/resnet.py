@@ -127,13 +127,25 @@ def adaptive_pool_matrix(h: int, w: int, oh: int, ow: int) -> torch.Tensor:
     return m
 
 
+def l2normalize(x: torch.Tensor) -> torch.Tensor:
+    return x / torch.sqrt(torch.clamp((x * x).sum(dim=-1, keepdim=True), min=1e-24))
+
+
+def update_centroids(mask: torch.Tensor, x: torch.Tensor, prev: torch.Tensor) -> torch.Tensor:
+    count = mask.sum(dim=2, keepdim=True)
+    has = torch.clamp(count, max=1)
+    mean = (mask @ x) / torch.clamp(count, min=1)
+    return has * l2normalize(mean) + (1 - has) * prev
+
+
 class VtTokenizer(nn.Module):
     """filter (Eq. 1), recurrent (Eq. 2) or pooling (Table 3 baseline) tokenizer: tokens = Aᵀ X with A = SOFTMAX_HW(·)
     or the adaptive-average-pooling matrix, then `value` when the widths differ."""
 
-    def __init__(self, kind: str, in_channels: int, token_channels: int, num_tokens: int):
+    def __init__(self, kind: str, in_channels: int, token_channels: int, num_tokens: int, iterations: int = 3):
         super().__init__()
         self.kind = kind
+        self.iterations = iterations
         self.value = nn.Linear(in_channels, token_channels, bias=False) if token_channels != in_channels else None
         if kind == "filter":
             self.attn = nn.Linear(in_channels, num_tokens, bias=False)
@@ -144,6 +156,8 @@ class VtTokenizer(nn.Module):
     def forward(self, x3: torch.Tensor, t_in: Optional[torch.Tensor], hw=None) -> torch.Tensor:
         if self.kind == "filter":
             at = self.attn(x3).transpose(1, 2).softmax(dim=-1)
+        elif self.kind == "clustering":
+            at = (self.kmeans(x3, hw) @ x3.transpose(1, 2)).softmax(dim=-1)
         elif self.kind == "pooling":
             h, w = hw
             gh, gw = self.grid
@@ -154,6 +168,29 @@ class VtTokenizer(nn.Module):
             at = (self.t2r(t_in) @ x3.transpose(1, 2)).softmax(dim=-1)
         tokens = at @ x3
         return self.value(tokens) if self.value is not None else tokens
+
+
+    def kmeans(self, x3: torch.Tensor, hw) -> torch.Tensor:
+        """Clustering tokenizer (VT Appendix C): k-means of the unit-normalised pixels from a pooled start; the
+        assignments are constants, the final centroids differentiable in the pixels (as vitkit)."""
+        h, w = hw
+        gh, gw = self.grid
+        if h < gh or w < gw:
+            raise ValueError(f"ClusteringTokenizer: a {h}×{w} feature map is smaller than the {gh}×{gw} initialisation grid")
+        b, _, _ = x3.shape
+        l = gh * gw
+        xn = l2normalize(x3)
+        pool = adaptive_pool_matrix(h, w, gh, gw).to(x3)[None].expand(b, -1, -1)
+        if self.iterations == 0:
+            return l2normalize(pool @ xn)
+        xd = xn.detach()
+        u = l2normalize(pool @ xd)
+        mask = None
+        for _ in range(self.iterations):
+            assign = (xd @ u.transpose(1, 2)).argmax(dim=2)
+            mask = F.one_hot(assign, l).to(x3.dtype).transpose(1, 2)
+            u = update_centroids(mask, xd, u)
+        return update_centroids(mask.detach(), xn, u.detach())
 
 
 class VtTransformer(nn.Module):
@@ -231,11 +268,14 @@ class VtResNet(ResNetStages):
         first, given = split_type(o["tokenizer"], f"{path}.tokenizer")
         if first == "recurrent":
             raise SpecError(f"{path}.tokenizer", "\"recurrent\" needs the tokens of a previous VT module; the first module takes filter, clustering or pooling")
-        if first == "clustering":
-            raise UnsupportedSpecError(f"{path}.tokenizer", f"the \"{first}\" VT tokenizer")
-        if first not in ("filter", "pooling"):
+        if first not in ("filter", "pooling", "clustering"):
             raise SpecError(f"{path}.tokenizer.type", f"\"{first}\" is not a Visual Transformer tokenizer; use filter, clustering or pooling")
-        tok_o = resolve(given, {"inChannels": REQUIRED, "tokenChannels": REQUIRED, "numTokens": 16, "returnAttention": False}, f"{path}.tokenizer", {"inChannels": c, "tokenChannels": ct, "numTokens": l})
+        tok_defaults = {"inChannels": REQUIRED, "tokenChannels": REQUIRED, "numTokens": 16, "returnAttention": False}
+        if first == "clustering":
+            tok_defaults["iterations"] = 3
+        tok_o = resolve(given, tok_defaults, f"{path}.tokenizer", {"inChannels": c, "tokenChannels": ct, "numTokens": l})
+        if first == "clustering" and (not isinstance(tok_o["iterations"], int) or tok_o["iterations"] < 0):
+            raise SpecError(f"{path}.tokenizer.iterations", f"{tok_o['iterations']!r} is not valid; expected an integer >= 0")
         if tok_o["numTokens"] != l:
             raise SpecError(f"{path}.tokenizer.numTokens", f"{tok_o['numTokens']} differs from the model's numTokens {l}")
         modules = []
@@ -243,7 +283,7 @@ class VtResNet(ResNetStages):
             kind = "recurrent" if i > 0 and o["recurrent"] else first
             last = i == o["vtModules"] - 1
             modules.append(VtModule(
-                VtTokenizer(kind, c, ct, l), o["interaction"], o["projector"] and (not last or o["projectLast"]), c, ct, l,
+                VtTokenizer(kind, c, ct, l, tok_o.get("iterations", 3)), o["interaction"], o["projector"] and (not last or o["projectLast"]), c, ct, l,
                 o["attnDim"] or max(1, ct // 2), o["ffnDim"] or ct, o["projDim"],
             ))
         self.vt = nn.ModuleList(modules)
