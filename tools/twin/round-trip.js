@@ -116,8 +116,17 @@ async function launcherCheck(work) {
 }
 
 async function main() {
-  const t0 = Date.now();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vitkit-twin-'));
+  try {
+    await roundTrip(work);
+  } finally {
+    if (!process.env.VITKIT_TWIN_KEEP) fs.rmSync(work, { recursive: true, force: true });
+    else console.log(`outputs kept in ${work}`);
+  }
+}
+
+async function roundTrip(work) {
+  const t0 = Date.now();
   const families = Object.keys(FAMILIES).filter((f) => !process.env.VITKIT_TWIN_FAMILIES || process.env.VITKIT_TWIN_FAMILIES.split(',').includes(f));
   const runs = {};
   // 1. vitkit: initial weights, a forward on random input, then the training run.
@@ -241,8 +250,6 @@ async function main() {
     if (problems.length) failures.push('launcher');
   }
   console.log(`twin round trip: ${families.length - failures.filter((f) => families.includes(f)).length}/${families.length} families, ${forwards.length - failures.filter((f) => f in FORWARD_VARIANTS).length}/${forwards.length} forward variants${variants.length ? `, launcher ${failures.includes('launcher') ? 'FAIL' : 'ok'}` : ''} (vitkit ${((tVitkit - t0) / 1000).toFixed(1)} s, twin ${((tTwin - tVitkit) / 1000).toFixed(1)} s)`);
-  if (!process.env.VITKIT_TWIN_KEEP) fs.rmSync(work, { recursive: true, force: true });
-  else console.log(`outputs kept in ${work}`);
   if (failures.length) process.exitCode = 1;
 }
 
