@@ -76,3 +76,23 @@ def test_spec_errors_exit_1_with_the_path(tmp_path, capsys):
     bad["train"]["optimizer"] = {"type": "lamb"}
     assert main(["--spec", write_spec(tmp_path, bad), "--out-dir", str(tmp_path / "o")]) == 1
     assert "train.optimizer.type: optimizer \"lamb\" is not supported by vitkit-torch" in capsys.readouterr().err
+
+
+def test_two_processes_match_one_on_uneven_batches(tmp_path):
+    """Batch 7 over 2 gloo processes (4 + 3 rows, gradients weighted by rows): the one-process run's weights."""
+    spec = json.loads(json.dumps(SPEC))
+    spec["data"].update({"batchSize": 7, "dropLast": False, "batchTransforms": [{"type": "mixup"}]})
+    spec["train"].update({"epochs": 1, "checkpointEvery": None})
+    spec["model"] = {"type": "resnet", "layers": [1, 1, 1, 1], "widths": [4, 4, 8, 8], "imgSize": 28, "inChans": 1, "numClasses": 10}
+    f = write_spec(tmp_path, spec)
+    one, two = str(tmp_path / "one"), str(tmp_path / "two")
+    assert main(["--spec", f, "--out-dir", one]) == 0
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1"}
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--standalone", "--redirects", "1", "--tee", "1",
+           "-m", "vitkit_torch.train", "--spec", f, "--out-dir", two]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-3000:]
+    a, b = lines(one), lines(two)
+    assert [r["step"] for r in a] == [r["step"] for r in b] == [2, 4, 6, 7, 7]  # 48 images: 7 batches, the last of 6; eval
+    assert all(abs(x["loss"] - y["loss"]) <= 1e-3 * abs(x["loss"]) for x, y in zip(a, b))
+    assert same_weights(one, two) <= 1e-5

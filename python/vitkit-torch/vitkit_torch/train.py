@@ -71,10 +71,10 @@ class Dist:
 
 
 def shard(rows: int, rank: int, world: int, what: str) -> Tuple[int, int]:
-    if rows % world != 0:
-        raise SpecError(what, f"{rows} rows do not split evenly over {world} processes; use a batch size divisible by the world size")
-    per = rows // world
-    return rank * per, (rank + 1) * per
+    """Rows [lo, hi) of a batch for this rank: contiguous, as even as possible, none empty."""
+    if rows < world:
+        raise SpecError(what, f"a batch of {rows} rows cannot feed {world} processes; use a batch size of at least {world} (best a multiple of {world})")
+    return rank * rows // world, (rank + 1) * rows // world
 
 
 class TorchTrainer:
@@ -226,7 +226,12 @@ class TorchTrainer:
         logits = self.ddp(xt)
         loss = self.loss_fn(logits, yt)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.backward()
+        rows = end - start
+        if (hi - lo) * self.d.world != rows:
+            # DDP averages the ranks' gradients; weighting each by its share of rows gives the full batch's mean.
+            (loss * ((hi - lo) * self.d.world / rows)).backward()
+        else:
+            loss.backward()
         correct = (logits.argmax(dim=-1).cpu().numpy() == labels).sum()
         loss_sum, correct_sum, count = self.d.sum([loss.item() * len(labels), float(correct), float(len(labels))])
         mean_loss = loss_sum / count
