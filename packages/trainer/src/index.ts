@@ -34,6 +34,8 @@ export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, readWeights, Check
 export type { Checkpoint, CheckpointMeta } from './checkpoint';
 export { trainSpecSchema, parseTrainSpec, loadTrainSpec } from './spec';
 export type { TrainSpec, LoadedSpec } from './spec';
+export { launchTorchTraining, torchrunArgs, writeTorchReport, TorchEngineError } from './torch-engine';
+export type { TorchLaunchOptions } from './torch-engine';
 export { defaultDataFactory } from './data';
 export type { BatchSource, DataFactory, RunData } from './data';
 export { Trainer, paramDecays } from './trainer';

@@ -1,0 +1,21 @@
+import { TorchEngineError, torchrunArgs } from './torch-engine';
+
+describe('torch engine launcher (torchrun command line)', () => {
+  it('runs N processes on one node with a standalone rendezvous', () => {
+    const args = torchrunArgs({ spec: 's.json', nproc: 4, outDir: '/runs/a' }, '/runs/a/torch-spec.json', '/specs');
+    expect(args.slice(0, 5)).toEqual(['-m', 'torch.distributed.run', '--nproc_per_node', '4', '--standalone']);
+    expect(args.slice(args.indexOf('-m', 1))).toEqual(['-m', 'vitkit_torch.train', '--spec', '/runs/a/torch-spec.json', '--base-dir', '/specs', '--out-dir', '/runs/a']);
+  });
+
+  it('joins M nodes through a c10d rendezvous and passes --resume', () => {
+    const args = torchrunArgs({ spec: 's.json', nproc: 8, nnodes: 2, rdzvEndpoint: 'node0:29400', rdzvId: 'job7', resume: true }, 's.json');
+    expect(args.join(' ')).toContain('--nproc_per_node 8 --nnodes 2 --rdzv_backend c10d --rdzv_endpoint node0:29400 --rdzv_id job7');
+    expect(args[args.length - 1]).toBe('--resume');
+    expect(torchrunArgs({ spec: 's.json', resume: 'ck.safetensors' }, 's.json').slice(-2)).toEqual(['--resume', 'ck.safetensors']);
+  });
+
+  it('rejects bad process counts and multi-node runs without a rendezvous endpoint', () => {
+    expect(() => torchrunArgs({ spec: 's.json', nproc: 0 }, 's.json')).toThrow(new TorchEngineError('--nproc must be an integer >= 1, got 0'));
+    expect(() => torchrunArgs({ spec: 's.json', nnodes: 2 }, 's.json')).toThrow(/--nnodes 2 needs --rdzv-endpoint host:port/);
+  });
+});

@@ -1,0 +1,97 @@
+'use strict';
+// Tiny training specs, one per model family, with the model's stochastic parts off (dropout, drop path, performer
+// dropout). The data pipeline's randomness stays on (shuffle, random crop, mixup/cutmix, repeated augmentation): the
+// twin reproduces vitkit's data RNG, so both see the same batches.
+
+const data = (transforms = []) => ({
+  train: { type: 'mnist', split: 'train', limit: 24 },
+  test: { type: 'mnist', split: 'test', limit: 32 },
+  transforms,
+  evalTransforms: transforms,
+  batchSize: 8,
+  evalBatchSize: 16,
+});
+
+const train = (extra = {}) => ({
+  epochs: 2,
+  optimizer: { type: 'adamw', lr: 0.003, weightDecay: 0.05 },
+  schedule: { type: 'cosine', warmupSteps: 2, minLr: 1e-5 },
+  loss: { type: 'cross-entropy' },
+  clipGradNorm: 1,
+  ema: { decay: 0.9 },
+  logEvery: 1,
+  ...extra,
+});
+
+/** family name -> training spec (outDir is set by the round trip). */
+const FAMILIES = {
+  vit: {
+    model: { type: 'vit', imgSize: 28, inChans: 1, numClasses: 10, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, tokenizer: { type: 'patch', patchSize: 7 } },
+    data: { ...data([{ type: 'random-crop', size: 28, padding: 2 }, { type: 'horizontal-flip' }]), evalTransforms: [], batchTransforms: [{ type: 'mixup-cutmix' }], repeatedAugmentation: 2 },
+    train: train({ loss: { type: 'soft-target-cross-entropy' } }),
+  },
+  't2t-vit': {
+    model: {
+      type: 'deep-narrow', imgSize: 32, inChans: 1, numClasses: 10, embedDim: 32, depth: 1, numHeads: 2, mlpRatio: 2,
+      tokenizer: { type: 't2t', attention: 'performer', tokenDim: 16, performerDropout: 0, kernelSizes: [7, 3, 3], strides: [4, 2, 1], paddings: [2, 1, 1] },
+    },
+    data: data([{ type: 'center-crop', size: 32 }]),
+    train: train({ loss: { type: 'cross-entropy', labelSmoothing: 0.1 } }),
+  },
+  crossvit: {
+    model: {
+      type: 'dual-branch', imgSize: [28, 21], patchSize: [7, 7], inChans: 1, numClasses: 10, embedDim: [16, 32], depth: [[1, 1, 0]], numHeads: [2, 2], mlpRatio: [2, 2],
+      tokenizer: ['patch', { type: 't2t', attention: 'transformer', tokenDim: 8, kernelSizes: [3, 3], strides: [7, 1], paddings: [1, 1] }],
+      fusion: 'cross-attention',
+    },
+    data: data(),
+    train: train(),
+  },
+  resnet: {
+    model: { type: 'resnet', block: 'basic', layers: [1, 1, 1, 1], widths: [4, 8, 8, 16], imgSize: 28, inChans: 1, numClasses: 10 },
+    data: data(),
+    train: train({ optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4 } }),
+  },
+  'vt-resnet': {
+    model: { type: 'vt-resnet', block: 'basic', layers: [1, 1, 1], widths: [4, 8, 8], vtModules: 2, tokenChannels: 8, numTokens: 4, imgSize: 28, inChans: 1, numClasses: 10 },
+    data: data(),
+    train: train(),
+  },
+};
+
+module.exports = { FAMILIES };
+
+const t2t = (extra, tokenizer = {}) => ({
+  type: 'deep-narrow', imgSize: 32, inChans: 3, numClasses: 5, embedDim: 32, depth: 2, numHeads: 4, mlpRatio: 2,
+  tokenizer: { type: 't2t', tokenDim: 8, performerDropout: 0, kernelSizes: [7, 3, 3], strides: [4, 2, 1], paddings: [2, 1, 1], ...tokenizer },
+  ...extra,
+});
+const cross = (extra) => ({ type: 'dual-branch', imgSize: [32, 24], patchSize: [8, 8], inChans: 3, numClasses: 5, embedDim: [16, 32], depth: [[1, 1, 0], [1, 1, 1]], numHeads: [2, 4], mlpRatio: [2, 2], ...extra });
+const vt = (extra) => ({ type: 'vt-resnet', layers: [1, 1, 1], widths: [4, 8, 8], vtModules: 2, tokenChannels: 16, numTokens: 4, imgSize: 32, inChans: 3, numClasses: 5, ...extra });
+
+/** Model variants checked by forward only (every weight and BatchNorm statistic randomised): name -> model spec. */
+const FORWARD_VARIANTS = {
+  'vit avg-pool': { type: 'vit', imgSize: 32, numClasses: 5, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2, globalPool: 'avg', tokenizer: { type: 'patch', patchSize: 8 } },
+  't2t transformer': t2t({}, { attention: 'transformer' }),
+  't2t convolution + BN + GELU': t2t({}, { attention: 'convolution', convNorm: 'batch', convActivation: 'gelu' }),
+  't2t qkScale embed': t2t({ qkScale: 'embed' }),
+  't2t design se': t2t({ design: 'se', seReduction: 4 }),
+  't2t design ghost': t2t({ design: 'ghost', mlpRatio: 3 }),
+  't2t design dense': t2t({ design: 'dense', growthRate: 8, blockConfig: [2, 1] }),
+  'crossvit stacked cross-attention': cross({}),
+  'crossvit conv stem': cross({ imgSize: [24, 32], patchSize: [12, 16], embedDim: [16, 32], tokenizer: 'conv-stem' }),
+  'crossvit all-attention': cross({ fusion: 'all-attention' }),
+  'crossvit class-token': cross({ fusion: 'class-token' }),
+  'crossvit pairwise': cross({ depth: [[1, 1, 0]], fusion: 'pairwise' }),
+  'crossvit none': cross({ fusion: 'none' }),
+  'resnet bottleneck': { type: 'resnet', block: 'bottleneck', layers: [1, 2, 1, 1], widths: [4, 8, 8, 8], imgSize: 32, numClasses: 5 },
+  'vt-resnet graph-conv + adapter': vt({ interaction: 'graph-conv', channels: 12 }),
+  'vt-resnet no interaction, no recurrence, last projector': vt({ interaction: 'none', recurrent: false, projectLast: true }),
+  'vt-resnet bottleneck, no projector': vt({ block: 'bottleneck', projector: false }),
+  'vt-resnet pooling tokenizer': vt({ tokenizer: 'pooling', numTokens: 2 }),
+  'vt-resnet pooling, no recurrence': vt({ tokenizer: 'pooling', recurrent: false, vtModules: 3 }),
+  'vt-resnet clustering tokenizer': vt({ imgSize: 64, tokenizer: { type: 'clustering', iterations: 2 } }),
+  'vt-resnet clustering, no recurrence': vt({ imgSize: 64, tokenizer: 'clustering', recurrent: false }),
+};
+
+module.exports.FORWARD_VARIANTS = FORWARD_VARIANTS;
