@@ -6,7 +6,7 @@ import * as path from 'path';
 import { buildModel, readSafetensors, saveSafetensors, tf } from '@vitkit/core';
 import { useBackend } from '@vitkit/core/testing';
 import * as ort from 'onnxruntime-node';
-import { fixtureSpec as t2tFixtureSpec } from '../../backbones/src/deep-narrow/test-utils';
+import { fixtureSpec as t2tFixtureSpec } from '@vitkit/backbones/testing';
 import { createRunRegistry } from './run-setup';
 import { fixtureDir, runVitkit, tinyTrainSpec, writeJson } from './testing';
 

@@ -5,7 +5,7 @@ import type { Registry } from '@vitkit/core';
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as fusion } from '@vitkit/fusion';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
-import { fixtureSpec as t2tFixtureSpec } from '../../../backbones/src/deep-narrow/test-utils';
+import { fixtureSpec as t2tFixtureSpec } from '@vitkit/backbones/testing';
 
 export const FIXTURES = path.resolve(__dirname, '../../../../../shared/fixtures');
 
