@@ -76,13 +76,13 @@ describe('checkpoints', () => {
     const file = path.join(dir, 'checkpoint.safetensors');
     await saveCheckpoint(file, checkpoint(1));
     // The child runs core's real writeFileAtomic (transpiled from source) on a 192 MB checkpoint.
-    const src = path.resolve(__dirname, '../../core/src/io/safetensors.ts');
+    const src = path.resolve(__dirname, '../../core/src/io/atomic-write.ts');
     const js = ts.transpileModule(await fs.readFile(src, 'utf8'), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
-    await fs.writeFile(path.join(dir, 'safetensors.js'), js);
+    await fs.writeFile(path.join(dir, 'atomic-write.js'), js);
     const big = serializeCheckpoint(checkpoint(2, 16_000_000));
     await fs.writeFile(path.join(dir, 'next.bin'), big);
     const script = `
-      const { writeFileAtomic } = require(${JSON.stringify(path.join(dir, 'safetensors.js'))});
+      const { writeFileAtomic } = require(${JSON.stringify(path.join(dir, 'atomic-write.js'))});
       const buf = require('fs').readFileSync(${JSON.stringify(path.join(dir, 'next.bin'))});
       process.stdout.write('ready\\n');
       writeFileAtomic(${JSON.stringify(file)}, buf).then(() => process.stdout.write('done\\n'));

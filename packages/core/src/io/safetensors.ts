@@ -1,5 +1,8 @@
 import { promises as fs } from 'fs';
-import * as path from 'path';
+import { writeFileAtomic } from './atomic-write';
+import { decodeLittleEndian, ELEMENT_BYTES } from './tensor-bytes';
+
+export { writeFileAtomic } from './atomic-write';
 
 /** A host-side tensor as stored in a safetensors file, converted to float32. */
 export interface HostTensor {
@@ -18,51 +21,13 @@ export class SafetensorsError extends Error {
   }
 }
 
-const BYTES: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4 };
-
-// safetensors is little-endian; on such a host F32 data is copied in bulk instead of value by value.
-const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * 2 ** -14 * (f / 1024);
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * 2 ** (e - 15) * (1 + f / 1024);
-}
+/** The dtypes read from safetensors files (all come back as float32). */
+const READ_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64', 'I64', 'I32']);
 
 function decode(dtype: string, bytes: Buffer, count: number): Float32Array {
-  if (dtype === 'F32' && LITTLE_ENDIAN_HOST) return new Float32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + count * 4));
-  const out = new Float32Array(count);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  switch (dtype) {
-    case 'F32':
-      for (let i = 0; i < count; i++) out[i] = dv.getFloat32(i * 4, true);
-      break;
-    case 'F16':
-      for (let i = 0; i < count; i++) out[i] = halfToFloat(dv.getUint16(i * 2, true));
-      break;
-    case 'BF16': {
-      const u = new Uint32Array(1);
-      const f = new Float32Array(u.buffer);
-      for (let i = 0; i < count; i++) {
-        u[0] = dv.getUint16(i * 2, true) << 16;
-        out[i] = f[0];
-      }
-      break;
-    }
-    case 'F64':
-      for (let i = 0; i < count; i++) out[i] = dv.getFloat64(i * 8, true);
-      break;
-    case 'I64':
-      for (let i = 0; i < count; i++) out[i] = Number(dv.getBigInt64(i * 8, true));
-      break;
-    case 'I32':
-      for (let i = 0; i < count; i++) out[i] = dv.getInt32(i * 4, true);
-      break;
-  }
-  return out;
+  const data = decodeLittleEndian(dtype, bytes, count);
+  // Aligned F32 comes back as a view of the file's buffer: callers own what they are given, so copy it.
+  return data.buffer === bytes.buffer ? data.slice() : data;
 }
 
 /** Parses a safetensors buffer. `file` only names the source in errors. */
@@ -100,10 +65,10 @@ export function parseSafetensors(buf: Buffer, file = '<buffer>'): { tensors: Ten
     ) {
       throw new SafetensorsError(file, `tensor "${name}" has a malformed header entry ${JSON.stringify(entry)}`);
     }
-    if (!(dtype in BYTES)) throw new SafetensorsError(file, `tensor "${name}" has unsupported dtype ${dtype}`);
+    if (!READ_DTYPES.has(dtype)) throw new SafetensorsError(file, `tensor "${name}" has unsupported dtype ${dtype}`);
     const count = shape.reduce((a, b) => a * b, 1);
     const [start, end] = data_offsets;
-    if (end - start !== count * BYTES[dtype] || base + end > buf.length) {
+    if (end - start !== count * ELEMENT_BYTES[dtype] || base + end > buf.length) {
       throw new SafetensorsError(file, `tensor "${name}" (${dtype} [${shape}]) has byte range ${start}..${end} that does not match its shape or lies outside the file (truncated?)`);
     }
     tensors.set(name, { shape: [...shape], dtype, data: decode(dtype, buf.subarray(base + start, base + end), count) });
@@ -140,30 +105,6 @@ export function serializeSafetensors(tensors: Iterable<[string, { shape: number[
   const head = Buffer.alloc(8);
   head.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
   return Buffer.concat([head, Buffer.from(json, 'utf8'), ...chunks]);
-}
-
-/**
- * Writes atomically: to a temporary file in the same directory, fsync, then rename, so a crash mid-write
- * leaves the previous file intact.
- */
-export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
-  const dir = path.dirname(file);
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);
-  try {
-    const handle = await fs.open(tmp, 'w');
-    try {
-      await handle.writeFile(data);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fs.rename(tmp, file);
-  } catch (e) {
-    // Leave no temporary file behind; the target is untouched.
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw e;
-  }
 }
 
 export async function writeSafetensors(file: string, tensors: Iterable<[string, { shape: number[]; data: Float32Array }]>, metadata: Record<string, string> = {}): Promise<void> {

@@ -1,6 +1,5 @@
 /**
- * Decoding of raw little-endian tensor bytes into float32 for the PyTorch reader. safetensors.ts keeps its own copy
- * of the float decoders because @vitkit/trainer's checkpoint test transpiles that file alone into a child process.
+ * Decoding of raw little-endian tensor bytes into float32, for the safetensors and PyTorch readers.
  * Dtype names are safetensors' (`F32`, `F16`, `BF16`, `F64`, `I64`, `I32`, `I16`, `I8`, `U8`, `BOOL`).
  */
 export const ELEMENT_BYTES: Readonly<Record<string, number>> = { F32: 4, F16: 2, BF16: 2, F64: 8, I64: 8, I32: 4, I16: 2, I8: 1, U8: 1, BOOL: 1 };
