@@ -43,17 +43,33 @@ export { stateDict, loadStateDict, loadSafetensorsInto, saveSafetensors, StateDi
 export type { LoadOptions, LoadResult, StateDictAdapter } from './io/state-dict';
 
 export { Tokenizer, Fusion, ImageClassifier } from './models/contracts';
-export type { ImageModelConfig } from './models/contracts';
+export type { ImageModelConfig, FeatureMapTokenizer } from './models/contracts';
+export { CORE_KIND_CONTRACTS, FEATURE_MAP_TOKENIZER, memberContract } from './registry/kinds';
+export type {
+  ComponentKinds,
+  KnownKind,
+  KindContract,
+  Head,
+  Neck,
+  DatasetComponent,
+  TransformComponent,
+  BatchTransformComponent,
+  OptimizerComponent,
+  ScheduleComponent,
+  LossComponent,
+} from './registry/kinds';
 export { createLinearHead, linearHead } from './heads/linear-head';
+export type { LinearHeadOptions } from './heads/linear-head';
+export { Classifier } from './models/classifier';
 
 export { s, validate } from './spec/schema';
-export type { Schema, InferShape, NumberConstraints } from './spec/schema';
+export type { Schema, SchemaType, InferShape, NumberConstraints, ParseContext } from './spec/schema';
 export { SpecError, describeValue } from './spec/errors';
 export type { SpecIssue } from './spec/errors';
 export { buildModel, resolveModelSpec, mergeSpec } from './spec/model-spec';
 export type { ModelSpec } from './spec/model-spec';
 
-export { Registry, BUILD_CONTEXT, globToRegExp } from './registry/registry';
+export { Registry, BUILD_CONTEXT, ContractError, globToRegExp } from './registry/registry';
 export type { BuildContext, ComponentDefinition, ComponentKind, ComponentSpec, PresetDefinition, RegistryLike, VitkitPlugin } from './registry/types';
 export { createRegistry, corePlugin } from './registry/create-registry';
 export type { CreateRegistryOptions } from './registry/create-registry';

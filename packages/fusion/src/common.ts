@@ -1,4 +1,5 @@
 import { GELU, Identity, init, Layer, LayerNorm, Linear, Module, s, Sequential, SpecError, tf } from '@vitkit/core';
+import type { InferShape } from '@vitkit/core';
 
 /**
  * Options every fusion accepts. The dual-branch backbone fills `dims`, `numHeads`, `numPatches`, `depth`,
@@ -26,18 +27,10 @@ export const commonFusionShape = {
   dropPath: s.default(s.number({ min: 0, max: 0.999 }), 0),
 };
 
-export interface CommonFusionOptions {
-  dims: number[];
-  numHeads: number[];
-  numPatches?: number[];
-  depth: number;
-  qkvBias: boolean;
-  qkScale?: number;
-  normEps: number;
-  drop: number;
-  attnDrop: number;
-  dropPath: number;
-}
+/** A tiny two-branch option set for the registry contract tests (widths 8 and 16, 2×2 and 1×1 patch grids). */
+export const FUSION_EXAMPLE = { dims: [8, 16], numHeads: [2, 2], numPatches: [4, 1] };
+
+export type CommonFusionOptions = InferShape<typeof commonFusionShape>;
 
 /** CrossViT initialisation of every Linear (timm `_init_weights`): trunc-normal(0.02) weights, zero biases. */
 export const linearInit = { weightInit: init.truncNormal(0.02), biasInit: init.zeros };

@@ -14,7 +14,8 @@ import {
   mergeHeads,
   tf,
 } from '@vitkit/core';
-import { checkBranchArrays, checkBranches, CommonFusionOptions, commonFusionShape, linearInit, projection, tokens } from './common';
+import type { InferShape } from '@vitkit/core';
+import { checkBranchArrays, checkBranches, FUSION_EXAMPLE, commonFusionShape, linearInit, projection, tokens } from './common';
 
 export interface CrossAttentionOptions {
   numHeads: number;
@@ -84,10 +85,12 @@ export class CrossAttentionBlock extends Layer {
   }
 }
 
-export interface CrossAttentionFusionOptions extends CommonFusionOptions {
+const crossAttentionShape = {
+  ...commonFusionShape,
   /** Use Identity for f/g when two branches have the same width (off in the official code: `... and False`). */
-  identityWhenEqual: boolean;
-}
+  identityWhenEqual: s.default(s.boolean(), false),
+};
+export type CrossAttentionFusionOptions = InferShape<typeof crossAttentionShape>;
 
 /**
  * CrossViT's cross-attention fusion, exactly the official `MultiScaleBlock` fusion part (paper Eq. 5–7).
@@ -151,6 +154,7 @@ export const crossAttentionFusion: ComponentDefinition<CrossAttentionFusionOptio
   name: 'cross-attention',
   owner: '@vitkit/fusion',
   description: "CrossViT cross-attention (official module): each branch's projected CLS attends to the other branch's patch tokens",
-  options: s.object({ ...commonFusionShape, identityWhenEqual: s.default(s.boolean(), false) }),
+  options: s.object(crossAttentionShape),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => new CrossAttentionFusion(o, ctx.path),
 };

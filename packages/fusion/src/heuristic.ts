@@ -12,27 +12,32 @@ import {
   SpecError,
   tf,
 } from '@vitkit/core';
-import { checkBranchArrays, checkBranches, CommonFusionOptions, commonFusionShape, linearInit, projection, tokens } from './common';
+import type { InferShape } from '@vitkit/core';
+import { checkBranchArrays, checkBranches, FUSION_EXAMPLE, CommonFusionOptions, commonFusionShape, linearInit, projection, tokens } from './common';
 
 /**
  * The paper's three heuristic fusions (CrossViT §3.3, Eq. 2–4), which no public code implements, plus `none`
  * (Table 6 row I). All map every branch i to a common width D with f_i and back with g_i, where
  * f, g = LN → GELU → Linear as in the official cross-attention (`projs`, `revert_projs`).
  */
-export interface HeuristicFusionOptions extends CommonFusionOptions {
+const heuristicShape = (identityDefault: boolean) => ({
+  ...commonFusionShape,
   /** Common width D of the fused tokens; default the widest branch. */
-  dim?: number;
+  dim: s.optional(s.int({ min: 1 })),
   /**
    * Identity f/g for a branch whose width already equals D. Defaults reproduce paper Table 6's parameter
    * counts on CrossViT-S: on for class-token and pairwise (24.2M), off for all-attention (27.7M).
    */
-  identityWhenEqual: boolean;
-}
-
-export interface AllAttentionOptions extends HeuristicFusionOptions {
+  identityWhenEqual: s.default(s.boolean(), identityDefault),
+});
+const allAttentionShape = {
+  ...heuristicShape(false),
   /** Heads of the joint self-attention; default the heads of the branch whose width is D. */
-  heads?: number;
-}
+  heads: s.optional(s.int({ min: 1 })),
+};
+
+export type HeuristicFusionOptions = InferShape<ReturnType<typeof heuristicShape>>;
+export type AllAttentionOptions = InferShape<typeof allAttentionShape>;
 
 function commonDim(o: HeuristicFusionOptions): number {
   return o.dim ?? Math.max(...o.dims);
@@ -217,18 +222,14 @@ export class NoFusion extends Fusion {
   }
 }
 
-const heuristicShape = (identityDefault: boolean) => ({
-  ...commonFusionShape,
-  dim: s.optional(s.int({ min: 1 })),
-  identityWhenEqual: s.default(s.boolean(), identityDefault),
-});
 
 export const allAttentionFusion: ComponentDefinition<AllAttentionOptions, AllAttentionFusion> = {
   kind: 'fusion',
   name: 'all-attention',
   owner: '@vitkit/fusion',
   description: 'CrossViT paper Eq. 2: self-attention over the tokens of all branches projected to a common width',
-  options: s.object({ ...heuristicShape(false), heads: s.optional(s.int({ min: 1 })) }),
+  options: s.object(allAttentionShape),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => new AllAttentionFusion(o, ctx.path),
 };
 
@@ -238,6 +239,7 @@ export const classTokenFusion: ComponentDefinition<HeuristicFusionOptions, Class
   owner: '@vitkit/fusion',
   description: 'CrossViT paper Eq. 3: the projected CLS tokens of all branches are summed and projected back',
   options: s.object(heuristicShape(true)),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => new ClassTokenFusion(o, ctx.path),
 };
 
@@ -247,6 +249,7 @@ export const pairwiseFusion: ComponentDefinition<HeuristicFusionOptions, Pairwis
   owner: '@vitkit/fusion',
   description: 'CrossViT paper Eq. 4: CLS tokens summed, patch tokens summed position-wise after bicubic grid alignment',
   options: s.object(heuristicShape(true)),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => new PairwiseFusion(o, ctx.path),
 };
 
@@ -256,6 +259,7 @@ export const noFusion: ComponentDefinition<CommonFusionOptions, NoFusion> = {
   owner: '@vitkit/fusion',
   description: 'No fusion (paper Table 6 baseline): independent branches, logits averaged',
   options: s.object(commonFusionShape),
+  example: FUSION_EXAMPLE,
   create: (o, ctx) => {
     checkBranchArrays(o, ctx.path);
     return new NoFusion(o.dims);

@@ -30,6 +30,7 @@ export const fusionAblationReport: ComponentDefinition<{ base: string }, Report>
   owner: '@vitkit/fusion',
   description: 'Params and MACs of every fusion on CrossViT-S next to the paper (Table 6)',
   options: s.object({ base: s.default(s.string(), 'crossvit_small_240') }),
+  example: {},
   create: (o) => ({
     title: `Fusion ablation on ${o.base} (paper Table 6)`,
     run(registry) {

@@ -34,6 +34,7 @@ export const adamwComponent: ComponentDefinition<{ lr: number; weightDecay: numb
   kind: 'optimizer',
   name: 'adamw',
   owner: OWNER,
+  example: { lr: 0.001 },
   description: 'AdamW with decoupled weight decay (torch.optim.AdamW); no decay on norms, biases, position embeddings, cls tokens',
   options: s.object({
     lr: s.default(s.number({ gt: 0 }), 1e-3),
@@ -52,6 +53,7 @@ export const sgdComponent: ComponentDefinition<{ lr: number; momentum: number; n
   kind: 'optimizer',
   name: 'sgd',
   owner: OWNER,
+  example: { lr: 0.1 },
   description: 'SGD with (Nesterov) momentum (torch.optim.SGD); L2 weight decay only on parameters with decay',
   options: s.object({
     lr: s.default(s.number({ gt: 0 }), 0.1),
@@ -78,6 +80,7 @@ export const cosineComponent: ComponentDefinition<{ warmupEpochs?: number; warmu
   kind: 'schedule',
   name: 'cosine',
   owner: OWNER,
+  example: {},
   description: 'Linear warm-up, then half-cosine decay to minLr, per step',
   options: s.object({ ...warmup, minLr: s.default(s.number({ min: 0 }), 1e-5) }),
   create: (o) => ({
@@ -90,6 +93,7 @@ export const constantComponent: ComponentDefinition<{ warmupEpochs?: number; war
   kind: 'schedule',
   name: 'constant',
   owner: OWNER,
+  example: {},
   description: 'Constant learning rate after an optional linear warm-up',
   options: s.object({ ...warmup }),
   create: (o) => ({ type: 'constant', create: (ctx) => constantSchedule({ baseLr: ctx.baseLr, warmupSteps: warmupSteps(o, ctx), warmupLr: o.warmupLr }) }),
@@ -99,6 +103,7 @@ export const stepComponent: ComponentDefinition<{ warmupEpochs?: number; warmupS
   kind: 'schedule',
   name: 'step',
   owner: OWNER,
+  example: { decayEpochs: 1 },
   description: 'Multiply the rate by gamma every decayEpochs epochs',
   options: s.object({ ...warmup, decayEpochs: s.number({ gt: 0 }), gamma: s.default(s.number({ gt: 0 }), 0.1) }),
   create: (o) => ({
@@ -112,6 +117,7 @@ export const crossEntropyComponent: ComponentDefinition<{ labelSmoothing: number
   kind: 'loss',
   name: 'cross-entropy',
   owner: OWNER,
+  example: {},
   description: 'Cross-entropy with optional label smoothing (applied to the batch targets, so it composes with mixup/cutmix)',
   options: s.object({ labelSmoothing: s.default(s.number({ min: 0, max: 0.999 }), 0) }),
   create: (o) => crossEntropy(o),
@@ -121,6 +127,7 @@ export const softTargetComponent: ComponentDefinition<Record<string, never>, Los
   kind: 'loss',
   name: 'soft-target-cross-entropy',
   owner: OWNER,
+  example: {},
   description: 'Cross-entropy against the soft targets produced by the batch transforms (mixup/cutmix), as given',
   options: s.object({}),
   create: () => softTargetLoss(),

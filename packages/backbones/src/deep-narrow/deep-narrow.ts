@@ -1,22 +1,20 @@
 import {
   Block,
   Dropout,
-  ImageClassifier,
+  Classifier,
   Layer,
   LayerNorm,
-  Module,
   ModuleList,
   Parameter,
   SpecError,
   Tokenizer,
-  createLinearHead,
   describeValue,
   init,
   s,
   sinusoidTable,
   tf,
 } from '@vitkit/core';
-import type { BuildContext, ImageModelConfig, Schema, SpecIssue } from '@vitkit/core';
+import type { BuildContext, Head, ImageModelConfig, Schema, SchemaType, SpecIssue } from '@vitkit/core';
 import { DenseBlock, DesignBlock, Transition } from './designs';
 
 /** LayerNorm epsilon of T2T-ViT: PyTorch's default, never changed by the official code. */
@@ -56,7 +54,7 @@ export const deepNarrowOptionsSchema = s.object({
   attnDropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
   dropPathRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
   /** Tokenizer spec; it inherits imgSize, inChans and embedDim. Mounted as `tokens_to_token`. */
-  tokenizer: s.default(s.any(), { type: 't2t' }),
+  tokenizer: s.default(s.component('tokenizer'), { type: 't2t' }),
   /**
    * Block design (paper Table 6, CNN → ViT): `standard` (ViT block), `se` (channel attention after the attention
    * projection), `ghost` (half of q/k/v and of the MLP from cheap depthwise ops), `dense` (DenseNet connections:
@@ -68,9 +66,11 @@ export const deepNarrowOptionsSchema = s.object({
   seReduction: s.default(s.int({ min: 1 }), 16),
   growthRate: s.default(s.int({ min: 1 }), 32),
   blockConfig: s.default(s.array(s.int({ min: 1 }), { minLength: 1 }), [3, 4, 6, 3]),
+  /** Head spec (kind `head`) on the normalised class token; it inherits the feature width and numClasses. */
+  head: s.default(s.component('head'), 'linear'),
 });
 
-export type DeepNarrowOptions = ReturnType<typeof deepNarrowOptionsSchema.parse>;
+export type DeepNarrowOptions = SchemaType<typeof deepNarrowOptionsSchema>;
 
 const T2T_INIT = { weightInit: init.truncNormal(0.02), biasInit: init.zeros };
 
@@ -85,7 +85,7 @@ function linspace(rate: number, n: number): number[] {
  * (a non-trainable parameter, in the state dict), `blocks.N` (pre-norm, no qkv bias, LayerNorm eps 1e-5),
  * final `norm`, `head` on the class token. Input NHWC, output logits.
  */
-export class DeepNarrowViT extends ImageClassifier {
+export class DeepNarrowViT extends Classifier {
   readonly config: ImageModelConfig;
   readonly embedDim: number;
   /** Width of the final features (differs from embedDim only for the dense design). */
@@ -97,11 +97,11 @@ export class DeepNarrowViT extends ImageClassifier {
   readonly blocks: ModuleList<Layer>;
   readonly norm: LayerNorm;
   private posDrop: Dropout;
-  private headLayer: Layer;
 
-  constructor(readonly options: DeepNarrowOptions, tokenizer: Tokenizer, path = 'model') {
+  constructor(readonly options: DeepNarrowOptions, tokenizer: Tokenizer, ctx: BuildContext) {
     super();
     const o = options;
+    const path = ctx.path;
     const issues = checkDeepNarrow(o, path);
     if (tokenizer.embedDim !== o.embedDim) {
       issues.push({ path: `${path}.tokenizer.embedDim`, message: `tokenizer width ${tokenizer.embedDim} differs from the backbone embedDim ${o.embedDim}` });
@@ -152,11 +152,11 @@ export class DeepNarrowViT extends ImageClassifier {
     }
     this.numFeatures = outDim;
     this.norm = this.addModule('norm', new LayerNorm(outDim, DEEP_NARROW_NORM_EPS));
-    this.headLayer = this.addModule('head', createLinearHead(outDim, o.numClasses));
+    this.mountHead(ctx, o.head, [outDim]);
   }
 
-  get head(): Layer {
-    return this.headLayer;
+  get head(): Head {
+    return this.heads[0];
   }
 
   /** Normalised class-token features `[B, numFeatures]`. */
@@ -173,9 +173,13 @@ export class DeepNarrowViT extends ImageClassifier {
     });
   }
 
-  forward(x: tf.Tensor4D): tf.Tensor2D {
+  forwardPreLogits(x: tf.Tensor4D): tf.Tensor2D[] {
+    return [this.forwardFeatures(x)];
+  }
+
+  override forward(x: tf.Tensor4D): tf.Tensor2D {
     if (x.rank !== 4) throw new Error(`T2T-ViT expects an NHWC batch [B, H, W, C], got shape [${x.shape}]`);
-    return tf.tidy(() => this.headLayer.forward(this.forwardFeatures(x)) as tf.Tensor2D);
+    return super.forward(x);
   }
 
   /** Accepts DataParallel checkpoints of the official training script (`module.` prefix). */
@@ -183,15 +187,6 @@ export class DeepNarrowViT extends ImageClassifier {
     return key.startsWith('module.') ? key.slice('module.'.length) : key;
   }
 
-  /** New zero-bias, trunc-normal(.02) head for `numClasses` (0 = features only), like timm's `reset_classifier`. */
-  override resetClassifier(numClasses: number): void {
-    if (!Number.isInteger(numClasses) || numClasses < 0) throw new RangeError(`resetClassifier: numClasses must be an integer >= 0, got ${numClasses}`);
-    const head = createLinearHead(this.numFeatures, numClasses);
-    this.headLayer = this.replaceModule('head', head);
-    head.train(this.training);
-    (this.config as { numClasses: number }).numClasses = numClasses;
-    (this.options as { numClasses: number }).numClasses = numClasses;
-  }
 }
 
 /** Cross-field checks of the backbone options; every issue names its option. */
@@ -229,13 +224,10 @@ export function checkDeepNarrow(o: DeepNarrowOptions, path: string): SpecIssue[]
 export function createDeepNarrow(options: DeepNarrowOptions, ctx: BuildContext): DeepNarrowViT {
   const issues = checkDeepNarrow(options, ctx.path);
   if (issues.length) throw new SpecError(issues);
-  const tokenizer = ctx.build<Tokenizer>('tokenizer', options.tokenizer as never, `${ctx.path}.tokenizer`, {
+  const tokenizer = ctx.build('tokenizer', options.tokenizer, `${ctx.path}.tokenizer`, {
     imgSize: options.imgSize,
     inChans: options.inChans,
     embedDim: options.embedDim,
   });
-  if (!(tokenizer instanceof Module) || typeof (tokenizer as Tokenizer).forward !== 'function' || typeof (tokenizer as Tokenizer).numTokens !== 'number') {
-    throw new SpecError([{ path: `${ctx.path}.tokenizer`, message: 'did not build a tokenizer (a module with numTokens and forward)' }]);
-  }
-  return new DeepNarrowViT(options, tokenizer, ctx.path);
+  return new DeepNarrowViT(options, tokenizer, ctx);
 }

@@ -29,6 +29,6 @@ export function registerDeepNarrow(registry: RegistryLike): void {
       tokenizer: { type: 't2t', tokenDim: 16, kernelSizes: [7, 3, 3], strides: [2, 2, 1], paddings: [3, 1, 1] },
     },
     create: createDeepNarrow,
-  } as Parameters<RegistryLike['register']>[0]);
+  });
   for (const p of deepNarrowPresets) registry.registerPreset(p);
 }

@@ -1,49 +1,54 @@
 import {
   Block,
   BuildContext,
-  ComponentSpec,
-  createLinearHead,
   Dropout,
   Fusion,
-  ImageClassifier,
+  Classifier,
   ImageModelConfig,
   init,
-  Layer,
   LayerNorm,
   Module,
   ModuleList,
   Parameter,
   resizeBicubic,
+  s,
   Sequential,
   SpecError,
   SpecIssue,
   tf,
   Tokenizer,
 } from '@vitkit/core';
+import type { Head, SchemaType } from '@vitkit/core';
 
-export interface DualBranchOptions {
+const ints = s.array(s.int({ min: 1 }), { minLength: 2 });
+
+export const dualBranchOptions = s.object({
   /** Image side of each branch (square); a branch whose size differs from the input's gets a bicubic resize. */
-  imgSize: number[];
+  imgSize: s.array(s.int({ min: 1 }), { minLength: 2 }),
   /** Patch size of each branch, handed to the tokenizers (optional for tokenizers without one, e.g. t2t). */
-  patchSize?: number[];
-  inChans: number;
-  numClasses: number;
-  embedDim: number[];
+  patchSize: s.optional(ints),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  numClasses: s.default(s.int({ min: 0 }), 1000),
+  embedDim: ints,
   /** One entry per multi-scale block: `[depth of branch 0, …, depth of branch n−1, fusion depth]`. */
-  depth: number[][];
-  numHeads: number[];
-  mlpRatio: number[];
-  qkvBias: boolean;
-  qkScale?: number;
-  normEps: number;
-  dropRate: number;
-  attnDropRate: number;
-  dropPathRate: number;
+  depth: s.array(s.array(s.int({ min: 0 })), { minLength: 1 }),
+  numHeads: ints,
+  mlpRatio: s.array(s.number({ gt: 0 }), { minLength: 2 }),
+  qkvBias: s.default(s.boolean(), true),
+  qkScale: s.optional(s.number({ gt: 0 })),
+  normEps: s.default(s.number({ gt: 0 }), 1e-6),
+  dropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  attnDropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
+  dropPathRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
   /** One tokenizer spec for every branch, or an array with one per branch. */
-  tokenizer: unknown;
+  tokenizer: s.default(s.oneOrArray(s.component('tokenizer')), 'patch'),
   /** Fusion spec (a registered `fusion` name or `{ type, ...options }`), used in every multi-scale block. */
-  fusion: unknown;
-}
+  fusion: s.default(s.component('fusion'), 'cross-attention'),
+  /** Head spec (kind `head`): one per branch (`head.{i}`) on the branch's CLS features; their logits are averaged. */
+  head: s.default(s.component('head'), 'linear'),
+});
+
+export type DualBranchOptions = SchemaType<typeof dualBranchOptions>;
 
 /** A module holding parameters named `0`, `1`, … (PyTorch `nn.ParameterList`: `pos_embed.0`, `cls_token.1`). */
 export class ParameterList extends Module {
@@ -100,7 +105,7 @@ const TIMM_KEY = /^(pos_embed|cls_token)_(\d+)$/;
  * own image size, tokenizer, CLS token, learned position embedding, final norm and head; logits = mean of the
  * branch heads. Parameter names follow the official IBM/CrossViT code; timm names load too.
  */
-export class DualBranchViT extends ImageClassifier {
+export class DualBranchViT extends Classifier {
   readonly config: ImageModelConfig;
   readonly numBranches: number;
   patch_embed!: ModuleList<Tokenizer>;
@@ -108,7 +113,6 @@ export class DualBranchViT extends ImageClassifier {
   cls_token!: ParameterList;
   blocks!: ModuleList<MultiScaleBlock>;
   norm!: ModuleList<LayerNorm>;
-  head!: ModuleList<Layer>;
   private posDrop!: Dropout;
 
   constructor(readonly options: DualBranchOptions, ctx: BuildContext) {
@@ -130,7 +134,8 @@ export class DualBranchViT extends ImageClassifier {
   private build(o: DualBranchOptions, ctx: BuildContext, n: number): void {
     const path = ctx.path;
 
-    const tokSpecs = Array.isArray(o.tokenizer) ? (o.tokenizer as ComponentSpec[]) : o.imgSize.map(() => o.tokenizer as ComponentSpec);
+    const tokenizer = o.tokenizer;
+    const tokSpecs = Array.isArray(tokenizer) ? tokenizer : o.imgSize.map(() => tokenizer);
     this.patch_embed = this.addModule(
       'patch_embed',
       new ModuleList(
@@ -138,7 +143,7 @@ export class DualBranchViT extends ImageClassifier {
           const tpath = Array.isArray(o.tokenizer) ? `${path}.tokenizer[${i}]` : `${path}.tokenizer`;
           const hints: Record<string, unknown> = { imgSize: o.imgSize[i], inChans: o.inChans, embedDim: o.embedDim[i] };
           if (o.patchSize) hints.patchSize = o.patchSize[i];
-          const tok = ctx.build<Tokenizer>('tokenizer', spec, tpath, hints);
+          const tok = ctx.build('tokenizer', spec, tpath, hints);
           if (tok.embedDim !== o.embedDim[i]) {
             throw new SpecError([{ path: `${tpath}.embedDim`, message: `${tok.embedDim} differs from the branch width embedDim[${i}] = ${o.embedDim[i]}; leave it out to inherit it` }]);
           }
@@ -165,7 +170,7 @@ export class DualBranchViT extends ImageClassifier {
       const rates = dpr.slice(ptr, ptr + perBlock[k]);
       ptr += perBlock[k];
       // The fusion first: a fusion spec error then leaves nothing unowned behind.
-      const fusion = ctx.build<Fusion>('fusion', (o.fusion ?? 'cross-attention') as ComponentSpec, `${path}.fusion`, {
+      const fusion = ctx.build('fusion', o.fusion, `${path}.fusion`, {
         dims: o.embedDim,
         numHeads: o.numHeads,
         numPatches,
@@ -177,9 +182,6 @@ export class DualBranchViT extends ImageClassifier {
         attnDrop: o.attnDropRate,
         dropPath: rates.length ? rates[rates.length - 1] : 0,
       });
-      if (typeof (fusion as Partial<Fusion>)?.forward !== 'function' || typeof (fusion as Partial<Fusion>).namedChildren !== 'function') {
-        throw new Error(`${path}.fusion: the registered factory did not return a Fusion module`);
-      }
       const branchBlocks = o.embedDim.map((dim, i) =>
         Array.from(
           { length: cfg[i] },
@@ -201,7 +203,11 @@ export class DualBranchViT extends ImageClassifier {
       this.blocks.push(new MultiScaleBlock(branchBlocks, fusion));
     });
     this.norm = this.addModule('norm', new ModuleList(o.embedDim.map((d) => new LayerNorm(d, o.normEps))));
-    this.head = this.addModule('head', new ModuleList(o.embedDim.map((d) => createLinearHead(d, o.numClasses))));
+    this.mountHead(ctx, o.head, o.embedDim);
+  }
+
+  get head(): ModuleList<Head> {
+    return this.headModule as ModuleList<Head>;
   }
 
   /** timm's checkpoints name the per-branch tokens `pos_embed_0` / `cls_token_0`; the official code `pos_embed.0`. */
@@ -238,12 +244,9 @@ export class DualBranchViT extends ImageClassifier {
     });
   }
 
-  forward(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => {
-      const feats = this.forwardFeatures(x);
-      const logits = feats.map((f, i) => this.head.at(i).forward(f));
-      return tf.div(tf.addN(logits), logits.length) as tf.Tensor2D;
-    });
+  /** One head per branch on its CLS features; `Classifier.forward` averages their logits. */
+  forwardPreLogits(x: tf.Tensor4D): tf.Tensor2D[] {
+    return this.forwardFeatures(x);
   }
 }
 

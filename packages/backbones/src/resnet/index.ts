@@ -1,17 +1,9 @@
-import { PresetDefinition, RegistryLike, s } from '@vitkit/core';
-import { ResNet, ResNetOptions } from './resnet';
+import { PresetDefinition, RegistryLike } from '@vitkit/core';
+import { ResNet, resnetOptions } from './resnet';
 
 export { ResNet, BasicBlock, Bottleneck, ResNetStem, makeLayer, maxPool2d, subsample2d, blockExpansion, nativeMaxPoolGradIsExact, fastNormal } from './resnet';
+export { resnetOptions } from './resnet';
 export type { ResNetOptions, BlockKind } from './resnet';
-
-export const resnetOptions = s.object({
-  block: s.default(s.enum(['basic', 'bottleneck'] as const), 'basic'),
-  layers: s.array(s.int({ min: 1 }), { length: 4 }),
-  widths: s.default(s.array(s.int({ min: 1 }), { length: 4 }), [64, 128, 256, 512]),
-  numClasses: s.default(s.int({ min: 0 }), 1000),
-  inChans: s.default(s.int({ min: 1 }), 3),
-  imgSize: s.default(s.int({ min: 1 }), 224),
-});
 
 const owner = '@vitkit/backbones';
 
@@ -34,7 +26,7 @@ export function registerResNet(registry: RegistryLike): void {
     description: 'torchvision ResNet (BasicBlock / Bottleneck V1.5), configurable stage widths; loads torchvision checkpoints',
     options: resnetOptions,
     example: { block: 'basic', layers: [1, 1, 1, 1], widths: [4, 8, 8, 16], imgSize: 32, numClasses: 5 },
-    create: (o, ctx) => new ResNet(o as ResNetOptions, ctx),
+    create: (o, ctx) => new ResNet(o, ctx),
   });
   for (const p of resnetPresets) registry.registerPreset(p);
 }

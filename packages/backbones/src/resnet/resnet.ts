@@ -1,5 +1,6 @@
 import * as core from '@vitkit/core';
-import { BatchNorm2d, BuildContext, Conv2d, createLinearHead, ImageClassifier, ImageModelConfig, init, Layer, Linear, Module, nextSeed, Sequential, tf } from '@vitkit/core';
+import { BatchNorm2d, BuildContext, Classifier, Conv2d, ImageModelConfig, init, Layer, Module, nextSeed, s, Sequential, tf } from '@vitkit/core';
+import type { Head, SchemaType } from '@vitkit/core';
 
 /**
  * The stock wasm MaxPoolGrad routes gradients to wrong elements; core's wasm kernel pack replaces it. Until that
@@ -181,28 +182,31 @@ export class ResNetStem {
   }
 }
 
-export interface ResNetOptions {
-  block: BlockKind;
-  layers: number[];
-  widths: number[];
-  numClasses: number;
-  inChans: number;
-  imgSize: number;
-}
+export const resnetOptions = s.object({
+  block: s.default(s.enum(['basic', 'bottleneck'] as const), 'basic'),
+  layers: s.array(s.int({ min: 1 }), { length: 4 }),
+  widths: s.default(s.array(s.int({ min: 1 }), { length: 4 }), [64, 128, 256, 512]),
+  numClasses: s.default(s.int({ min: 0 }), 1000),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  imgSize: s.default(s.int({ min: 1 }), 224),
+  /** Head spec (kind `head`) on the pooled stage-4 features; torchvision's `fc` keeps PyTorch's default Linear init. */
+  head: s.default(s.component('head'), { type: 'linear', init: 'torch' }),
+});
+
+export type ResNetOptions = SchemaType<typeof resnetOptions>;
 
 /**
  * torchvision ResNet (V1.5) with configurable stage widths (the fixtures' `NarrowResNet`); parameter names
  * `conv1`, `bn1`, `layer1..4`, `layerS.J.downsample.{0,1}`, `fc`, so torchvision state dicts load as they are.
  * The stem width is `widths[0]` (64 for the torchvision models).
  */
-export class ResNet extends ImageClassifier {
+export class ResNet extends Classifier {
   readonly config: ImageModelConfig;
   readonly stem: ResNetStem;
   readonly layers: Sequential[] = [];
-  fc: Layer;
   readonly numFeatures: number;
 
-  constructor(readonly options: ResNetOptions, _ctx?: BuildContext) {
+  constructor(readonly options: ResNetOptions, ctx: BuildContext) {
     super();
     const o = options;
     this.config = { inputSize: [o.imgSize, o.imgSize], inChans: o.inChans, numClasses: o.numClasses };
@@ -214,7 +218,11 @@ export class ResNet extends ImageClassifier {
       inplanes = outplanes;
     }
     this.numFeatures = inplanes;
-    this.fc = this.addModule('fc', o.numClasses > 0 ? new Linear(inplanes, o.numClasses) : createLinearHead(inplanes, 0));
+    this.mountHead(ctx, o.head, [inplanes], 'fc');
+  }
+
+  get fc(): Head {
+    return this.heads[0];
   }
 
   /** Stage-4 feature map `[B, H/32, W/32, C]`. */
@@ -226,7 +234,8 @@ export class ResNet extends ImageClassifier {
     });
   }
 
-  forward(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => this.fc.forward(tf.mean(this.forwardFeatures(x), [1, 2])) as tf.Tensor2D);
+  /** Global average pool of the stage-4 map: what `fc` reads. */
+  forwardPreLogits(x: tf.Tensor4D): tf.Tensor2D[] {
+    return tf.tidy(() => [tf.mean(this.forwardFeatures(x), [1, 2]) as tf.Tensor2D]);
   }
 }

@@ -1,25 +1,9 @@
-import { PresetDefinition, RegistryLike, s } from '@vitkit/core';
-import { VisionTransformer, VisionTransformerOptions } from './vision-transformer';
+import { PresetDefinition, RegistryLike } from '@vitkit/core';
+import { VisionTransformer, vitOptions } from './vision-transformer';
 
 export { VisionTransformer } from './vision-transformer';
+export { vitOptions } from './vision-transformer';
 export type { VisionTransformerOptions } from './vision-transformer';
-
-export const vitOptions = s.object({
-  imgSize: s.default(s.int({ min: 1 }), 224),
-  inChans: s.default(s.int({ min: 1 }), 3),
-  numClasses: s.default(s.int({ min: 0 }), 1000),
-  embedDim: s.default(s.int({ min: 1 }), 768),
-  depth: s.default(s.int({ min: 1 }), 12),
-  numHeads: s.default(s.int({ min: 1 }), 12),
-  mlpRatio: s.default(s.number({ gt: 0 }), 4),
-  qkvBias: s.default(s.boolean(), true),
-  normEps: s.default(s.number({ gt: 0 }), 1e-6),
-  dropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
-  attnDropRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
-  dropPathRate: s.default(s.number({ min: 0, max: 0.99 }), 0),
-  globalPool: s.default(s.enum(['token', 'avg'] as const), 'token'),
-  tokenizer: s.default(s.any(), { type: 'patch', patchSize: 16 }),
-});
 
 const owner = '@vitkit/backbones';
 
@@ -44,7 +28,7 @@ export function registerVit(registry: RegistryLike): void {
     description: 'Plain Vision Transformer: tokenizer + pre-norm transformer blocks + cls-token head (timm names)',
     options: vitOptions,
     example: { imgSize: 16, numClasses: 5, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2, tokenizer: { type: 'patch', patchSize: 4 } },
-    create: (o, ctx) => new VisionTransformer(o as VisionTransformerOptions, ctx),
+    create: (o, ctx) => new VisionTransformer(o, ctx),
   });
   for (const p of vitPresets) registry.registerPreset(p);
 }

@@ -1,7 +1,8 @@
-import { PresetDefinition, RegistryLike, s } from '@vitkit/core';
-import { VtResNet, VtResNetOptions } from './vt-resnet';
+import { PresetDefinition, RegistryLike } from '@vitkit/core';
+import { VtResNet, vtResnetOptions } from './vt-resnet';
 
 export { VtResNet } from './vt-resnet';
+export { vtResnetOptions } from './vt-resnet';
 export type { VtResNetOptions } from './vt-resnet';
 export { VtModule, isVtTokenizer } from './vt-module';
 export type { VtModuleOptions, VtTokenizerLike, TokenInteraction } from './vt-module';
@@ -9,27 +10,6 @@ export { VtTransformer, GraphConvInteraction } from './interaction';
 export type { VtTransformerOptions } from './interaction';
 export { VtProjector } from './projector';
 export type { VtProjectorOptions } from './projector';
-
-export const vtResnetOptions = s.object({
-  block: s.default(s.enum(['basic', 'bottleneck'] as const), 'basic'),
-  layers: s.array(s.int({ min: 1 }), { length: 3 }),
-  widths: s.default(s.array(s.int({ min: 1 }), { length: 3 }), [64, 128, 256]),
-  vtModules: s.default(s.int({ min: 1 }), 2),
-  channels: s.optional(s.int({ min: 1 })),
-  tokenChannels: s.default(s.int({ min: 1 }), 1024),
-  numTokens: s.default(s.int({ min: 1 }), 16),
-  tokenizer: s.default(s.any(), 'filter'),
-  recurrent: s.default(s.boolean(), true),
-  interaction: s.default(s.enum(['transformer', 'graph-conv', 'none'] as const), 'transformer'),
-  projector: s.default(s.boolean(), true),
-  projectLast: s.default(s.boolean(), false),
-  attnDim: s.optional(s.int({ min: 1 })),
-  ffnDim: s.optional(s.int({ min: 1 })),
-  projDim: s.optional(s.int({ min: 1 })),
-  numClasses: s.default(s.int({ min: 0 }), 1000),
-  inChans: s.default(s.int({ min: 1 }), 3),
-  imgSize: s.default(s.int({ min: 1 }), 224),
-});
 
 const owner = '@vitkit/backbones';
 
@@ -53,7 +33,7 @@ export function registerVtResNet(registry: RegistryLike): void {
     description: 'Visual-Transformer ResNet: ResNet stem + stages 1-3, VT modules (tokenizer, transformer, projector) in place of the last stage, head on the mean token',
     options: vtResnetOptions,
     example: { block: 'basic', layers: [1, 1, 1], widths: [4, 8, 16], vtModules: 2, tokenChannels: 16, numTokens: 4, imgSize: 32, numClasses: 5 },
-    create: (o, ctx) => new VtResNet(o as VtResNetOptions, ctx),
+    create: (o, ctx) => new VtResNet(o, ctx),
   });
   for (const p of vtResnetPresets) registry.registerPreset(p);
 }

@@ -1,21 +1,14 @@
-import { Layer, Module, tf } from '@vitkit/core';
+import { FEATURE_MAP_TOKENIZER, Layer, Module, tf } from '@vitkit/core';
+import type { FeatureMapTokenizer } from '@vitkit/core';
 import { GraphConvInteraction, VtTransformer } from './interaction';
 import { VtProjector } from './projector';
 
-/** What a VT module needs from a tokenizer built from the registry (the `@vitkit/tokenizers` VT tokenizers). */
-export interface VtTokenizerLike extends Module {
-  readonly embedDim: number;
-  readonly numTokens: number;
-  readonly needsPreviousTokens: boolean;
-  recordAttention: boolean;
-  forward(x: tf.Tensor4D, tIn?: tf.Tensor3D): tf.Tensor3D;
-  lastAttention(): tf.Tensor4D | null;
-  clearAttention(): void;
-}
+/** What a VT module needs from its tokenizer: core's `FeatureMapTokenizer` contract (the `@vitkit/tokenizers` VT tokenizers meet it). */
+export type VtTokenizerLike = FeatureMapTokenizer;
 
-export function isVtTokenizer(t: unknown): t is VtTokenizerLike {
-  const o = t as Partial<VtTokenizerLike>;
-  return typeof (o as Partial<Module>).namedParameters === 'function' && typeof o.lastAttention === 'function' && typeof o.needsPreviousTokens === 'boolean';
+/** Whether a built tokenizer meets the `FeatureMapTokenizer` contract. */
+export function isVtTokenizer(t: unknown): t is FeatureMapTokenizer {
+  return FEATURE_MAP_TOKENIZER.check(t).length === 0;
 }
 
 export type TokenInteraction = 'transformer' | 'graph-conv' | 'none';

@@ -1,35 +1,40 @@
-import { BatchNorm2d, BuildContext, ComponentSpec, Conv2d, createLinearHead, ImageClassifier, ImageModelConfig, Layer, Linear, ModuleList, Sequential, SpecError, tf } from '@vitkit/core';
-import { BlockKind, fastNormal, makeLayer, ResNetStem } from '../resnet/resnet';
-import { isVtTokenizer, TokenInteraction, VtModule, VtTokenizerLike } from './vt-module';
+import { BatchNorm2d, BuildContext, Classifier, ComponentSpec, Conv2d, ImageModelConfig, ModuleList, s, Sequential, SpecError, tf } from '@vitkit/core';
+import type { Head, SchemaType } from '@vitkit/core';
+import { fastNormal, makeLayer, ResNetStem } from '../resnet/resnet';
+import { isVtTokenizer, VtModule } from './vt-module';
 
-export interface VtResNetOptions {
-  block: BlockKind;
+export const vtResnetOptions = s.object({
+  block: s.default(s.enum(['basic', 'bottleneck'] as const), 'basic'),
   /** Blocks in ResNet stages 1–3 (the paper's stages 2–4). */
-  layers: number[];
+  layers: s.array(s.int({ min: 1 }), { length: 3 }),
   /** Widths of stages 1–3 (default 64/128/256; ×4 output for Bottleneck). */
-  widths: number[];
+  widths: s.default(s.array(s.int({ min: 1 }), { length: 3 }), [64, 128, 256]),
   /** Number of VT modules replacing the last ResNet stage (2 for VT-R18, 3 otherwise). */
-  vtModules: number;
+  vtModules: s.default(s.int({ min: 1 }), 2),
   /** Feature channels C of the VT modules; default = the stage-3 output width (the paper's text). */
-  channels?: number;
-  tokenChannels: number;
-  numTokens: number;
+  channels: s.optional(s.int({ min: 1 })),
+  tokenChannels: s.default(s.int({ min: 1 }), 1024),
+  numTokens: s.default(s.int({ min: 1 }), 16),
   /** Tokenizer of the first VT module (filter, clustering, pooling). */
-  tokenizer: unknown;
+  tokenizer: s.default(s.component('tokenizer'), 'filter'),
   /** Later modules use the recurrent tokenizer (Table 4 "w/ RT"); false = the first module's kind everywhere. */
-  recurrent: boolean;
-  interaction: TokenInteraction;
+  recurrent: s.default(s.boolean(), true),
+  interaction: s.default(s.enum(['transformer', 'graph-conv', 'none'] as const), 'transformer'),
   /** Projectors (Eq. 5) in the VT modules; false = Table 7's "w/o projector". */
-  projector: boolean;
+  projector: s.default(s.boolean(), true),
   /** Also build the last module's projector, whose feature map the classification head never reads. */
-  projectLast: boolean;
-  attnDim?: number;
-  ffnDim?: number;
-  projDim?: number;
-  numClasses: number;
-  inChans: number;
-  imgSize: number;
-}
+  projectLast: s.default(s.boolean(), false),
+  attnDim: s.optional(s.int({ min: 1 })),
+  ffnDim: s.optional(s.int({ min: 1 })),
+  projDim: s.optional(s.int({ min: 1 })),
+  numClasses: s.default(s.int({ min: 0 }), 1000),
+  inChans: s.default(s.int({ min: 1 }), 3),
+  imgSize: s.default(s.int({ min: 1 }), 224),
+  /** Head spec (kind `head`) on the mean of the last module's tokens; `fc` keeps PyTorch's default Linear init. */
+  head: s.default(s.component('head'), { type: 'linear', init: 'torch' }),
+});
+
+export type VtResNetOptions = SchemaType<typeof vtResnetOptions>;
 
 /**
  * VT-ResNet (Wu et al. 2020, Table 11): the torchvision ResNet stem and stages 1–3 (names `conv1`, `bn1`,
@@ -37,13 +42,12 @@ export interface VtResNetOptions {
  * last stage, working on the stride-16 feature map; head = mean over the last module's tokens + `fc`.
  * When `channels` differs from the stage-3 width, a 1×1 conv + BN + ReLU (`vt_in`) adapts the width first.
  */
-export class VtResNet extends ImageClassifier {
+export class VtResNet extends Classifier {
   readonly config: ImageModelConfig;
   readonly stem: ResNetStem;
   readonly layers: Sequential[] = [];
   readonly adapter: Sequential | null;
   readonly vt: ModuleList<VtModule>;
-  readonly fc: Layer;
   readonly channels: number;
 
   constructor(readonly options: VtResNetOptions, ctx: BuildContext) {
@@ -64,7 +68,7 @@ export class VtResNet extends ImageClassifier {
         ? this.addModule('vt_in', new Sequential([new Conv2d(inplanes, c, 1, { bias: false, weightInit: fastNormal(Math.sqrt(2 / c)) }), new BatchNorm2d(c)]))
         : null;
     const ct = o.tokenChannels;
-    const first = (o.tokenizer ?? 'filter') as ComponentSpec;
+    const first = o.tokenizer;
     const firstType = typeof first === 'string' ? first : (first as { type?: unknown }).type;
     if (firstType === 'recurrent') {
       throw new SpecError([{ path: `${ctx.path}.tokenizer`, message: '"recurrent" needs the tokens of a previous VT module; the first module takes filter, clustering or pooling' }]);
@@ -74,8 +78,9 @@ export class VtResNet extends ImageClassifier {
     for (let i = 0; i < o.vtModules; i++) {
       const spec: ComponentSpec = i > 0 && o.recurrent ? 'recurrent' : first;
       const path = i === 0 ? `${ctx.path}.tokenizer` : `${ctx.path}.vt[${i}].tokenizer`;
-      const tok = ctx.build<unknown>('tokenizer', spec, path, inherited);
+      const tok = ctx.build('tokenizer', spec, path, inherited);
       if (!isVtTokenizer(tok)) {
+        tok.dispose();
         throw new SpecError([{ path, message: `tokenizer ${JSON.stringify(firstType)} is not a Visual Transformer tokenizer; use filter, clustering or pooling` }]);
       }
       if (tok.numTokens !== o.numTokens) {
@@ -89,11 +94,15 @@ export class VtResNet extends ImageClassifier {
             projector: o.projector && (!last || o.projectLast),
             attnDim: o.attnDim ?? Math.max(1, Math.floor(ct / 2)), ffnDim: o.ffnDim ?? ct, projDim: o.projDim,
           },
-          tok as VtTokenizerLike,
+          tok,
         ),
       );
     }
-    this.fc = this.addModule('fc', o.numClasses > 0 ? new Linear(ct, o.numClasses) : createLinearHead(ct, 0));
+    this.mountHead(ctx, o.head, [ct], 'fc');
+  }
+
+  get fc(): Head {
+    return this.heads[0];
   }
 
   /** ResNet stem and stages 1–3: the stride-16 feature map the VT modules read (before `vt_in`). */
@@ -126,8 +135,9 @@ export class VtResNet extends ImageClassifier {
     });
   }
 
-  forward(x: tf.Tensor4D): tf.Tensor2D {
-    return tf.tidy(() => this.fc.forward(tf.mean(this.forwardFeatures(x).tokens, 1)) as tf.Tensor2D);
+  /** The mean of the last module's tokens: what `fc` reads. */
+  forwardPreLogits(x: tf.Tensor4D): tf.Tensor2D[] {
+    return tf.tidy(() => [tf.mean(this.forwardFeatures(x).tokens, 1) as tf.Tensor2D]);
   }
 
   /**

@@ -32,3 +32,20 @@ export abstract class ImageClassifier extends Module {
   /** Replaces the classification head with a freshly initialised one for `numClasses` (fine-tuning). */
   resetClassifier?(numClasses: number): void;
 }
+
+/**
+ * A tokenizer over a CNN feature map that may also read the previous module's tokens (the Visual Transformer
+ * tokenizers: filter, clustering, pooling, recurrent). Registered as kind `tokenizer`; a consumer that needs the
+ * richer surface checks it with `FEATURE_MAP_TOKENIZER.check` (from the kinds' contracts).
+ */
+export interface FeatureMapTokenizer extends Module {
+  readonly embedDim: number;
+  readonly numTokens: number;
+  /** `forward` needs the previous module's tokens (recurrent tokenizer). */
+  readonly needsPreviousTokens: boolean;
+  /** Keep the last forward's spatial attention for `lastAttention`. */
+  recordAttention: boolean;
+  forward(x: tf.Tensor4D, previousTokens?: tf.Tensor3D): tf.Tensor3D;
+  lastAttention(): tf.Tensor4D | null;
+  clearAttention(): void;
+}

@@ -1,12 +1,14 @@
 import { linearHead } from '../heads/linear-head';
+import { CORE_KIND_CONTRACTS } from './kinds';
 import { loadPlugins, usePlugin } from './plugins';
 import { Registry } from './registry';
 import type { VitkitPlugin } from './types';
 
-/** The components core itself contributes. */
+/** The components core itself contributes, and the contracts of the kinds core knows. */
 export const corePlugin: VitkitPlugin = {
   name: '@vitkit/core',
   register(registry) {
+    for (const contract of CORE_KIND_CONTRACTS) registry.defineKind(contract);
     registry.register(linearHead);
   },
 };

@@ -1,4 +1,6 @@
+import type { InjectionToken } from 'tsyringe';
 import type { Schema } from '../spec/schema';
+import type { ComponentKinds, KindContract, KnownKind } from './kinds';
 
 /** The kinds of component plugins contribute. Open-ended: a plugin may introduce its own kind. */
 export type ComponentKind =
@@ -6,11 +8,14 @@ export type ComponentKind =
   | 'backbone'
   | 'fusion'
   | 'head'
+  | 'neck'
   | 'dataset'
   | 'transform'
+  | 'batch-transform'
   | 'optimizer'
   | 'schedule'
   | 'loss'
+  | 'report'
   | (string & {});
 
 /** A component in a spec: its registered `type` plus its options. A bare string is shorthand for `{ type }`. */
@@ -21,10 +26,14 @@ export interface BuildContext {
   /** Spec path of the component being built (for error messages). */
   readonly path: string;
   /**
-   * Builds a registered component. `inherited` fills options the sub-spec leaves out (for instance the
-   * image size and width a backbone hands to its tokenizer); options written in the spec win.
+   * Builds a registered component, checked against its kind's contract. `inherited` fills options the sub-spec
+   * leaves out (for instance the image size and width a backbone hands to its tokenizer); options written in the
+   * spec win. A known kind gives its type: `ctx.build('fusion', o.fusion, path)` is a `Fusion`.
    */
+  build<K extends KnownKind>(kind: K, spec: ComponentSpec, path: string, inherited?: Record<string, unknown>): ComponentKinds[K];
   build<T>(kind: ComponentKind, spec: ComponentSpec, path: string, inherited?: Record<string, unknown>): T;
+  /** Resolves a service from this build's child container (services a plugin registered on `registry.container`, or `BUILD_CONTEXT`). */
+  resolve<T>(token: InjectionToken<T>): T;
 }
 
 export interface ComponentDefinition<O = Record<string, unknown>, T = unknown> {
@@ -36,8 +45,9 @@ export interface ComponentDefinition<O = Record<string, unknown>, T = unknown> {
   options: Schema<O>;
   create(options: O, ctx: BuildContext): T;
   /**
-   * Backbones: a small complete option set (tiny image, few blocks) that the registry contract tests build, run
-   * and round-trip. Required for every backbone so no registered model escapes the contract.
+   * A small complete option set (tiny image, few blocks) that the registry contract tests build and check
+   * against the kind's contract (backbones are also run and round-tripped). Required for every component
+   * of a kind with a contract, so nothing registered escapes the contract tests.
    */
   example?: Record<string, unknown>;
 }
@@ -64,4 +74,6 @@ export interface VitkitPlugin {
 export interface RegistryLike {
   register<O, T>(def: ComponentDefinition<O, T>): void;
   registerPreset(def: PresetDefinition): void;
+  /** Declares the contract of a kind the plugin introduces (checked on every build of that kind). */
+  defineKind(contract: KindContract): void;
 }

@@ -41,7 +41,7 @@ function toyRegistry(): Registry {
     }),
     create: (o, ctx: BuildContext): Toy => ({
       options: o as unknown as Record<string, unknown>,
-      tokenizers: o.branches.map((b, i) => ctx.build('tokenizer', b.tokenizer as string, `${ctx.path}.branches[${i}].tokenizer`, { imgSize: o.imgSize, embedDim: b.embedDim })),
+      tokenizers: o.branches.map((b, i) => ctx.build<Toy['tokenizers'][number]>('tokenizer', b.tokenizer as string, `${ctx.path}.branches[${i}].tokenizer`, { imgSize: o.imgSize, embedDim: b.embedDim })),
     }),
   });
   const base = { type: 'toy', imgSize: 240, branches: [{ embedDim: 96, tokenizer: 'patch' }, { embedDim: 192, tokenizer: { type: 't2t' } }] };

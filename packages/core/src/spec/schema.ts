@@ -1,4 +1,10 @@
+import type { ComponentKind, ComponentSpec } from '../registry/types';
 import { describeValue, SpecError, SpecIssue } from './errors';
+
+/** What validation may consult besides the value: the registry, so a sub-component's `type` is checked where it is written. */
+export interface ParseContext {
+  registry?: { has(kind: string, name: string): boolean; names(kind: string): string[] };
+}
 
 /**
  * A small validator for component options. `parse` returns the value with defaults filled in and pushes
@@ -9,11 +15,19 @@ export interface Schema<T> {
   readonly hasDefault?: boolean;
   /** For object schemas: the option names it accepts. */
   readonly keys?: readonly string[];
-  parse(value: unknown, path: string, issues: SpecIssue[]): T;
+  parse(value: unknown, path: string, issues: SpecIssue[], ctx?: ParseContext): T;
 }
 
+/** The value type a schema produces: `type VitOptions = SchemaType<typeof vitOptions>`. */
+export type SchemaType<S> = S extends Schema<infer T> ? T : never;
+
 type Infer<S> = S extends Schema<infer T> ? T : never;
-export type InferShape<S extends Record<string, Schema<unknown>>> = { [K in keyof S]: Infer<S[K]> };
+/** Keys whose schema is `s.optional(...)`: optional properties of the inferred type (`s.any()` stays required). */
+type OptionalKeys<S> = { [K in keyof S]: undefined extends Infer<S[K]> ? (unknown extends Infer<S[K]> ? never : K) : never }[keyof S];
+type Flatten<T> = { [K in keyof T]: T[K] };
+export type InferShape<S extends Record<string, Schema<unknown>>> = Flatten<
+  { [K in Exclude<keyof S, OptionalKeys<S>>]: Infer<S[K]> } & { [K in OptionalKeys<S>]?: Infer<S[K]> }
+>;
 
 function issue(issues: SpecIssue[], path: string, value: unknown, expected: string): void {
   issues.push({ path, message: `${describeValue(value)} is not valid; expected ${expected}` });
@@ -52,9 +66,9 @@ function withDefault<T>(inner: Schema<T>, value: T): Schema<T> {
   return {
     description: `${inner.description} (default ${describeValue(value)})`,
     hasDefault: true,
-    parse(v, path, issues) {
+    parse(v, path, issues, ctx) {
       if (v === undefined) return structuredClone(value);
-      return inner.parse(v, path, issues);
+      return inner.parse(v, path, issues, ctx);
     },
   };
 }
@@ -63,9 +77,9 @@ function optional<T>(inner: Schema<T>): Schema<T | undefined> {
   return {
     description: `${inner.description} (optional)`,
     hasDefault: true,
-    parse(v, path, issues) {
+    parse(v, path, issues, ctx) {
       if (v === undefined || v === null) return undefined;
-      return inner.parse(v, path, issues);
+      return inner.parse(v, path, issues, ctx);
     },
   };
 }
@@ -96,7 +110,7 @@ export const s = {
   }),
   array: <T>(item: Schema<T>, c: { length?: number; minLength?: number } = {}): Schema<T[]> => ({
     description: `an array${c.length !== undefined ? ` of length ${c.length}` : ''} of ${item.description}`,
-    parse(v, path, issues) {
+    parse(v, path, issues, ctx) {
       if (!Array.isArray(v)) {
         issue(issues, path, v, `an array of ${item.description}`);
         return v as T[];
@@ -107,13 +121,13 @@ export const s = {
       if (c.minLength !== undefined && v.length < c.minLength) {
         issues.push({ path, message: `has ${v.length} entries; expected at least ${c.minLength}` });
       }
-      return v.map((x, i) => item.parse(x, `${path}[${i}]`, issues));
+      return v.map((x, i) => item.parse(x, `${path}[${i}]`, issues, ctx));
     },
   }),
   object: <S extends Record<string, Schema<unknown>>>(shape: S, opts: { allowUnknown?: boolean } = {}): Schema<InferShape<S>> => ({
     description: `an object with ${Object.keys(shape).join(', ')}`,
     keys: Object.keys(shape),
-    parse(v, path, issues) {
+    parse(v, path, issues, ctx) {
       if (typeof v !== 'object' || v === null || Array.isArray(v)) {
         issue(issues, path, v, 'an object');
         return v as InferShape<S>;
@@ -126,7 +140,7 @@ export const s = {
           issues.push({ path: child, message: `is required (${schema.description})` });
           continue;
         }
-        out[k] = schema.parse(src[k], child, issues);
+        out[k] = schema.parse(src[k], child, issues, ctx);
       }
       if (!opts.allowUnknown) {
         for (const k of Object.keys(src)) {
@@ -140,14 +154,49 @@ export const s = {
   }),
   /** Any JSON value, passed through (checked by whoever consumes it). */
   any: (): Schema<unknown> => ({ description: 'any value', parse: (v) => v }),
+  component,
+  oneOrArray,
   optional,
   default: withDefault,
 };
 
+/**
+ * A sub-component spec of `kind`: a registered name or `{ type, ...options }`. The `type` is checked against the
+ * registry where the spec is written (its options are validated by the component's own schema when it is built).
+ */
+function component<K extends ComponentKind>(kind: K): Schema<ComponentSpec> {
+  const description = `a ${kind} spec (a registered ${kind} name or { "type": <name>, ...options })`;
+  return {
+    description,
+    parse(v, path, issues, ctx) {
+      const isObject = typeof v === 'object' && v !== null && !Array.isArray(v);
+      const type = typeof v === 'string' ? v : isObject ? (v as { type?: unknown }).type : undefined;
+      if (!isObject && typeof v !== 'string') {
+        issue(issues, path, v, description);
+      } else if (typeof type !== 'string') {
+        issues.push({ path: `${path}.type`, message: `${describeValue(type)} is not valid; expected the name of a registered ${kind}` });
+      } else if (ctx?.registry && !ctx.registry.has(kind, type)) {
+        issues.push({ path: `${path}.type`, message: `${describeValue(type)} is not registered as a ${kind}; registered: ${ctx.registry.names(kind).join(', ') || '(none)'}` });
+      }
+      return v as ComponentSpec;
+    },
+  };
+}
+
+/** One value for every entry (a branch, a stage) or an array with one each. */
+function oneOrArray<T>(item: Schema<T>): Schema<T | T[]> {
+  return {
+    description: `${item.description}, or an array of them`,
+    parse(v, path, issues, ctx) {
+      return Array.isArray(v) ? v.map((x, i) => item.parse(x, `${path}[${i}]`, issues, ctx)) : item.parse(v, path, issues, ctx);
+    },
+  };
+}
+
 /** Parses `value` against `schema`, throwing one `SpecError` that lists every issue. */
-export function validate<T>(schema: Schema<T>, value: unknown, path: string): T {
+export function validate<T>(schema: Schema<T>, value: unknown, path: string, ctx?: ParseContext): T {
   const issues: SpecIssue[] = [];
-  const out = schema.parse(value, path, issues);
+  const out = schema.parse(value, path, issues, ctx);
   if (issues.length) throw new SpecError(issues);
   return out;
 }

@@ -7,6 +7,8 @@ import type { Registry } from '../registry/registry';
 import { buildModel } from '../spec/model-spec';
 
 export interface ContractOptions {
+  /** Kinds whose components are built and checked; default every kind the registry holds that has a contract. */
+  kinds?: string[];
   /** Only presets whose name matches (glob); default all. */
   presets?: string;
   /** Presets with more parameters than this are built and counted but not run (time). Default 30M. */
@@ -46,15 +48,80 @@ function roundTrip(registry: Registry, spec: { type: string } & Record<string, u
   }
 }
 
+function dispose(value: unknown): void {
+  (value as { dispose?: () => void } | null)?.dispose?.();
+}
+
+function randomTokens(dims: number[], numPatches: number[]): tf.Tensor3D[] {
+  return dims.map((d, i) => tf.randomUniform([2, numPatches[i] + 1, d], -1, 1, 'float32', 3 + i) as tf.Tensor3D);
+}
+
+/** Runs what a kind's example makes runnable without outside data and checks the output shapes the kind promises. */
+function runComponent(kind: string, name: string, value: unknown, example: Record<string, unknown>): void {
+  if (kind === 'tokenizer') {
+    const tok = value as { numTokens: number; embedDim: number; needsPreviousTokens?: boolean; forward(x: tf.Tensor4D): tf.Tensor3D; eval(): unknown };
+    if (tok.needsPreviousTokens) return; // reads the previous module's tokens: run by its backbone's example
+    const size = example.imgSize;
+    const chans = (example.inChans ?? example.inChannels ?? 3) as number;
+    if (typeof size !== 'number' && example.inChannels === undefined) return;
+    const side = typeof size === 'number' ? size : 8;
+    tok.eval();
+    const shape = tf.tidy(() => tok.forward(tf.randomUniform([2, side, side, chans], 0, 1, 'float32', 5) as tf.Tensor4D).shape);
+    const [, n, d] = shape;
+    if (d !== tok.embedDim || (typeof size === 'number' && n !== tok.numTokens)) {
+      throw new Error(`tokenizer "${name}": forward gave [${shape}], declared [2, ${tok.numTokens}, ${tok.embedDim}]`);
+    }
+  } else if (kind === 'head') {
+    const head = value as { forward(x: tf.Tensor): tf.Tensor };
+    const { inFeatures, numClasses } = example as { inFeatures: number; numClasses: number };
+    const shape = tf.tidy(() => head.forward(tf.ones([2, inFeatures])).shape);
+    const want = [2, numClasses === 0 ? inFeatures : numClasses];
+    if (shape.join() !== want.join()) throw new Error(`head "${name}": forward gave [${shape}], expected [${want}]`);
+  } else if (kind === 'fusion') {
+    const fusion = value as { forward(xs: tf.Tensor3D[]): tf.Tensor3D[]; eval(): unknown };
+    const { dims, numPatches } = example as { dims: number[]; numPatches?: number[] };
+    const patches = numPatches ?? dims.map(() => 4);
+    fusion.eval();
+    const shapes = tf.tidy(() => fusion.forward(randomTokens(dims, patches)).map((t) => t.shape));
+    shapes.forEach((s, i) => {
+      if (s.join() !== [2, patches[i] + 1, dims[i]].join()) throw new Error(`fusion "${name}": branch ${i} came back as [${s}], expected [2, ${patches[i] + 1}, ${dims[i]}]`);
+    });
+  }
+}
+
 /**
- * timm-style contract tests over everything a registry holds: every backbone's example builds, runs with the
- * declared output shape, has unique parameter names and round-trips its state dict through safetensors; every
- * preset builds with unique names (and runs when small). Call inside a jest file: `describeRegistryContract(...)`.
+ * timm-style contract tests over everything a registry holds: every component of every kind with a contract is
+ * built from its registered `example` (the registry checks the kind's contract on the way) and, where the kind
+ * allows it without outside data, run with the promised output shape and no leaked tensor; every backbone's
+ * example also has unique parameter names and round-trips its state dict through safetensors; every preset
+ * builds with unique names (and runs when small). Call inside a jest file: `describeRegistryContract(...)`.
  */
 export function describeRegistryContract(makeRegistry: () => Registry, options: ContractOptions = {}): void {
   const registry = makeRegistry();
-  const backbones = registry.components('backbone');
+  const kinds = options.kinds ?? registry.kinds().filter((k) => registry.contract(k));
   const maxParams = options.maxForwardParams ?? 30e6;
+
+  for (const kind of kinds.filter((k) => k !== 'backbone')) {
+    const defs = registry.components(kind);
+    describe(`registry contract: ${kind}`, () => {
+      it('has a contract', () => expect(registry.contract(kind)?.kind).toBe(kind));
+      it.each(defs.map((d) => [d.name, d] as const))('%s: example builds, meets the contract, runs, no leak', async (name, def) => {
+        if (!def.example) throw new Error(`${kind} "${name}" (${def.owner}) declares no example options for the contract tests`);
+        const before = tf.memory().numTensors;
+        const built = registry.build<unknown>(kind, { type: name, ...def.example }, `${kind}:${name}`);
+        const value = registry.contract(kind)?.async ? await built : built;
+        try {
+          runComponent(kind, name, value, def.example);
+        } finally {
+          dispose(value);
+        }
+        expect(tf.memory().numTensors).toBe(before);
+      });
+    });
+  }
+
+  if (!kinds.includes('backbone')) return;
+  const backbones = registry.components('backbone');
 
   describe('registry contract: backbones', () => {
     it('has at least one backbone', () => expect(backbones.length).toBeGreaterThan(0));

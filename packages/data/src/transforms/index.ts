@@ -36,8 +36,9 @@ function range(def: [number, number], min = 0): Schema<[number, number]> {
 const prob = (d: number) => s.default(s.number({ min: 0, max: 1 }), d);
 const interpolation = s.default(s.enum(['bilinear', 'nearest'] as const), 'bilinear');
 
-function def<O>(kind: string, name: string, description: string, options: Schema<O>, create: (o: O) => unknown): ComponentDefinition<O, unknown> {
-  return { kind, name, owner: OWNER, description, options, create: (o) => create(o) };
+/** `example`: a small option set the registry contract tests build the component from. */
+function def<O>(kind: string, name: string, description: string, options: Schema<O>, create: (o: O) => unknown, example: Record<string, unknown> = {}): ComponentDefinition<O, unknown> {
+  return { kind, name, owner: OWNER, description, options, example, create: (o) => create(o) };
 }
 
 /** Parses timm's RandAugment config string, e.g. `rand-m9-mstd0.5-inc1` or `rand-m7-n3-mstd1`. */
@@ -59,13 +60,14 @@ export function parseRandAugmentConfig(config: string): { magnitude: number; num
 }
 
 export const transformDefinitions: Array<ComponentDefinition<Record<string, unknown>, unknown>> = [
-  def('transform', 'resize', 'Resize to [h, w], or the shorter side to n keeping the aspect ratio', s.object({ size: sizeSchema, interpolation }), (o) => new Resize(o.size, o.interpolation)),
+  def('transform', 'resize', 'Resize to [h, w], or the shorter side to n keeping the aspect ratio', s.object({ size: sizeSchema, interpolation }), (o) => new Resize(o.size, o.interpolation), { size: 8 }),
   def(
     'transform',
     'center-crop',
     'Centre crop to size; a smaller image is padded (fill zero as torchvision, or the mean colour)',
     s.object({ size: sizeSchema, fill: s.default(s.enum(['zero', 'mean'] as const), 'zero') }),
     (o) => new CenterCrop(o.size, o.fill),
+    { size: 8 },
   ),
   def(
     'transform',
@@ -73,6 +75,7 @@ export const transformDefinitions: Array<ComponentDefinition<Record<string, unkn
     'Random crop after padding each side (CIFAR: size 32, padding 4)',
     s.object({ size: sizeSchema, padding: s.default(s.int({ min: 0 }), 0), fill: s.default(s.enum(['zero', 'mean'] as const), 'zero') }),
     (o) => new RandomCrop(o.size, o.padding, o.fill),
+    { size: 8, padding: 2 },
   ),
   def(
     'transform',
@@ -80,6 +83,7 @@ export const transformDefinitions: Array<ComponentDefinition<Record<string, unkn
     'torchvision RandomResizedCrop: random area/aspect box resized to size',
     s.object({ size: sizeSchema, scale: range([0.08, 1]), ratio: range([3 / 4, 4 / 3], 1e-6), interpolation }),
     (o) => new RandomResizedCrop(o.size, o.scale, o.ratio, o.interpolation),
+    { size: 8 },
   ),
   def(
     'transform',
@@ -95,6 +99,7 @@ export const transformDefinitions: Array<ComponentDefinition<Record<string, unkn
       } as Schema<1 | 3>,
     }),
     (o) => new ToChannels(o.channels),
+    { channels: 3 },
   ),
   def('transform', 'horizontal-flip', 'Left-right mirror with probability p', s.object({ p: prob(0.5) }), (o) => new HorizontalFlip(o.p)),
   def(
@@ -103,6 +108,7 @@ export const transformDefinitions: Array<ComponentDefinition<Record<string, unkn
     '(x - mean) / std per channel (the DataLoader already normalises last; use this only outside a loader)',
     s.object({ mean: s.array(s.number(), { minLength: 1 }), std: s.array(s.number({ gt: 0 }), { minLength: 1 }) }),
     (o) => new Normalize(o.mean, o.std),
+    { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] },
   ),
   def(
     'transform',
@@ -117,6 +123,7 @@ export const transformDefinitions: Array<ComponentDefinition<Record<string, unkn
       maxCount: s.optional(s.int({ min: 1 })),
     }),
     (o) => new RandomErasing(o.p, o.scale, o.ratio, o.mode, [o.count, Math.max(o.count, o.maxCount ?? o.count)]),
+    { p: 0.5 },
   ),
   def(
     'transform',
@@ -134,6 +141,7 @@ export const transformDefinitions: Array<ComponentDefinition<Record<string, unkn
       const base = o.config ? parseRandAugmentConfig(o.config) : { magnitude: 9, numOps: 2, magnitudeStd: 0.5, prob: 0.5 };
       return new RandAugment(o.numOps ?? base.numOps, o.magnitude ?? base.magnitude, o.magnitudeStd ?? base.magnitudeStd, o.prob ?? base.prob, o.ops ?? RAND_AUGMENT_OPS);
     },
+    { config: 'rand-m9-mstd0.5-inc1' },
   ),
   def(
     'batch-transform',

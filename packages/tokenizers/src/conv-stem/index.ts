@@ -19,6 +19,7 @@ export function registerConvStem(registry: RegistryLike): void {
     owner: '@vitkit/tokenizers',
     description: 'CrossViT† 3-conv patch embedding (Conv-ReLU-Conv-ReLU-Conv) for patch sizes 12 and 16',
     options: convStemOptions,
+    example: { imgSize: 24, patchSize: 12, embedDim: 16 },
     create: (o, ctx) => new ConvStem(o, ctx.path),
   });
 }

@@ -18,6 +18,7 @@ export function registerPatch(registry: RegistryLike): void {
     owner: '@vitkit/tokenizers',
     description: 'Linear patch embedding: conv with kernel = stride = patch size (ViT, CrossViT)',
     options: patchOptions,
+    example: { imgSize: 16, patchSize: 4, embedDim: 8 },
     create: (o, ctx) => new PatchEmbed({ imgSize: [o.imgSize, o.imgSize], patchSize: o.patchSize, inChans: o.inChans, embedDim: o.embedDim }, ctx.path),
   });
 }

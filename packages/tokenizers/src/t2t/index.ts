@@ -17,6 +17,7 @@ export function registerT2T(registry: RegistryLike): void {
       'Tokens-to-Token (T2T-ViT): soft splits (unfold) with performer / transformer T2T layers, or the convolution variant T2T-ViT_c; ' +
       'parameters named like the official T2T_module (attention1, attention2, project)',
     options: t2tOptionsSchema,
+    example: { imgSize: 32, embedDim: 16, tokenDim: 8, kernelSizes: [7, 3, 3], strides: [2, 2, 1], paddings: [3, 1, 1] },
     create: (options, ctx) => new T2TTokenizer(options, ctx.path),
   });
 }
