@@ -43,8 +43,8 @@ export { stateDict, loadStateDict, loadSafetensorsInto, saveSafetensors, StateDi
 export type { LoadOptions, LoadResult, StateDictAdapter } from './io/state-dict';
 
 export { Tokenizer, Fusion, ImageClassifier } from './models/contracts';
-export type { ImageModelConfig, FeatureMapTokenizer } from './models/contracts';
-export { CORE_KIND_CONTRACTS, FEATURE_MAP_TOKENIZER, memberContract } from './registry/kinds';
+export type { ImageModelConfig, FeatureMapTokenizer, FeaturePyramidBackbone } from './models/contracts';
+export { CORE_KIND_CONTRACTS, FEATURE_MAP_TOKENIZER, FEATURE_PYRAMID_BACKBONE, memberContract } from './registry/kinds';
 export type {
   ComponentKinds,
   KnownKind,

@@ -144,6 +144,14 @@ export const FEATURE_MAP_TOKENIZER: KindContract = memberContract(
   { module: true },
 );
 
+/** The richer contract of a backbone that exposes multi-scale feature maps (`FeaturePyramidBackbone`), checked by segmentation models. */
+export const FEATURE_PYRAMID_BACKBONE: KindContract = memberContract(
+  'backbone',
+  'a FeaturePyramidBackbone (featureChannels, featureStrides and forwardFeatureMaps(x) → feature maps, finest first)',
+  { featureChannels: 'array', featureStrides: 'array', forwardFeatureMaps: 'function' },
+  { module: true },
+);
+
 /** The contracts of every kind core knows; `createRegistry` declares them on each registry it makes. */
 export const CORE_KIND_CONTRACTS: readonly KindContract[] = [
   memberContract('tokenizer', 'a Tokenizer: a Module with embedDim, numTokens and forward(x NHWC) → [B, numTokens, embedDim]', { embedDim: 'number', numTokens: 'number', forward: 'function' }, { module: true }),
