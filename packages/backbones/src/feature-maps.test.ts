@@ -3,7 +3,7 @@ import { maxAbsDiff } from '@vitkit/core/testing';
 import type { FeaturePyramidBackbone } from '@vitkit/core';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { plugin } from './plugin';
-import { ResNet } from './resnet';
+import { ResNet, resnetFeatureChannels } from './resnet';
 import { VtResNet } from './vt-resnet';
 
 function registry() {
@@ -19,6 +19,7 @@ describe('feature pyramid backbones', () => {
     model.eval();
     expect(FEATURE_PYRAMID_BACKBONE.check(model)).toEqual([]);
     expect(model.featureChannels).toEqual([16, 32, 32, 64]);
+    expect(resnetFeatureChannels('bottleneck', [4, 8, 8, 16])).toEqual(model.featureChannels);
     expect(model.featureStrides).toEqual([4, 8, 16, 32]);
     const x = tf.randomNormal([2, 64, 96, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const before = tf.memory().numTensors;

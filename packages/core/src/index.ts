@@ -16,6 +16,7 @@ export { Layer, Sequential, Identity } from './nn/layer';
 export { Linear } from './nn/linear';
 export type { LinearOptions } from './nn/linear';
 export { LayerNorm } from './nn/layer-norm';
+export { GroupNorm } from './nn/group-norm';
 export { layerNorm } from './ops/layer-norm';
 export { Conv2d } from './nn/conv2d';
 export type { Conv2dOptions } from './nn/conv2d';
@@ -51,6 +52,8 @@ export type {
   KindContract,
   Head,
   Neck,
+  SegHead,
+  SegmentationModel,
   DatasetComponent,
   TransformComponent,
   BatchTransformComponent,
@@ -66,7 +69,7 @@ export { s, validate } from './spec/schema';
 export type { Schema, SchemaType, InferShape, NumberConstraints, ParseContext } from './spec/schema';
 export { SpecError, describeValue } from './spec/errors';
 export type { SpecIssue } from './spec/errors';
-export { buildModel, resolveModelSpec, mergeSpec } from './spec/model-spec';
+export { buildModel, buildSegmenter, modelSpecKind, resolveModelSpec, mergeSpec } from './spec/model-spec';
 export type { ModelSpec } from './spec/model-spec';
 
 export { Registry, BUILD_CONTEXT, ContractError, globToRegExp } from './registry/registry';
@@ -83,6 +86,8 @@ export { selectBackend, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-b
 export type { BackendChoice, BackendName, BackendRequest } from './backend/select-backend';
 
 export { modelInfo } from './models/model-info';
+export { segmentationInfo, countSegmentationMacs, extrapolateSegmentationMacs, extrapolateMacs, countNeckMacs, neckMacs } from './models/segmentation-info';
+export type { SegmentationInfo, SegmentationMacs } from './models/segmentation-info';
 export type { Report } from './models/report';
 export type { ModelInfo } from './models/model-info';
 export { loadRunSpec } from './spec/run-spec';

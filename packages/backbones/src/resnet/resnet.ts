@@ -151,6 +151,11 @@ export function blockExpansion(kind: BlockKind): number {
   return kind === 'basic' ? 1 : 4;
 }
 
+/** Output channels of ResNet stages C2–C5 for a block kind and stage widths (what `ResNet.featureChannels` holds). */
+export function resnetFeatureChannels(kind: BlockKind, widths: readonly number[]): number[] {
+  return widths.map((w) => w * blockExpansion(kind));
+}
+
 /** A stage of residual blocks, children `0..n-1` (torchvision `_make_layer`). Returns the stage and its output width. */
 export function makeLayer(kind: BlockKind, inplanes: number, planes: number, blocks: number, stride: number): { layer: Sequential; outplanes: number } {
   const exp = blockExpansion(kind);
@@ -233,15 +238,16 @@ export class ResNet extends Classifier implements FeaturePyramidBackbone {
 
   /** The outputs of stages C2–C5 (`layer1..4`) at strides 4, 8, 16, 32: what a feature pyramid neck reads. */
   forwardFeatureMaps(x: tf.Tensor4D): tf.Tensor4D[] {
-    const maps: tf.Tensor4D[] = [];
-    tf.tidy(() => {
+    // Returned from the tidy (not tf.keep, which would also escape an enclosing tidy).
+    return tf.tidy(() => {
+      const maps: tf.Tensor4D[] = [];
       let h: tf.Tensor = this.stem.forward(x, this.training);
       for (const l of this.layers) {
         h = l.forward(h);
-        maps.push(tf.keep(h as tf.Tensor4D));
+        maps.push(h as tf.Tensor4D);
       }
+      return maps;
     });
-    return maps;
   }
 
   /** Stage-4 feature map `[B, H/32, W/32, C]`. */

@@ -128,16 +128,16 @@ export class VtResNet extends Classifier implements FeaturePyramidBackbone {
    * projector; the last module's only with `projectLast`): the levels a segmentation neck reads.
    */
   forwardFeatureMaps(x: tf.Tensor4D): tf.Tensor4D[] {
-    const maps: tf.Tensor4D[] = [];
-    tf.tidy(() => {
+    return tf.tidy(() => {
+      const maps: tf.Tensor4D[] = [];
       let h: tf.Tensor = this.stem.forward(x, this.training);
       this.layers.forEach((l, i) => {
         h = l.forward(h);
-        if (i < 2) maps.push(tf.keep(h as tf.Tensor4D));
+        if (i < 2) maps.push(h as tf.Tensor4D);
       });
-      maps.push(tf.keep(this.forwardVt(h as tf.Tensor4D).x));
+      maps.push(this.forwardVt(h as tf.Tensor4D).x);
+      return maps;
     });
-    return maps;
   }
 
   /** The tokens of the last VT module `[B, L, CT]` (and the feature map it refined). */
