@@ -46,3 +46,4 @@ export { renderReport, lineChart } from './report';
 export type { MetricRecord, ReportInput } from './report';
 export { ProgressBar, formatDuration } from './progress';
 export { runTrainerCli } from './cli';
+export * from './segmentation';

@@ -8,3 +8,4 @@ export { segRandomCrop, segRandomHorizontalFlip, segResize, toSegPair } from './
 export type { SegPair, SegTransform } from './transforms';
 export { loadSegBatch } from './batch';
 export type { SegBatch } from './batch';
+export { classColor, colorizeMask, encodePng, writeColorMaskPng, heatmap } from './mask-png';
