@@ -38,6 +38,7 @@ const trainSchema = s.object({
 });
 
 const specSchema = s.object({
+  description: s.optional(s.string()),
   task: s.enum(['segmentation'] as const),
   model: s.component('segmenter'),
   data: dataSchema,
@@ -62,6 +63,11 @@ async function loadData(d: SegmentationRunSpec['data'], baseDir: string, specPat
   return { train: await MaskFolderDataset.open({ ...o, split: 'train' }), test: await MaskFolderDataset.open({ ...o, split: 'test' }) };
 }
 
+/** Validates a segmentation spec (`"task": "segmentation"`) against the schema and the registry; errors name the path. */
+export function parseSegmentationSpec(raw: unknown, specFile: string, registry: Registry): SegmentationRunSpec {
+  return validate(specSchema, raw, specFile, { registry });
+}
+
 export interface SegmentationRunResult extends SegmentationFitResult {
   /** MACs of the neck alone at the training size (batch 1). */
   neckMacs: number;
@@ -77,7 +83,7 @@ export async function runSegmentationSpec(specFile: string, options: { registry?
   const raw = JSON.parse(fs.readFileSync(specFile, 'utf8')) as unknown;
   const registry = options.registry ?? createRegistry();
   if (!options.registry) loadInstalledFirstParty(registry);
-  const spec = validate(specSchema, raw, specFile, { registry });
+  const spec = parseSegmentationSpec(raw, specFile, registry);
   if (spec.backend) await selectBackend(spec.backend as BackendName, { quiet: true });
   const baseDir = path.dirname(path.resolve(specFile));
   const { train, test } = await loadData(spec.data, baseDir, specFile);

@@ -11,7 +11,7 @@ import { pixelCrossEntropy } from './loss';
 import { ConfusionMatrix } from './metrics';
 import { predictMaskPng } from './predict';
 import { writeSegmentationReport } from './report';
-import { runSegmentationSpec } from './run-spec';
+import { parseSegmentationSpec, runSegmentationSpec } from './run-spec';
 
 const registry = () => createRegistry({ plugins: [tokenizers, backbones] });
 const tinyModel = (neck: Record<string, unknown>) => ({
@@ -126,5 +126,19 @@ describe('segmentation fit, predict and report', () => {
     expect(fs.existsSync(r.reportFile)).toBe(true);
     fs.writeFileSync(file, JSON.stringify({ ...spec, model: { ...spec.model, neck: { type: 'nope' } } }));
     await expect(runSegmentationSpec(file, { registry: registry() })).rejects.toThrow(/neck\.type.*"nope" is not registered as a neck/);
+  });
+});
+
+describe('segmentation example specs', () => {
+  beforeAll(() => selectBackend('wasm', { quiet: true }));
+  const dir = path.resolve(__dirname, '../../../../examples/specs');
+
+  it.each(['seg-mnist-fpn.json', 'seg-mnist-vt-fpn.json'])('%s validates and its model builds and runs at the spec size', (file) => {
+    const r = registry();
+    const spec = parseSegmentationSpec(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')), file, r);
+    const model = buildSegmenter(r, spec.model as { type: string });
+    const y = tf.tidy(() => model.eval().forward(tf.zeros([1, 64, 64, 1]) as tf.Tensor4D).shape);
+    expect(y).toEqual([1, 64, 64, 11]);
+    model.dispose();
   });
 });
