@@ -1,4 +1,4 @@
-import { buildSegmenter, countSegmentationMacs, createRegistry, manualSeed, neckMacs, segmentationInfo, selectBackend, SpecError, tf } from '@vitkit/core';
+import { buildSegmenter, countSegmentationMacs, createRegistry, manualSeed, Module, neckMacs, s, segmentationInfo, selectBackend, SpecError, tf } from '@vitkit/core';
 import type { Neck } from '@vitkit/core';
 import { resnetFeatureChannels } from '../resnet';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
@@ -34,6 +34,28 @@ describe('segmentation model', () => {
     expect(y.shape).toEqual([2, 64, 96, 3]);
     tf.dispose([x, y]);
     expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('a third-party plugin\'s neck is built by the segmentation model like a first-party one', () => {
+    class IdentityNeck extends Module {
+      constructor(readonly outChannels: number[]) {
+        super();
+      }
+      forward(maps: tf.Tensor[]): tf.Tensor[] {
+        return maps.map((m) => m.clone());
+      }
+    }
+    const r = registry();
+    r.register({
+      kind: 'neck', name: 'identity', owner: 'vitkit-plugin-identity', description: 'passes the maps through',
+      options: s.object({ inChannels: s.array(s.int({ min: 1 })), strides: s.optional(s.array(s.int({ min: 1 }))) }),
+      create: (o: { inChannels: number[] }) => new IdentityNeck(o.inChannels),
+    });
+    const model = buildSegmenter(r, tiny({ type: 'identity' }));
+    expect(model.neck).toBeInstanceOf(IdentityNeck);
+    const y = tf.tidy(() => model.eval().forward(tf.zeros([1, 32, 32, 3]) as tf.Tensor4D).shape);
+    expect(y).toEqual([1, 32, 32, 3]);
     model.dispose();
   });
 
@@ -83,7 +105,7 @@ describe('VT paper Table 9 presets at 800×1216', () => {
   /** The preset's neck alone, built as the segmenter builds it (the backbone's C2–C5 widths and strides). */
   function presetNeckMacs(name: string): number {
     const r = registry();
-    const spec = r.preset(name)!.spec as { backbone: { block: 'basic' | 'bottleneck'; widths?: number[] }; neck: { type: string } };
+    const spec = r.preset(name)!.spec as unknown as { backbone: { block: 'basic' | 'bottleneck'; widths?: number[] }; neck: { type: string } };
     const channels = resnetFeatureChannels(spec.backbone.block, spec.backbone.widths ?? [64, 128, 256, 512]);
     const strides = [4, 8, 16, 32];
     const neck = r.build<Neck>('neck', spec.neck, `${name}.neck`, { inChannels: channels, strides });

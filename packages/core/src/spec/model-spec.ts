@@ -47,6 +47,9 @@ export function resolveModelSpec(registry: Registry, spec: ModelSpec, path = 'mo
 
 /** Builds a complete model from a spec through the registry (a fresh child container per build). */
 export function buildModel(registry: Registry, spec: ModelSpec, path = 'model'): ImageClassifier {
+  if (modelSpecKind(registry, spec) === 'segmenter') {
+    throw new SpecError([{ path, message: `${describeValue(typeof spec === 'string' ? spec : (spec as Json).preset ?? (spec as Json).type)} is a segmentation model (kind segmenter): build it with buildSegmenter, count it with segmentationInfo` }]);
+  }
   return registry.build<ImageClassifier>('backbone', resolveModelSpec(registry, spec, path), path);
 }
 

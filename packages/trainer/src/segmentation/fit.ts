@@ -69,7 +69,9 @@ export async function fitSegmentation(o: SegmentationFitOptions): Promise<Segmen
   let lossSum = 0;
   let lossCount = 0;
   let final: SegmentationEvaluation | undefined;
+  let evaluatedAt = -1;
   const evaluate = async () => {
+    evaluatedAt = step;
     final = await evaluateSegmentation(model, test, { batchSize: bs, limit: o.evalLimit });
     const line = {
       step, epoch, seconds: Math.round(elapsed() / 100) / 10, trainLoss: lossCount ? lossSum / lossCount : null,
@@ -98,7 +100,8 @@ export async function fitSegmentation(o: SegmentationFitOptions): Promise<Segmen
         if (elapsed() >= budgetMs) break outer;
       }
     }
-    await evaluate();
+    // The last evaluation, unless the loop just made it at this very step.
+    if (evaluatedAt !== step) await evaluate();
   } finally {
     model.train(false);
     opt.dispose();
