@@ -86,7 +86,7 @@ export { selectBackend, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-b
 export type { BackendChoice, BackendName, BackendRequest } from './backend/select-backend';
 
 export { modelInfo } from './models/model-info';
-export { segmentationInfo, countSegmentationMacs, extrapolateSegmentationMacs, extrapolateMacs, countNeckMacs, neckMacs } from './models/segmentation-info';
+export { segmentationInfo, formatSegmentationInfo, countSegmentationMacs, extrapolateSegmentationMacs, extrapolateMacs, countNeckMacs, neckMacs } from './models/segmentation-info';
 export type { SegmentationInfo, SegmentationMacs } from './models/segmentation-info';
 export type { Report } from './models/report';
 export type { ModelInfo } from './models/model-info';

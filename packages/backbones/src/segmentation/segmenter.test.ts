@@ -1,4 +1,4 @@
-import { buildSegmenter, countSegmentationMacs, createRegistry, manualSeed, Module, neckMacs, s, segmentationInfo, selectBackend, SpecError, tf } from '@vitkit/core';
+import { buildSegmenter, countSegmentationMacs, createRegistry, formatSegmentationInfo, manualSeed, Module, neckMacs, s, segmentationInfo, selectBackend, SpecError, tf } from '@vitkit/core';
 import type { Neck } from '@vitkit/core';
 import { resnetFeatureChannels } from '../resnet';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
@@ -90,6 +90,9 @@ describe('segmentation model', () => {
       const model = buildSegmenter(r, tiny(neck));
       model.eval();
       expect(info.macs).toEqual(countSegmentationMacs(model, 96, 128));
+      expect(info.macs.total).toBe(info.macs.backbone + info.macs.neck + info.macs.head);
+      const g = (v: number) => `${(v / 1e9).toFixed(2)} G`;
+      expect(formatSegmentationInfo(info, 'tiny')).toContain(`MACs:       ${g(info.macs.total)} at 3x96x128 = backbone ${g(info.macs.backbone)} + neck ${g(info.macs.neck)} + head ${g(info.macs.head)}`);
       model.dispose();
     }
   });

@@ -130,3 +130,17 @@ export function segmentationInfo(registry: Registry, spec: ModelSpec, options: {
     model.dispose();
   }
 }
+
+const g = (v: number) => `${(v / 1e9).toFixed(2)} G`;
+const m = (v: number) => `${(v / 1e6).toFixed(2)} M`;
+
+/** `vitkit info`'s text for a segmentation model: parameters and MACs, whole model and per part. */
+export function formatSegmentationInfo(info: SegmentationInfo, name = info.preset ?? info.type): string {
+  const { macs, params } = info;
+  return (
+    `${name} (${info.type}, ${info.numClasses} classes)\n` +
+    `  parameters: ${m(info.paramsTotal)} total, ${m(info.paramsTrainable)} trainable (backbone ${m(params.backbone)}, neck ${m(params.neck)}, head ${m(params.head)})\n` +
+    `  MACs:       ${g(macs.total)} at ${info.input.join('x')} = backbone ${g(macs.backbone)} + neck ${g(macs.neck)} + head ${g(macs.head)}` +
+    ` (matmul + conv; ${info.method === 'extrapolated' ? 'counted on small forwards, extrapolated exactly' : 'counted on a forward at that size'})\n`
+  );
+}
