@@ -59,6 +59,21 @@ describe('segmentation model', () => {
     model.dispose();
   });
 
+  it('VT-ResNet is a pyramid backbone too (C2, C3 and its VT-refined stride-16 map)', () => {
+    manualSeed(6);
+    const spec = {
+      ...tiny({ type: 'fpn', outChannels: 8 }),
+      backbone: { type: 'vt-resnet', block: 'basic', layers: [1, 1, 1], widths: [4, 8, 16], vtModules: 2, tokenChannels: 16, numTokens: 4, projectLast: true },
+    };
+    const model = buildSegmenter(registry(), spec);
+    expect(model.neck.namedParameters().map(([n]) => n).filter((n) => n.endsWith('weight'))).toEqual([
+      'fpn_lateral2.weight', 'fpn_lateral3.weight', 'fpn_lateral4.weight', 'fpn_output2.weight', 'fpn_output3.weight', 'fpn_output4.weight',
+    ]);
+    const y = tf.tidy(() => model.eval().forward(tf.zeros([1, 32, 64, 3]) as tf.Tensor4D).shape);
+    expect(y).toEqual([1, 32, 64, 3]);
+    model.dispose();
+  });
+
   it('a backbone without feature maps is refused with the spec path', () => {
     const spec = { ...tiny({ type: 'fpn' }), backbone: { type: 'vit', embedDim: 16, depth: 1, numHeads: 2, tokenizer: { type: 'patch', patchSize: 4 } } };
     let err: unknown;
