@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildSegmenter, createRegistry, loadInstalledFirstParty, neckMacs, s, selectBackend, validate } from '@vitkit/core';
+import { buildSegmenter, createRegistry, loadInstalledFirstParty, neckMacs, s, saveSafetensors, selectBackend, validate } from '@vitkit/core';
 import type { BackendName, Registry, SchemaType } from '@vitkit/core';
 import { MaskFolderDataset, MnistSegmentationDataset, segRandomCrop, segRandomHorizontalFlip } from '@vitkit/data';
 import type { SegDataset, SegTransform } from '@vitkit/data';
@@ -72,11 +72,13 @@ export interface SegmentationRunResult extends SegmentationFitResult {
   /** MACs of the neck alone at the training size (batch 1). */
   neckMacs: number;
   reportFile: string;
+  /** The trained weights (`model.safetensors`, PyTorch-style names), what eval / predict load. */
+  weightsFile: string;
 }
 
 /**
  * Runs a segmentation spec (`"task": "segmentation"`): builds the model through the registry, trains it on the data
- * with `fitSegmentation` (metrics.jsonl in `output.dir`), writes `report.html` next to it and returns the scores and
+ * with `fitSegmentation` (metrics.jsonl in `output.dir`), saves `model.safetensors` and writes `report.html` next to it and returns the scores and
  * the neck's MACs. What `vitkit train --spec` calls for a segmentation spec.
  */
 export async function runSegmentationSpec(specFile: string, options: { registry?: Registry; log?: (line: string) => void } = {}): Promise<SegmentationRunResult> {
@@ -96,9 +98,11 @@ export async function runSegmentationSpec(specFile: string, options: { registry?
     if (spec.train.flip) transforms.push(segRandomHorizontalFlip());
     const outDir = path.resolve(baseDir, spec.output.dir);
     const result = await fitSegmentation({ model, train, test, outDir, ...spec.train, transforms, log: options.log });
+    const weightsFile = path.join(outDir, 'model.safetensors');
+    await saveSafetensors(model, weightsFile, { task: 'segmentation', spec: path.basename(specFile) });
     const reportFile = path.join(outDir, 'report.html');
     await writeSegmentationReport(reportFile, model, test, { count: spec.output.reportImages, scores: result.final, title: `${path.basename(specFile)}: mIoU ${(result.final.mIoU * 100).toFixed(2)} %` });
-    return { ...result, neckMacs: macs, reportFile };
+    return { ...result, neckMacs: macs, reportFile, weightsFile };
   } finally {
     model.dispose();
   }

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { buildSegmenter, createRegistry, manualSeed, selectBackend, tf } from '@vitkit/core';
+import { buildSegmenter, createRegistry, loadSafetensorsInto, manualSeed, selectBackend, tf } from '@vitkit/core';
 import { expectGradientsMatch, seededValues } from '@vitkit/core/testing';
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
@@ -124,6 +124,19 @@ describe('segmentation fit, predict and report', () => {
     expect(r.neckMacs).toBeGreaterThan(0);
     expect(fs.existsSync(path.join(dir, 'out', 'metrics.jsonl'))).toBe(true);
     expect(fs.existsSync(r.reportFile)).toBe(true);
+    // The saved weights load into a fresh model of the same spec and give the same logits.
+    const reg = registry();
+    const copy = buildSegmenter(reg, spec.model);
+    await loadSafetensorsInto(copy, r.weightsFile);
+    const trained = buildSegmenter(reg, spec.model);
+    await loadSafetensorsInto(trained, r.weightsFile);
+    const d = tf.tidy(() => {
+      const x = tf.randomUniform([1, 32, 32, 1]) as tf.Tensor4D;
+      return tf.max(tf.abs(tf.sub(copy.eval().forward(x), trained.eval().forward(x)))).dataSync()[0];
+    });
+    expect(d).toBe(0);
+    copy.dispose();
+    trained.dispose();
     fs.writeFileSync(file, JSON.stringify({ ...spec, model: { ...spec.model, neck: { type: 'nope' } } }));
     await expect(runSegmentationSpec(file, { registry: registry() })).rejects.toThrow(/neck\.type.*"nope" is not registered as a neck/);
   });
