@@ -5,3 +5,4 @@ export * from './deep-narrow';
 export * from './dual-branch';
 export * from './resnet';
 export * from './vt-resnet';
+export * from './segmentation';

@@ -4,6 +4,7 @@ import { registerDualBranch } from './dual-branch';
 import { registerResNet } from './resnet';
 import { registerVit } from './vit';
 import { registerVtResNet } from './vt-resnet';
+import { registerSegmentation } from './segmentation';
 
 /** Registers every backbone and preset of this package. */
 export const plugin: VitkitPlugin = {
@@ -14,6 +15,7 @@ export const plugin: VitkitPlugin = {
     registerDualBranch(registry);
     registerResNet(registry);
     registerVtResNet(registry);
+    registerSegmentation(registry);
   },
 };
 

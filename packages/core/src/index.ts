@@ -16,6 +16,7 @@ export { Layer, Sequential, Identity } from './nn/layer';
 export { Linear } from './nn/linear';
 export type { LinearOptions } from './nn/linear';
 export { LayerNorm } from './nn/layer-norm';
+export { GroupNorm } from './nn/group-norm';
 export { layerNorm } from './ops/layer-norm';
 export { Conv2d } from './nn/conv2d';
 export type { Conv2dOptions } from './nn/conv2d';
@@ -57,14 +58,16 @@ export { resizePosEmbedTo } from './io/finetune/resize-pos-embed';
 export type { LoadOptions, LoadResult, StateDictAdapter } from './io/state-dict';
 
 export { Tokenizer, Fusion, ImageClassifier } from './models/contracts';
-export type { ImageModelConfig, FeatureMapTokenizer } from './models/contracts';
-export { CORE_KIND_CONTRACTS, FEATURE_MAP_TOKENIZER, memberContract } from './registry/kinds';
+export type { ImageModelConfig, FeatureMapTokenizer, FeaturePyramidBackbone } from './models/contracts';
+export { CORE_KIND_CONTRACTS, FEATURE_MAP_TOKENIZER, FEATURE_PYRAMID_BACKBONE, memberContract } from './registry/kinds';
 export type {
   ComponentKinds,
   KnownKind,
   KindContract,
   Head,
   Neck,
+  SegHead,
+  SegmentationModel,
   DatasetComponent,
   TransformComponent,
   BatchTransformComponent,
@@ -80,7 +83,7 @@ export { s, validate } from './spec/schema';
 export type { Schema, SchemaType, InferShape, NumberConstraints, ParseContext } from './spec/schema';
 export { SpecError, describeValue } from './spec/errors';
 export type { SpecIssue } from './spec/errors';
-export { buildModel, resolveModelSpec, mergeSpec, modelSpecSchema } from './spec/model-spec';
+export { buildModel, buildSegmenter, modelSpecKind, resolveModelSpec, mergeSpec, modelSpecSchema } from './spec/model-spec';
 export { buildPretrainedModel, splitPretrained } from './spec/pretrained-spec';
 export type { PretrainedSpec, BuildPretrainedOptions } from './spec/pretrained-spec';
 export type { ModelSpec } from './spec/model-spec';
@@ -105,6 +108,8 @@ export { modelInfo } from './models/model-info';
 export { IMAGENET_CLASSES } from './models/imagenet-classes';
 export { IMAGENET_MEAN, IMAGENET_STD, timmEvalTransform } from './models/pretrained-config';
 export type { EvalTransform, PretrainedConfig } from './models/pretrained-config';
+export { segmentationInfo, formatSegmentationInfo, countSegmentationMacs, extrapolateSegmentationMacs, extrapolateMacs, countNeckMacs, neckMacs } from './models/segmentation-info';
+export type { SegmentationInfo, SegmentationMacs } from './models/segmentation-info';
 export type { Report } from './models/report';
 export type { ModelInfo } from './models/model-info';
 export { loadRunSpec } from './spec/run-spec';

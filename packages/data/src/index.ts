@@ -65,6 +65,7 @@ export {
 } from './transforms';
 export type { Transform, TransformContext, BatchTransform, HostBatch, Interpolation, ErasingMode, RandAugmentOp, MixOptions, MixDecision } from './transforms';
 export { DataLoader } from './loader';
+export * from './segmentation';
 export type { DataLoaderOptions, LoaderBatch, PreparedBatch } from './loader';
 
 /** Registers the datasets (kind `dataset`), transforms (`transform`) and batch transforms (`batch-transform`). */

@@ -49,3 +49,4 @@ export type { MetricRecord, ReportInput } from './report';
 export { ProgressBar, formatDuration } from './progress';
 export { predictWithPreset, evalTransformImage } from './predict-preset';
 export type { PresetPredictOptions, PresetPredictResult, ImagePrediction } from './predict-preset';
+export * from './segmentation';

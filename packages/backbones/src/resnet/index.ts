@@ -2,7 +2,7 @@ import { PresetDefinition, RegistryLike } from '@vitkit/core';
 import { ResNet, resnetOptions } from './resnet';
 import { withPretrained } from '../pretrained-weights';
 
-export { ResNet, BasicBlock, Bottleneck, ResNetStem, makeLayer, maxPool2d, subsample2d, blockExpansion, nativeMaxPoolGradIsExact, fastNormal } from './resnet';
+export { ResNet, BasicBlock, Bottleneck, ResNetStem, makeLayer, maxPool2d, subsample2d, blockExpansion, nativeMaxPoolGradIsExact, fastNormal, resnetFeatureChannels } from './resnet';
 export { resnetOptions } from './resnet';
 export type { ResNetOptions, BlockKind } from './resnet';
 

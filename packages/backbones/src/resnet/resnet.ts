@@ -1,6 +1,6 @@
 import * as core from '@vitkit/core';
 import { BatchNorm2d, BuildContext, Classifier, Conv2d, ImageModelConfig, init, Layer, Module, nextSeed, s, Sequential, tf } from '@vitkit/core';
-import type { Head, SchemaType } from '@vitkit/core';
+import type { FeaturePyramidBackbone, Head, SchemaType } from '@vitkit/core';
 
 /**
  * The stock wasm MaxPoolGrad routes gradients to wrong elements; core's wasm kernel pack replaces it. Until that
@@ -151,6 +151,11 @@ export function blockExpansion(kind: BlockKind): number {
   return kind === 'basic' ? 1 : 4;
 }
 
+/** Output channels of ResNet stages C2–C5 for a block kind and stage widths (what `ResNet.featureChannels` holds). */
+export function resnetFeatureChannels(kind: BlockKind, widths: readonly number[]): number[] {
+  return widths.map((w) => w * blockExpansion(kind));
+}
+
 /** A stage of residual blocks, children `0..n-1` (torchvision `_make_layer`). Returns the stage and its output width. */
 export function makeLayer(kind: BlockKind, inplanes: number, planes: number, blocks: number, stride: number): { layer: Sequential; outplanes: number } {
   const exp = blockExpansion(kind);
@@ -200,11 +205,14 @@ export type ResNetOptions = SchemaType<typeof resnetOptions>;
  * `conv1`, `bn1`, `layer1..4`, `layerS.J.downsample.{0,1}`, `fc`, so torchvision state dicts load as they are.
  * The stem width is `widths[0]` (64 for the torchvision models).
  */
-export class ResNet extends Classifier {
+export class ResNet extends Classifier implements FeaturePyramidBackbone {
   readonly config: ImageModelConfig;
   readonly stem: ResNetStem;
   readonly layers: Sequential[] = [];
   readonly numFeatures: number;
+  /** Output channels of stages C2–C5 (`layer1..4`). */
+  readonly featureChannels: readonly number[];
+  readonly featureStrides: readonly number[] = [4, 8, 16, 32];
 
   constructor(readonly options: ResNetOptions, ctx: BuildContext) {
     super();
@@ -212,17 +220,34 @@ export class ResNet extends Classifier {
     this.config = { inputSize: [o.imgSize, o.imgSize], inChans: o.inChans, numClasses: o.numClasses };
     this.stem = new ResNetStem({ add: (n, m) => this.addModule(n, m) }, o.inChans, o.widths[0]);
     let inplanes = o.widths[0];
+    const channels: number[] = [];
     for (let i = 0; i < 4; i++) {
       const { layer, outplanes } = makeLayer(o.block, inplanes, o.widths[i], o.layers[i], i === 0 ? 1 : 2);
       this.layers.push(this.addModule(`layer${i + 1}`, layer));
       inplanes = outplanes;
+      channels.push(outplanes);
     }
+    this.featureChannels = channels;
     this.numFeatures = inplanes;
     this.mountHead(ctx, o.head, [inplanes], 'fc');
   }
 
   get fc(): Head {
     return this.heads[0];
+  }
+
+  /** The outputs of stages C2–C5 (`layer1..4`) at strides 4, 8, 16, 32: what a feature pyramid neck reads. */
+  forwardFeatureMaps(x: tf.Tensor4D): tf.Tensor4D[] {
+    // Returned from the tidy (not tf.keep, which would also escape an enclosing tidy).
+    return tf.tidy(() => {
+      const maps: tf.Tensor4D[] = [];
+      let h: tf.Tensor = this.stem.forward(x, this.training);
+      for (const l of this.layers) {
+        h = l.forward(h);
+        maps.push(h as tf.Tensor4D);
+      }
+      return maps;
+    });
   }
 
   /** Stage-4 feature map `[B, H/32, W/32, C]`. */

@@ -1,5 +1,5 @@
 import { BatchNorm2d, BuildContext, Classifier, ComponentSpec, Conv2d, ImageModelConfig, ModuleList, s, Sequential, SpecError, tf } from '@vitkit/core';
-import type { Head, SchemaType } from '@vitkit/core';
+import type { FeaturePyramidBackbone, Head, SchemaType } from '@vitkit/core';
 import { fastNormal, makeLayer, ResNetStem } from '../resnet/resnet';
 import { isVtTokenizer, VtModule } from './vt-module';
 
@@ -42,8 +42,14 @@ export type VtResNetOptions = SchemaType<typeof vtResnetOptions>;
  * last stage, working on the stride-16 feature map; head = mean over the last module's tokens + `fc`.
  * When `channels` differs from the stage-3 width, a 1×1 conv + BN + ReLU (`vt_in`) adapts the width first.
  */
-export class VtResNet extends Classifier {
+export class VtResNet extends Classifier implements FeaturePyramidBackbone {
   readonly config: ImageModelConfig;
+  /**
+   * Channels of the maps `forwardFeatureMaps` returns: stages 1–2 (C2, C3) and the VT modules' refined stride-16
+   * map (the VT modules replace stage 4, so there is no stride-32 level).
+   */
+  readonly featureChannels: readonly number[];
+  readonly featureStrides: readonly number[] = [4, 8, 16];
   readonly stem: ResNetStem;
   readonly layers: Sequential[] = [];
   readonly adapter: Sequential | null;
@@ -56,13 +62,16 @@ export class VtResNet extends Classifier {
     this.config = { inputSize: [o.imgSize, o.imgSize], inChans: o.inChans, numClasses: o.numClasses };
     this.stem = new ResNetStem({ add: (n, m) => this.addModule(n, m) }, o.inChans, o.widths[0]);
     let inplanes = o.widths[0];
+    const stageChannels: number[] = [];
     for (let i = 0; i < 3; i++) {
       const { layer, outplanes } = makeLayer(o.block, inplanes, o.widths[i], o.layers[i], i === 0 ? 1 : 2);
       this.layers.push(this.addModule(`layer${i + 1}`, layer));
       inplanes = outplanes;
+      stageChannels.push(outplanes);
     }
     const c = o.channels ?? inplanes;
     this.channels = c;
+    this.featureChannels = [stageChannels[0], stageChannels[1], c];
     this.adapter =
       c !== inplanes
         ? this.addModule('vt_in', new Sequential([new Conv2d(inplanes, c, 1, { bias: false, weightInit: fastNormal(Math.sqrt(2 / c)) }), new BatchNorm2d(c)]))
@@ -111,6 +120,23 @@ export class VtResNet extends Classifier {
       let h: tf.Tensor = this.stem.forward(x, this.training);
       for (const l of this.layers) h = l.forward(h);
       return h as tf.Tensor4D;
+    });
+  }
+
+  /**
+   * C2, C3 (stages 1–2) and the stride-16 map refined by the VT modules (stage 3, `vt_in`, then every module's
+   * projector; the last module's only with `projectLast`): the levels a segmentation neck reads.
+   */
+  forwardFeatureMaps(x: tf.Tensor4D): tf.Tensor4D[] {
+    return tf.tidy(() => {
+      const maps: tf.Tensor4D[] = [];
+      let h: tf.Tensor = this.stem.forward(x, this.training);
+      this.layers.forEach((l, i) => {
+        h = l.forward(h);
+        if (i < 2) maps.push(h as tf.Tensor4D);
+      });
+      maps.push(this.forwardVt(h as tf.Tensor4D).x);
+      return maps;
     });
   }
 

@@ -1,4 +1,4 @@
-import { modelInfo, selectBackend } from '@vitkit/core';
+import { formatSegmentationInfo, modelInfo, modelSpecKind, segmentationInfo, selectBackend } from '@vitkit/core';
 import type { Report } from '@vitkit/core';
 import { commonOptions, defineCommand } from '../command';
 import { EXIT, UsageError } from '../exit-codes';
@@ -13,7 +13,7 @@ function parseInput(text: string): [number, number, number] {
 const count = (n: number) => n.toLocaleString('en-US');
 
 export const infoCommand = defineCommand({
-  summary: 'parameters (total, trainable) and MACs of a preset or spec',
+  summary: 'parameters (total, trainable) and MACs of a preset or spec (segmentation models: also the neck\'s)',
   usage: '<preset|spec.json> [options]\n       vitkit info --report <name> [--json]',
   details: 'With --report, prints a table a plugin computes (e.g. fusion-ablation: paper Table 6 on CrossViT-S).',
   positionals: { name: '<preset|spec.json>', help: 'a registered preset name or a spec file' },
@@ -37,6 +37,12 @@ export const infoCommand = defineCommand({
     const input = values.input === undefined ? undefined : parseInput(values.input);
     await selectBackend(values.backend ?? 'auto', { quiet: values.json });
     const { loaded, registry } = await openModelSpec(positionals[0], values.plugins);
+    if (modelSpecKind(registry, loaded.spec.model) === 'segmenter') {
+      // Segmentation models: the whole model and its parts (backbone, neck, head), as the VT paper's Table 9 counts them.
+      const seg = segmentationInfo(registry, loaded.spec.model, { input });
+      process.stdout.write(values.json ? JSON.stringify(seg, null, 2) + '\n' : `${formatSegmentationInfo(seg, positionals[0])}\n`);
+      return EXIT.ok;
+    }
     const info = modelInfo(registry, loaded.spec.model, { input });
     if (values.json) {
       process.stdout.write(JSON.stringify(info, null, 2) + '\n');

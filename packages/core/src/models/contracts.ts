@@ -49,3 +49,17 @@ export interface FeatureMapTokenizer extends Module {
   lastAttention(): tf.Tensor4D | null;
   clearAttention(): void;
 }
+
+/**
+ * A backbone that exposes its multi-scale feature maps (finest first), what a segmentation neck reads: ResNet's
+ * stages C2–C5 at strides 4, 8, 16, 32. Built as kind `backbone`; a consumer checks the richer surface with
+ * `FEATURE_PYRAMID_BACKBONE.check` (from the kinds' contracts).
+ */
+export interface FeaturePyramidBackbone extends Module {
+  /** Channels of each feature map, finest first. */
+  readonly featureChannels: readonly number[];
+  /** Stride of each feature map relative to the input (4, 8, 16, 32 for ResNet), finest first. */
+  readonly featureStrides: readonly number[];
+  /** `x` NHWC → one NHWC feature map per level, finest first (caller disposes). */
+  forwardFeatureMaps(x: tf.Tensor4D): tf.Tensor4D[];
+}

@@ -20,10 +20,10 @@ describe('kind contracts', () => {
 
   it('createRegistry declares a contract for every core kind', () => {
     const r = createRegistry();
-    for (const kind of ['tokenizer', 'backbone', 'fusion', 'head', 'neck', 'dataset', 'transform', 'batch-transform', 'optimizer', 'schedule', 'loss', 'report']) {
+    for (const kind of ['tokenizer', 'backbone', 'fusion', 'head', 'neck', 'seg-head', 'segmenter', 'dataset', 'transform', 'batch-transform', 'optimizer', 'schedule', 'loss', 'report']) {
       expect(r.contract(kind)?.kind).toBe(kind);
     }
-    expect(CORE_KIND_CONTRACTS).toHaveLength(12);
+    expect(CORE_KIND_CONTRACTS).toHaveLength(14);
     expect(() => r.defineKind(CORE_KIND_CONTRACTS[0])).toThrow('kind "tokenizer" already has a contract');
   });
 

@@ -1,6 +1,6 @@
 import type { tf } from '../tf';
 import type { Module } from '../nn/module';
-import type { Fusion, ImageClassifier, Tokenizer } from '../models/contracts';
+import type { FeaturePyramidBackbone, Fusion, ImageClassifier, ImageModelConfig, Tokenizer } from '../models/contracts';
 import type { Report } from '../models/report';
 
 /** A classification (or other task) head: pooled features `[B, inFeatures]` in, `[B, numClasses]` out. Kind `head`. */
@@ -9,11 +9,33 @@ export interface Head extends Module {
 }
 
 /**
- * Turns a backbone's feature maps (finest first) into the maps a dense head reads (an FPN). Kind `neck`; no
- * first-party neck yet (VT-FPN brings the first), but the contract is fixed so plugins can build against it.
+ * Turns a backbone's feature maps (finest first) into the maps a dense head reads, one per level at the same strides
+ * (an FPN or VT-FPN). Kind `neck`; it is built with the backbone's `inChannels` (one per level) as an inherited option.
  */
 export interface Neck extends Module {
+  /** Channels of each output map, finest first. */
+  readonly outChannels: readonly number[];
   forward(features: tf.Tensor[]): tf.Tensor[];
+}
+
+/**
+ * A segmentation head: the neck's maps (finest first) → per-pixel logits `[B, H, W, numClasses]` at `outputSize`.
+ * Kind `seg-head`; built with `inChannels`, `strides` (one per level) and `numClasses` as inherited options.
+ */
+export interface SegHead extends Module {
+  forward(features: tf.Tensor4D[], outputSize: readonly [number, number]): tf.Tensor4D;
+}
+
+/**
+ * A semantic segmentation model assembled from parts: backbone (feature pyramid) → neck → seg head. Kind
+ * `segmenter`. Input NHWC, output logits `[B, H, W, numClasses]` at the input size.
+ */
+export interface SegmentationModel extends Module {
+  readonly config: ImageModelConfig;
+  readonly backbone: FeaturePyramidBackbone;
+  readonly neck: Neck;
+  readonly segHead: SegHead;
+  forward(x: tf.Tensor4D): tf.Tensor4D;
 }
 
 /*
@@ -70,6 +92,8 @@ export interface ComponentKinds {
   fusion: Fusion;
   head: Head;
   neck: Neck;
+  'seg-head': SegHead;
+  segmenter: SegmentationModel;
   dataset: Promise<DatasetComponent>;
   transform: TransformComponent;
   'batch-transform': BatchTransformComponent;
@@ -144,6 +168,14 @@ export const FEATURE_MAP_TOKENIZER: KindContract = memberContract(
   { module: true },
 );
 
+/** The richer contract of a backbone that exposes multi-scale feature maps (`FeaturePyramidBackbone`), checked by segmentation models. */
+export const FEATURE_PYRAMID_BACKBONE: KindContract = memberContract(
+  'backbone',
+  'a FeaturePyramidBackbone (featureChannels, featureStrides and forwardFeatureMaps(x) → feature maps, finest first)',
+  { featureChannels: 'array', featureStrides: 'array', forwardFeatureMaps: 'function' },
+  { module: true },
+);
+
 /** The contracts of every kind core knows; `createRegistry` declares them on each registry it makes. */
 export const CORE_KIND_CONTRACTS: readonly KindContract[] = [
   memberContract('tokenizer', 'a Tokenizer: a Module with embedDim, numTokens and forward(x NHWC) → [B, numTokens, embedDim]', { embedDim: 'number', numTokens: 'number', forward: 'function' }, { module: true }),
@@ -155,7 +187,14 @@ export const CORE_KIND_CONTRACTS: readonly KindContract[] = [
   ),
   memberContract('fusion', 'a Fusion: a Module with forward(branches: [B, N_i, D_i][]) → one sequence per branch', { forward: 'function' }, { module: true }),
   memberContract('head', 'a Head: a Module with forward(features [B, F]) → [B, numClasses]', { forward: 'function' }, { module: true }),
-  memberContract('neck', 'a Neck: a Module with forward(featureMaps[]) → featureMaps[]', { forward: 'function' }, { module: true }),
+  memberContract('neck', 'a Neck: a Module with outChannels and forward(featureMaps[]) → featureMaps[]', { outChannels: 'array', forward: 'function' }, { module: true }),
+  memberContract('seg-head', 'a SegHead: a Module with forward(featureMaps[], [H, W]) → logits [B, H, W, numClasses]', { forward: 'function' }, { module: true }),
+  memberContract(
+    'segmenter',
+    'a SegmentationModel: a Module with config { inputSize, inChans, numClasses }, backbone, neck, segHead and forward(x NHWC) → logits [B, H, W, numClasses]',
+    { config: 'object', backbone: 'object', neck: 'object', segHead: 'object', forward: 'function' },
+    { module: true, more: checkModelConfig },
+  ),
   memberContract('dataset', 'a promise of a Dataset with name, length, numClasses, classNames, shape and get(index)', { name: 'string', length: 'number', numClasses: 'number', classNames: 'array', shape: 'array', get: 'function' }, { async: true }),
   memberContract('transform', 'a Transform with name and apply(image, ctx)', { name: 'string', apply: 'function' }),
   memberContract('batch-transform', 'a BatchTransform with name and apply(batch, rng)', { name: 'string', apply: 'function' }),

@@ -10,6 +10,8 @@ export type ComponentKind =
   | 'fusion'
   | 'head'
   | 'neck'
+  | 'seg-head'
+  | 'segmenter'
   | 'dataset'
   | 'transform'
   | 'batch-transform'
@@ -58,6 +60,8 @@ export interface PresetDefinition {
   name: string;
   owner: string;
   description: string;
+  /** Kind the preset's spec builds: `backbone` (an image classifier, the default) or `segmenter`. */
+  kind?: 'backbone' | 'segmenter';
   /** The model spec this preset stands for: `{ type: <backbone>, ...options }`. */
   spec: { type: string } & Record<string, unknown>;
   aliases?: string[];

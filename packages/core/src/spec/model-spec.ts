@@ -1,4 +1,5 @@
 import type { ImageClassifier } from '../models/contracts';
+import type { SegmentationModel } from '../registry/kinds';
 import type { Registry } from '../registry/registry';
 import { describeValue, SpecError } from './errors';
 import type { Schema } from './schema';
@@ -59,10 +60,26 @@ export function resolveModelSpec(registry: Registry, spec: ModelSpec, path = 'mo
 
 /** Builds a complete model from a spec through the registry (a fresh child container per build). */
 export function buildModel(registry: Registry, spec: ModelSpec, path = 'model'): ImageClassifier {
+  if (modelSpecKind(registry, spec) === 'segmenter') {
+    throw new SpecError([{ path, message: `${describeValue(typeof spec === 'string' ? spec : (spec as Json).preset ?? (spec as Json).type)} is a segmentation model (kind segmenter): build it with buildSegmenter, count it with segmentationInfo` }]);
+  }
   const resolved = resolveModelSpec(registry, spec, path);
   if ('pretrained' in resolved) {
     // Silently random weights would be worse than an error.
     throw new SpecError([{ path: `${path}.pretrained`, message: 'loads weights from a file: build this spec with buildPretrainedModel (async; the trainer and the CLI do)' }]);
   }
   return registry.build<ImageClassifier>('backbone', resolved, path);
+}
+
+/** Builds a segmentation model (kind `segmenter`: backbone → neck → seg head) from a preset name or spec. */
+export function buildSegmenter(registry: Registry, spec: ModelSpec, path = 'model'): SegmentationModel {
+  return registry.build('segmenter', resolveModelSpec(registry, spec, path), path);
+}
+
+/** The kind a model spec builds: `segmenter` for a segmentation preset or a registered segmenter type, else `backbone`. */
+export function modelSpecKind(registry: Registry, spec: ModelSpec): 'backbone' | 'segmenter' {
+  const name = typeof spec === 'string' ? spec : isPlainObject(spec) && typeof spec.preset === 'string' ? spec.preset : undefined;
+  if (name !== undefined) return registry.preset(name)?.kind ?? 'backbone';
+  const type = isPlainObject(spec) ? spec.type : undefined;
+  return typeof type === 'string' && !registry.has('backbone', type) && registry.has('segmenter', type) ? 'segmenter' : 'backbone';
 }

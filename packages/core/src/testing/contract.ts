@@ -4,7 +4,9 @@ import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
 import { loadStateDict, stateDict } from '../io/state-dict';
 import type { ImageClassifier } from '../models/contracts';
 import type { Registry } from '../registry/registry';
-import { buildModel } from '../spec/model-spec';
+import { buildModel, buildSegmenter } from '../spec/model-spec';
+import type { Module } from '../nn/module';
+import type { SegmentationModel } from '../registry/kinds';
 
 export interface ContractOptions {
   /** Kinds whose components are built and checked; default every kind the registry holds that has a contract. */
@@ -15,7 +17,7 @@ export interface ContractOptions {
   maxForwardParams?: number;
 }
 
-function checkNames(model: ImageClassifier, label: string): void {
+function checkNames(model: Module, label: string): void {
   const names = [...model.namedParameters().map(([n]) => n), ...model.namedBuffers().map(([n]) => n)];
   const dup = names.filter((n, i) => names.indexOf(n) !== i);
   if (dup.length) throw new Error(`${label}: duplicate parameter names ${dup.join(', ')}`);
@@ -29,6 +31,16 @@ function runShape(model: ImageClassifier, label: string): void {
   const finite = tf.tidy(() => tf.all(tf.isFinite(logits)).dataSync()[0]);
   logits.dispose();
   if (got[0] !== want[0] || got[1] !== want[1]) throw new Error(`${label}: forward gave [${got}], declared [${want}]`);
+  if (!finite) throw new Error(`${label}: forward produced NaN or Inf`);
+}
+
+function runSegmenter(model: SegmentationModel, label: string): void {
+  const [h, w] = model.config.inputSize;
+  const logits = tf.tidy(() => model.eval().forward(tf.randomUniform([2, h, w, model.config.inChans], 0, 1, 'float32', 7) as tf.Tensor4D));
+  const finite = tf.tidy(() => tf.all(tf.isFinite(logits)).dataSync()[0]);
+  const got = logits.shape;
+  logits.dispose();
+  if (got.join() !== [2, h, w, model.config.numClasses].join()) throw new Error(`${label}: forward gave [${got}], declared [2, ${h}, ${w}, ${model.config.numClasses}]`);
   if (!finite) throw new Error(`${label}: forward produced NaN or Inf`);
 }
 
@@ -77,6 +89,22 @@ function runComponent(kind: string, name: string, value: unknown, example: Recor
     const shape = tf.tidy(() => head.forward(tf.ones([2, inFeatures])).shape);
     const want = [2, numClasses === 0 ? inFeatures : numClasses];
     if (shape.join() !== want.join()) throw new Error(`head "${name}": forward gave [${shape}], expected [${want}]`);
+  } else if (kind === 'neck') {
+    // Levels at strides 4, 8, 16, … of a 32 px image, one per entry of the example's inChannels.
+    const neck = value as { outChannels: readonly number[]; forward(xs: tf.Tensor[]): tf.Tensor[]; eval(): unknown };
+    const inChannels = example.inChannels as number[];
+    neck.eval();
+    const shapes = tf.tidy(() => neck.forward(inChannels.map((c, i) => tf.randomUniform([2, 8 >> i, 8 >> i, c], -1, 1, 'float32', 3 + i))).map((t) => t.shape));
+    const want = inChannels.map((_, i) => [2, 8 >> i, 8 >> i, neck.outChannels[i]].join());
+    if (shapes.map((s) => s.join()).join(' ') !== want.join(' ')) throw new Error(`neck "${name}": forward gave [${shapes.join('], [')}], expected [${want.join('], [')}]`);
+  } else if (kind === 'seg-head') {
+    const head = value as { forward(xs: tf.Tensor4D[], size: [number, number]): tf.Tensor4D; eval(): unknown };
+    const { inChannels, strides, numClasses } = example as { inChannels: number[]; strides: number[]; numClasses: number };
+    head.eval();
+    const shape = tf.tidy(() => head.forward(inChannels.map((c, i) => tf.randomUniform([2, 32 / strides[i], 32 / strides[i], c], -1, 1, 'float32', 3 + i) as tf.Tensor4D), [32, 32]).shape);
+    if (shape.join() !== [2, 32, 32, numClasses].join()) throw new Error(`seg-head "${name}": forward gave [${shape}], expected [2, 32, 32, ${numClasses}]`);
+  } else if (kind === 'segmenter') {
+    runSegmenter(value as SegmentationModel, name);
   } else if (kind === 'fusion') {
     const fusion = value as { forward(xs: tf.Tensor3D[]): tf.Tensor3D[]; eval(): unknown };
     const { dims, numPatches } = example as { dims: number[]; numPatches?: number[] };
@@ -144,6 +172,18 @@ export function describeRegistryContract(makeRegistry: () => Registry, options: 
   const presets = registry.listModels(options.presets ?? '*');
   describe('registry contract: presets', () => {
     it.each(presets)('%s builds with unique names', (name) => {
+      if (registry.preset(name)?.kind === 'segmenter') {
+        const seg = buildSegmenter(registry, name);
+        try {
+          checkNames(seg, name);
+          expect(seg.countParameters().total).toBeGreaterThan(0);
+          const [h, w] = seg.config.inputSize;
+          if (seg.countParameters().total <= maxParams && h * w <= 64 * 64) runSegmenter(seg, name);
+        } finally {
+          seg.dispose();
+        }
+        return;
+      }
       const model = buildModel(registry, name);
       try {
         checkNames(model, name);

@@ -3,7 +3,7 @@
 export { describeRegistryContract } from './contract';
 export type { ContractOptions } from './contract';
 export { TEST_BACKENDS, useBackend } from './backends';
-export { gradcheck, expectGradientsMatch, describeGradcheck, maxAbsDiff } from './gradcheck';
+export { gradcheck, expectGradientsMatch, describeGradcheck, maxAbsDiff, seededValues, seededNormal } from './gradcheck';
 export type { GradcheckOptions, GradcheckResult, GradcheckEntry } from './gradcheck';
 export { randomData, randomTensor, runOn, relError, measureTensorLeak, NO_TENSOR_LEAK } from './numerics';
 export type { TensorLeak } from './numerics';

@@ -1,0 +1,11 @@
+export { IGNORE_INDEX, MaskError, checkMaskLabels } from './types';
+export type { SegSample, SegDataset } from './types';
+export { MaskFolderDataset } from './mask-folder';
+export type { MaskFolderOptions, MaskFile } from './mask-folder';
+export { MnistSegmentationDataset, MNIST_SEGMENTATION_CLASSES } from './mnist-segmentation';
+export type { MnistSegmentationOptions } from './mnist-segmentation';
+export { segRandomCrop, segRandomHorizontalFlip, segResize, toSegPair } from './transforms';
+export type { SegPair, SegTransform } from './transforms';
+export { loadSegBatch } from './batch';
+export type { SegBatch } from './batch';
+export { classColor, colorizeMask, encodePng, writeColorMaskPng, heatmap } from './mask-png';

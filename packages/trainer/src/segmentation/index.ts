@@ -1,0 +1,11 @@
+export { pixelCrossEntropy } from './loss';
+export { ConfusionMatrix } from './metrics';
+export type { SegmentationScores } from './metrics';
+export { evaluateSegmentation } from './evaluate';
+export type { SegmentationEvaluation } from './evaluate';
+export { predictMasks, predictMaskPng } from './predict';
+export { fitSegmentation } from './fit';
+export type { SegmentationFitOptions, SegmentationFitResult } from './fit';
+export { writeSegmentationReport } from './report';
+export { runSegmentationSpec, parseSegmentationSpec } from './run-spec';
+export type { SegmentationRunSpec, SegmentationRunResult } from './run-spec';
