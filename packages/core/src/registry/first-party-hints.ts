@@ -5,7 +5,12 @@
  */
 export const FIRST_PARTY_COMPONENTS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
   '@vitkit/tokenizers': { tokenizer: ['clustering', 'conv-stem', 'filter', 'patch', 'pooling', 'recurrent', 't2t'] },
-  '@vitkit/backbones': { backbone: ['deep-narrow', 'dual-branch', 'resnet', 'vit', 'vt-resnet'] },
+  '@vitkit/backbones': {
+    backbone: ['deep-narrow', 'dual-branch', 'resnet', 'vit', 'vt-resnet'],
+    neck: ['fpn', 'vt-fpn'],
+    'seg-head': ['conv1x1', 'semantic-fpn'],
+    segmenter: ['segmentation'],
+  },
   '@vitkit/fusion': { fusion: ['all-attention', 'class-token', 'cross-attention', 'none', 'pairwise'], report: ['fusion-ablation'] },
   '@vitkit/data': {
     dataset: ['cifar10', 'cifar100', 'fashion-mnist', 'image-folder', 'mnist', 'synthetic'],
