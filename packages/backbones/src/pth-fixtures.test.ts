@@ -11,7 +11,7 @@ async function specFor(name: string): Promise<Record<string, unknown>> {
   if (name.startsWith('t2t_')) return t2tFixtureSpec(meta.constructor);
   if (name.startsWith('resnet')) {
     const spec = JSON.parse(await fs.readFile(path.join(__dirname, 'resnet', 'fixture-specs', `${name}.json`), 'utf8')) as { model: Record<string, unknown> };
-    return { plugins: [path.join(__dirname, 'resnet', 'test-plugin.ts')], model: spec.model };
+    return { plugins: [path.join(__dirname, 'testing', 'resnet-plugin.ts')], model: spec.model };
   }
   // crossvit_tiny_rand: VisionTransformer(img_size=[48, 32], patch_size=[12, 16], embed_dim=[24, 48], depth=[[1, 2, 0], [1, 2, 0]], ...)
   expect(meta.constructor).toContain('depth=[[1, 2, 0], [1, 2, 0]]');

@@ -2,7 +2,7 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { tf, createRegistry, getRngState, loadInstalledFirstParty, loadPlugins, loadStateDict, saveSafetensors, setRngState, stateDict, usePlugin } from '@vitkit/core';
 import type { ImageClassifier, Registry, VitkitPlugin } from '@vitkit/core';
-import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, fileExists, loadCheckpoint, readCheckpointStep, saveCheckpoint } from './checkpoint';
+import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, loadCheckpoint, readCheckpointStep, saveCheckpoint } from './checkpoint';
 import { trainerPlugin } from './components';
 import type { BatchSource, DataFactory, RunData } from './data';
 import { evaluateModel } from './evaluate';
