@@ -6,22 +6,6 @@
 #include "parallel.h"
 #include "vitkit-native.h"
 
-static double *f64_arg(napi_env env, napi_value v, size_t *len, const char *what) {
-  napi_typedarray_type type;
-  size_t length;
-  void *data;
-  napi_value buf;
-  size_t off;
-  bool is_ta = false;
-  napi_is_typedarray(env, v, &is_ta);
-  if (!is_ta || napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &off) != napi_ok || type != napi_float64_array) {
-    napi_throw_type_error(env, NULL, what);
-    return NULL;
-  }
-  *len = length;
-  return (double *)data;
-}
-
 // Last element index touched by a row-major rows×cols operand with leading dimension ld, plus one.
 static size_t extent(int64_t rows, int64_t cols, int64_t ld) {
   return rows == 0 || cols == 0 ? 0 : (size_t)((rows - 1) * ld + cols);

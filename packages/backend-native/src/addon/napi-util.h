@@ -13,8 +13,9 @@
     return NULL;                                                                               \
   }
 
-// Float32Array data pointer (already at the view's byte offset) and its element count; NULL after throwing.
-static inline float *f32_arg(napi_env env, napi_value v, size_t *len, const char *what) {
+// Data pointer of a typed array of the given type (already at the view's byte offset) and its element count; NULL after
+// throwing `what`. An empty view may have a NULL data pointer: a dummy is returned then, which callers never touch.
+static inline void *typed_arg(napi_env env, napi_value v, napi_typedarray_type want, size_t *len, const char *what) {
   napi_typedarray_type type;
   size_t length;
   void *data;
@@ -22,14 +23,21 @@ static inline float *f32_arg(napi_env env, napi_value v, size_t *len, const char
   size_t off;
   bool is_ta = false;
   napi_is_typedarray(env, v, &is_ta);
-  if (!is_ta || napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &off) != napi_ok || type != napi_float32_array) {
+  if (!is_ta || napi_get_typedarray_info(env, v, &type, &length, &data, &buf, &off) != napi_ok || type != want) {
     napi_throw_type_error(env, NULL, what);
     return NULL;
   }
   if (len) *len = length;
-  // an empty view may have a NULL data pointer; callers never touch it then
-  static float dummy;
-  return data ? (float *)data : &dummy;
+  static double dummy;
+  return data ? data : &dummy;
+}
+
+static inline float *f32_arg(napi_env env, napi_value v, size_t *len, const char *what) {
+  return (float *)typed_arg(env, v, napi_float32_array, len, what);
+}
+
+static inline double *f64_arg(napi_env env, napi_value v, size_t *len, const char *what) {
+  return (double *)typed_arg(env, v, napi_float64_array, len, what);
 }
 
 static inline double num_arg(napi_env env, napi_value v) {
