@@ -1,10 +1,11 @@
 import { selectBackend } from '@vitkit/core';
 import { commonOptions, defineCommand } from '../command';
-import { EXIT } from '../exit-codes';
+import { EXIT, UsageError } from '../exit-codes';
 import { formatEvaluation } from '../format-eval';
 import { loadTrainedModel } from '../load-weights';
 import { engineOption, openEngine, parseEngine } from '../onnx-package';
 import { createRunRegistry } from '../run-setup';
+import { evalSegmentation, isSegmentationSpecFile } from '../segmentation';
 import { trainerPackage } from '../trainer-packages';
 
 export const evalCommand = defineCommand({
@@ -21,6 +22,13 @@ export const evalCommand = defineCommand({
   async run({ values }) {
     const engine = parseEngine(values.engine);
     const trainer = trainerPackage();
+    if (isSegmentationSpecFile(values.spec!)) {
+      if (engine !== 'tfjs') throw new UsageError('--engine onnxruntime serves classification models only');
+      await selectBackend({ flag: values.backend, quiet: values.json });
+      const r = await evalSegmentation(trainer, values.spec!, createRunRegistry({ use: [trainer.plugin] }), values.weights!);
+      process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `test mIoU: ${((r.mIoU as number) * 100).toFixed(2)}% (pixel accuracy ${((r.pixelAccuracy as number) * 100).toFixed(2)}%, ${r.images} images)\nper-class IoU: ${(r.perClassIoU as number[]).map((v) => (Number.isFinite(v) ? (v * 100).toFixed(1) : '-')).join(' ')}\n`);
+      return EXIT.ok;
+    }
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
     await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });

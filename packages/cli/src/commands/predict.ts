@@ -6,6 +6,7 @@ import { EXIT, UsageError } from '../exit-codes';
 import { loadTrainedModel } from '../load-weights';
 import { engineOption, openEngine, parseEngine } from '../onnx-package';
 import { createRunRegistry } from '../run-setup';
+import { isSegmentationSpecFile, predictSegmentation } from '../segmentation';
 import { dataPackage, trainerPackage, TrainerPackage } from '../trainer-packages';
 
 interface InferenceInfo {
@@ -55,7 +56,8 @@ export const predictCommand = defineCommand({
     top: { type: 'string', value: '<k>', help: 'how many labels per image (default 5)' },
     backend: commonOptions.specBackend,
     engine: engineOption,
-    json: { type: 'boolean', help: 'print one JSON array on stdout: per image its file and top labels' },
+    out: { type: 'string', value: '<dir>', help: 'segmentation specs: folder for the coloured masks (default: next to each image)' },
+    json: { type: 'boolean', help: 'print one JSON array on stdout: per image its file and top labels (or mask file)' },
   },
   async run({ values, positionals: images }) {
     const engine = parseEngine(values.engine);
@@ -71,6 +73,13 @@ export const predictCommand = defineCommand({
     }
     if (values.spec === undefined) throw new UsageError('--spec <file.json> or --preset <name> is required');
     const data = dataPackage();
+    if (isSegmentationSpecFile(values.spec)) {
+      if (engine !== 'tfjs') throw new UsageError('--engine onnxruntime serves classification models only');
+      await selectBackend({ flag: values.backend, quiet: values.json });
+      const masks = await predictSegmentation(trainer, data, values.spec, createRunRegistry({ use: [trainer.plugin, data.plugin] }), values.weights!, images, values.out);
+      process.stdout.write(values.json ? `${JSON.stringify(masks)}\n` : masks.map((m) => `${m.file} → ${m.mask}\n`).join(''));
+      return EXIT.ok;
+    }
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin, data.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
     await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });

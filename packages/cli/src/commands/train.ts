@@ -1,6 +1,8 @@
 import { commonOptions, defineCommand } from '../command';
 import { EXIT, UsageError } from '../exit-codes';
+import { selectBackend } from '@vitkit/core';
 import { createRunRegistry } from '../run-setup';
+import { isSegmentationSpecFile, trainSegmentation } from '../segmentation';
 import { trainerPackage } from '../trainer-packages';
 
 export const trainCommand = defineCommand({
@@ -46,6 +48,14 @@ the same files, in vitkit's checkpoint format.`,
         outDir: values.out,
         resume: values.checkpoint ?? !!values.resume,
       });
+    }
+    if (isSegmentationSpecFile(values.spec!)) {
+      // "task": "segmentation": backbone → neck → seg head, mIoU (see @vitkit/trainer, "Semantic segmentation").
+      await selectBackend({ flag: values.backend, quiet: values.json });
+      const log = values.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
+      const summary = await trainSegmentation(trainer, values.spec!, createRunRegistry({ use: [trainer.plugin] }), log);
+      if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      return EXIT.ok;
     }
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });

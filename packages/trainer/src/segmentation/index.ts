@@ -7,5 +7,5 @@ export { predictMasks, predictMaskPng } from './predict';
 export { fitSegmentation } from './fit';
 export type { SegmentationFitOptions, SegmentationFitResult } from './fit';
 export { writeSegmentationReport } from './report';
-export { runSegmentationSpec, parseSegmentationSpec } from './run-spec';
-export type { SegmentationRunSpec, SegmentationRunResult } from './run-spec';
+export { runSegmentationSpec, parseSegmentationSpec, openSegmentationRun } from './run-spec';
+export type { SegmentationRunSpec, SegmentationRunResult, SegmentationRun } from './run-spec';

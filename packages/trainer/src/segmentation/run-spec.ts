@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildSegmenter, createRegistry, loadInstalledFirstParty, neckMacs, s, saveSafetensors, selectBackend, validate } from '@vitkit/core';
-import type { BackendName, Registry, SchemaType } from '@vitkit/core';
+import type { BackendName, Registry, SchemaType, SegmentationModel } from '@vitkit/core';
 import { MaskFolderDataset, MnistSegmentationDataset, segRandomCrop, segRandomHorizontalFlip } from '@vitkit/data';
 import type { SegDataset, SegTransform } from '@vitkit/data';
 import { fitSegmentation, SegmentationFitResult } from './fit';
@@ -68,6 +68,29 @@ export function parseSegmentationSpec(raw: unknown, specFile: string, registry: 
   return validate(specSchema, raw, specFile, { registry });
 }
 
+/** What a command needs of a segmentation spec: the validated spec, its folder, its data and a freshly built model. */
+export interface SegmentationRun {
+  spec: SegmentationRunSpec;
+  baseDir: string;
+  train: SegDataset;
+  test: SegDataset;
+  /** Built through the registry, random weights; the caller disposes it. */
+  model: SegmentationModel;
+  /** Where training writes its outputs (`output.dir`, relative to the spec's folder). */
+  outDir: string;
+}
+
+/** Reads, validates and opens a segmentation spec file (what `vitkit train/eval/predict` start from). */
+export async function openSegmentationRun(specFile: string, registry: Registry): Promise<SegmentationRun> {
+  const raw = JSON.parse(fs.readFileSync(specFile, 'utf8')) as unknown;
+  const spec = parseSegmentationSpec(raw, specFile, registry);
+  if (spec.backend) await selectBackend(spec.backend as BackendName, { quiet: true });
+  const baseDir = path.dirname(path.resolve(specFile));
+  const { train, test } = await loadData(spec.data, baseDir, specFile);
+  const model = buildSegmenter(registry, spec.model as { type: string }, `${specFile}: model`);
+  return { spec, baseDir, train, test, model, outDir: path.resolve(baseDir, spec.output.dir) };
+}
+
 export interface SegmentationRunResult extends SegmentationFitResult {
   /** MACs of the neck alone at the training size (batch 1). */
   neckMacs: number;
@@ -82,21 +105,15 @@ export interface SegmentationRunResult extends SegmentationFitResult {
  * the neck's MACs. What `vitkit train --spec` calls for a segmentation spec.
  */
 export async function runSegmentationSpec(specFile: string, options: { registry?: Registry; log?: (line: string) => void } = {}): Promise<SegmentationRunResult> {
-  const raw = JSON.parse(fs.readFileSync(specFile, 'utf8')) as unknown;
   const registry = options.registry ?? createRegistry();
   if (!options.registry) loadInstalledFirstParty(registry);
-  const spec = parseSegmentationSpec(raw, specFile, registry);
-  if (spec.backend) await selectBackend(spec.backend as BackendName, { quiet: true });
-  const baseDir = path.dirname(path.resolve(specFile));
-  const { train, test } = await loadData(spec.data, baseDir, specFile);
-  const model = buildSegmenter(registry, spec.model as { type: string }, `${specFile}: model`);
+  const { spec, train, test, model, outDir } = await openSegmentationRun(specFile, registry);
   try {
     const [h, w] = model.config.inputSize;
     const macs = neckMacs(model.neck, model.backbone.featureChannels, model.backbone.featureStrides, h, w);
     const transforms: SegTransform[] = [];
     if (spec.train.cropPadding > 0) transforms.push(segRandomCrop([train.shape[0], train.shape[1]], spec.train.cropPadding));
     if (spec.train.flip) transforms.push(segRandomHorizontalFlip());
-    const outDir = path.resolve(baseDir, spec.output.dir);
     const result = await fitSegmentation({ model, train, test, outDir, ...spec.train, transforms, log: options.log });
     const weightsFile = path.join(outDir, 'model.safetensors');
     await saveSafetensors(model, weightsFile, { task: 'segmentation', spec: path.basename(specFile) });
