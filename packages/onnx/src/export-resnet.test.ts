@@ -1,6 +1,5 @@
-import { buildModel, selectBackend } from '@vitkit/core';
 import { firstPartyRegistry } from './testing/fixtures';
-import { maxDiffAtBatches, randomizeBatchNorms } from './testing/ort';
+import { describeExportParity } from './testing/ort';
 
 const resnet = { type: 'resnet', layers: [1, 1, 1, 1], widths: [4, 8, 8, 16], numClasses: 5, imgSize: 32 };
 const vt = { type: 'vt-resnet', layers: [1, 1, 1], widths: [4, 8, 8], numClasses: 5, imgSize: 32, tokenChannels: 12, numTokens: 4, vtModules: 2 };
@@ -15,19 +14,4 @@ const CASES: Array<[string, Record<string, unknown>]> = [
   ['vt-resnet, clustering with 0 iterations', { ...vt, tokenizer: { type: 'clustering', iterations: 0 }, recurrent: false }],
 ];
 
-describe('ONNX export of ResNet and VT-ResNet, run in onnxruntime-node', () => {
-  beforeAll(async () => {
-    await selectBackend('cpu', { quiet: true });
-  });
-
-  it.each(CASES)('%s: logits match vitkit to 1e-4 at batch 1 and 3', async (_name, spec) => {
-    const model = buildModel(firstPartyRegistry(), spec as never);
-    try {
-      randomizeBatchNorms(model);
-      const diffs = await maxDiffAtBatches(model, [1, 3]);
-      for (const d of diffs) expect(d).toBeLessThanOrEqual(1e-4);
-    } finally {
-      model.dispose();
-    }
-  });
-});
+describeExportParity('ONNX export of ResNet and VT-ResNet, run in onnxruntime-node', firstPartyRegistry, CASES);

@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { buildModel, createRegistry, selectBackend } from '@vitkit/core';
+import { createRegistry } from '@vitkit/core';
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
-import { maxDiffAtBatches, randomizeBatchNorms } from './testing/ort';
+import { describeExportParity } from './testing/ort';
 
 const registry = () => createRegistry({ plugins: [tokenizers, backbones] });
 const tiny = { imgSize: 16, inChans: 3, numClasses: 5, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2 };
@@ -16,31 +16,4 @@ const CASES: Array<[string, Record<string, unknown>]> = [
   ['t2t convolution, BatchNorm + GELU', { type: 'deep-narrow', ...tiny, tokenizer: { type: 't2t', attention: 'convolution', tokenDim: 8, convNorm: 'batch', convActivation: 'gelu' } }],
 ];
 
-describe('ONNX export of ViT and T2T-ViT, run in onnxruntime-node', () => {
-  beforeAll(async () => {
-    await selectBackend('cpu', { quiet: true });
-  });
-
-  it.each(CASES)('%s: logits match vitkit to 1e-4 at batch 1 and 3', async (_name, spec) => {
-    const model = buildModel(registry(), spec as never);
-    try {
-      randomizeBatchNorms(model);
-      const diffs = await maxDiffAtBatches(model, [1, 3]);
-      for (const d of diffs) expect(d).toBeLessThanOrEqual(1e-4);
-    } finally {
-      model.dispose();
-    }
-  });
-});
-
-describe('ONNX export of a features-only model (numClasses 0)', () => {
-  it('outputs the pooled features, matching vitkit at batch 2', async () => {
-    await selectBackend('cpu', { quiet: true });
-    const model = buildModel(registry(), { ...CASES[0][1], numClasses: 0 } as never);
-    try {
-      for (const d of await maxDiffAtBatches(model, [2])) expect(d).toBeLessThanOrEqual(1e-4);
-    } finally {
-      model.dispose();
-    }
-  });
-});
+describeExportParity('ONNX export of ViT and T2T-ViT, run in onnxruntime-node', registry, CASES);

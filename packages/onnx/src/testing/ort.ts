@@ -1,4 +1,6 @@
-import { BatchNorm2d, ImageClassifier, Module, tf } from '@vitkit/core';
+/// <reference types="jest" />
+import { BatchNorm2d, buildModel, ImageClassifier, Module, selectBackend, tf } from '@vitkit/core';
+import type { Registry } from '@vitkit/core';
 import * as ort from 'onnxruntime-node';
 import { exportOnnx, ExportOnnxOptions, INPUT_NAME, OUTPUT_NAME } from '../export';
 
@@ -52,4 +54,27 @@ export function randomizeBatchNorms(model: Module): void {
       m.bias.variable.assign(tf.sub(next(), 1));
     });
   }
+}
+
+/**
+ * One test per case: the model built from the spec (BatchNorm statistics randomised) exports, and onnxruntime-node
+ * reproduces its logits to 1e-4 at each batch size.
+ */
+export function describeExportParity(title: string, registry: () => Registry, cases: Array<[string, Record<string, unknown>]>, batches = [1, 3]): void {
+  describe(title, () => {
+    beforeAll(async () => {
+      await selectBackend('cpu', { quiet: true });
+    });
+
+    it.each(cases)(`%s: logits match vitkit to 1e-4 at batch ${batches.join(' and ')}`, async (_name, spec) => {
+      const model = buildModel(registry(), spec as never);
+      try {
+        randomizeBatchNorms(model);
+        const diffs = await maxDiffAtBatches(model, batches);
+        for (const d of diffs) expect(d).toBeLessThanOrEqual(1e-4);
+      } finally {
+        model.dispose();
+      }
+    });
+  });
 }
