@@ -1,8 +1,8 @@
 import 'reflect-metadata';
-import { createRegistry } from '@vitkit/core';
+import { buildModel, createRegistry, selectBackend } from '@vitkit/core';
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
-import { describeExportParity } from './testing/ort';
+import { describeExportParity, maxDiffAtBatches } from './testing/ort';
 
 const registry = () => createRegistry({ plugins: [tokenizers, backbones] });
 const tiny = { imgSize: 16, inChans: 3, numClasses: 5, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2 };
@@ -17,3 +17,15 @@ const CASES: Array<[string, Record<string, unknown>]> = [
 ];
 
 describeExportParity('ONNX export of ViT and T2T-ViT, run in onnxruntime-node', registry, CASES);
+
+describe('ONNX export of a features-only model (numClasses 0)', () => {
+  it('outputs the pooled features, matching vitkit at batch 2', async () => {
+    await selectBackend('cpu', { quiet: true });
+    const model = buildModel(registry(), { ...CASES[0][1], numClasses: 0 } as never);
+    try {
+      for (const d of await maxDiffAtBatches(model, [2])) expect(d).toBeLessThanOrEqual(1e-4);
+    } finally {
+      model.dispose();
+    }
+  });
+});
