@@ -1,117 +1,21 @@
-// tsyringe needs the Reflect metadata polyfill before any container is touched; core owns it so users need not.
-import 'reflect-metadata';
+// @vitkit/core for Node (CommonJS, `exports` condition `default`): the portable API plus files, plugins loaded by
+// name, run specs, and the Node engines. Browsers get ./browser through the `browser` condition.
+export * from './portable';
 
-export { tf } from './tf';
-export type { Tensor, Rank } from './tf';
-
-// tsyringe, re-exported so plugins share core's single copy and container.
-export { container, injectable, inject, singleton, registry as tsyringeRegistry } from 'tsyringe';
-export type { DependencyContainer, InjectionToken } from 'tsyringe';
-
-export { Module, ModuleList } from './nn/module';
-export type { ParameterCount } from './nn/module';
-export { Parameter, toTorchShape } from './nn/parameter';
-export type { ParameterLayout, ParameterOptions } from './nn/parameter';
-export { Layer, Sequential, Identity } from './nn/layer';
-export { Linear } from './nn/linear';
-export type { LinearOptions } from './nn/linear';
-export { LayerNorm } from './nn/layer-norm';
-export { GroupNorm } from './nn/group-norm';
-export { layerNorm } from './ops/layer-norm';
-export { Conv2d } from './nn/conv2d';
-export type { Conv2dOptions } from './nn/conv2d';
-export { BatchNorm2d } from './nn/batch-norm';
-export type { BatchNormOptions } from './nn/batch-norm';
-export { GELU, ReLU, gelu } from './nn/activations';
-export { Dropout, DropPath } from './nn/dropout';
-export { Attention, scaledDotProductAttention, splitHeads, mergeHeads } from './nn/attention';
-export type { AttentionOptions } from './nn/attention';
-export { Mlp } from './nn/mlp';
-export type { MlpOptions } from './nn/mlp';
-export { Block } from './nn/block';
-export type { BlockOptions } from './nn/block';
-export { sinusoidTable } from './nn/position';
-export { resizeBicubic, bicubicMatrix } from './nn/resize';
-export * as init from './nn/init';
-export type { Initializer } from './nn/init';
-export { manualSeed, random, nextSeed, getRngState, setRngState } from './nn/rng';
-
-export { MacCounter, countMacs, reportMacs } from './ops/macs';
-
-export { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors, writeFileAtomic, SafetensorsError } from './io/safetensors';
-export type { HostTensor, TensorMap } from './io/safetensors';
-export { stateDict, loadStateDict, loadSafetensorsInto, loadWeightsInto, saveSafetensors, StateDictError } from './io/state-dict';
-export { readWeights, parseWeights } from './io/read-weights';
+export { readSafetensors, writeSafetensors, writeFileAtomic } from './io/safetensors';
+export { loadSafetensorsInto, loadWeightsInto, saveSafetensors } from './io/state-dict-file';
+export { readWeights } from './io/read-weights';
 export { convertWeights } from './io/convert-weights';
 export type { ConvertResult } from './io/convert-weights';
-export type { ReadWeightsOptions, WeightsFile, WeightsFormat } from './io/read-weights';
-export { parsePth } from './io/pth/read-pth';
-export type { PthContents } from './io/pth/read-pth';
-export { checkpointWeights } from './io/pth/checkpoint-layout';
-export type { CheckpointWeights, WeightsChoice } from './io/pth/checkpoint-layout';
-export { PthError } from './io/pth/pth-error';
-export { loadPretrained, loadPretrainedFile, describePretrained, PretrainedError } from './io/finetune/load-pretrained';
-export type { PretrainedOptions, PretrainedReport } from './io/finetune/load-pretrained';
-export { FINETUNE_LAYOUTS, DEFAULT_FINETUNE_LAYOUT, finetuneLayout } from './io/finetune/layouts';
-export type { FinetuneLayout } from './io/finetune/layouts';
-export { resizePosEmbedTo } from './io/finetune/resize-pos-embed';
-export type { LoadOptions, LoadResult, StateDictAdapter } from './io/state-dict';
-
-export { Tokenizer, Fusion, ImageClassifier } from './models/contracts';
-export type { ImageModelConfig, FeatureMapTokenizer, FeaturePyramidBackbone } from './models/contracts';
-export { CORE_KIND_CONTRACTS, FEATURE_MAP_TOKENIZER, FEATURE_PYRAMID_BACKBONE, memberContract } from './registry/kinds';
-export type {
-  ComponentKinds,
-  KnownKind,
-  KindContract,
-  Head,
-  Neck,
-  SegHead,
-  SegmentationModel,
-  DatasetComponent,
-  TransformComponent,
-  BatchTransformComponent,
-  OptimizerComponent,
-  ScheduleComponent,
-  LossComponent,
-} from './registry/kinds';
-export { createLinearHead, linearHead } from './heads/linear-head';
-export type { LinearHeadOptions } from './heads/linear-head';
-export { Classifier } from './models/classifier';
-
-export { s, validate } from './spec/schema';
-export type { Schema, SchemaType, InferShape, NumberConstraints, ParseContext } from './spec/schema';
-export { SpecError, describeValue } from './spec/errors';
-export type { SpecIssue } from './spec/errors';
-export { buildModel, buildSegmenter, modelSpecKind, resolveModelSpec, mergeSpec, modelSpecSchema } from './spec/model-spec';
-export { buildPretrainedModel, splitPretrained } from './spec/pretrained-spec';
-export type { PretrainedSpec, BuildPretrainedOptions } from './spec/pretrained-spec';
-export type { ModelSpec } from './spec/model-spec';
-
-export { Registry, BUILD_CONTEXT, ContractError, globToRegExp } from './registry/registry';
-export type { BuildContext, ComponentDefinition, ComponentKind, ComponentSpec, PresetDefinition, RegistryLike, VitkitPlugin } from './registry/types';
-export { createRegistry, corePlugin } from './registry/create-registry';
-export type { CreateRegistryOptions } from './registry/create-registry';
-export { loadPlugins, usePlugin, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
-export { PluginLoadError } from './registry/plugin-load-error';
-
-// Engines: selectBackend's order and sources; the wasm kernel pack (@vitkit/wasm-kernels) is found at run time.
+export { loadPretrainedFile } from './io/finetune/load-pretrained-file';
+export { buildPretrainedModel } from './spec/pretrained-spec';
+export type { BuildPretrainedOptions } from './spec/pretrained-spec';
+export { createRegistry } from './registry/create-registry';
+export { loadPlugins, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
 export { registerWasmKernels, wasmKernelsRegistered, allowEngineFlags, ENGINE_FLAGS_ENV } from './backend/wasm-kernel-pack';
-export { selectBackend, selectedBackend, UnknownBackendError, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-backend';
-export type { BackendName, BackendRequest, SelectBackendOptions } from './backend/select-backend';
+export { selectBackend, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-backend';
+export type { BackendName, BackendRequest } from './backend/select-backend';
 export { ENGINES, ENGINE_ALIASES, packageEngine } from './backend/engines';
-export type { BackendChoice, Engine, EngineFailure, EngineStartOptions } from './backend/engines';
-export { NO_BACKEND_WARNING } from './backend/implicit-backend';
-export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL } from './ops/fused';
-
-export { modelInfo } from './models/model-info';
-export { IMAGENET_CLASSES } from './models/imagenet-classes';
-export { IMAGENET_MEAN, IMAGENET_STD, timmEvalTransform } from './models/pretrained-config';
-export type { EvalTransform, PretrainedConfig } from './models/pretrained-config';
-export { segmentationInfo, formatSegmentationInfo, countSegmentationMacs, extrapolateSegmentationMacs, extrapolateMacs, countNeckMacs, neckMacs } from './models/segmentation-info';
-export type { SegmentationInfo, SegmentationMacs } from './models/segmentation-info';
-export type { Report } from './models/report';
-export type { ModelInfo } from './models/model-info';
 export { loadRunSpec } from './spec/run-spec';
 export type { RunSpec, LoadedRunSpec } from './spec/run-spec';
 export { runForward } from './run/forward';

@@ -37,7 +37,7 @@ export interface Checkpoint {
 const PREFIX = { model: 'model.', optimizer: 'optimizer.', ema: 'ema.' } as const;
 
 /** Serialises a checkpoint into one safetensors buffer, so one atomic rename publishes all of it at once. */
-export function serializeCheckpoint(ck: Checkpoint, metadata: Record<string, string> = {}): Buffer {
+export function serializeCheckpoint(ck: Checkpoint, metadata: Record<string, string> = {}): Uint8Array {
   const entries: Array<[string, HostTensor]> = [];
   for (const [k, t] of ck.model) entries.push([PREFIX.model + k, t]);
   for (const [k, t] of ck.optimizer) entries.push([PREFIX.optimizer + k, t]);

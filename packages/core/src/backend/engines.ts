@@ -1,45 +1,10 @@
+// The engines of Node, fastest first. (The browser's are in ../browser/engines.)
 import { tf } from '../tf';
+import { activate, cpuEngine } from './engine';
+import type { Engine } from './engine';
 import { loadOptional, WASM_KERNEL_PACK, wasmKernelPack } from './wasm-kernel-pack';
 
-/** What `selectBackend` returns: the tfjs backend that is now active and where it came from. */
-export interface BackendChoice {
-  backend: string;
-  /** Package that provided it (for tfjs-node the GPU build and the CPU build both register "tensorflow"). */
-  provider: string;
-  threads?: number;
-  /** Packages that accelerate the backend (the wasm kernel pack), when loaded. */
-  accelerators?: string[];
-}
-
-export interface EngineStartOptions {
-  /** Threads for engines that take a count (wasm's multi-threaded build). */
-  threads: number;
-  /** The count the caller asked for, if any (the native engine's default is the library's: every core). */
-  requestedThreads?: number;
-}
-
-/** Why an engine did not start: not installed, or installed but failed (the error it gave). */
-export type EngineFailure = { reason: 'not-installed' } | { reason: 'failed'; error: Error };
-
-/**
- * One engine `selectBackend` can start. The automatic order is the order of `ENGINES`; an engine that is not installed
- * is skipped there and is an error (naming `install`) when asked for by name.
- */
-export interface Engine {
-  /** The name a flag, $VITKIT_BACKEND or a spec uses. */
-  readonly name: string;
-  /** The npm package(s) a user installs to get it. */
-  readonly install: string;
-  start(options: EngineStartOptions): Promise<BackendChoice | EngineFailure>;
-}
-
-async function activate(name: string): Promise<boolean> {
-  try {
-    return await tf.setBackend(name);
-  } catch {
-    return false;
-  }
-}
+export type { BackendChoice, Engine, EngineFailure, EngineStartOptions } from './engine';
 
 /**
  * An engine that a package provides by registering a tfjs backend when it is loaded (tfjs-node), or through a
@@ -65,17 +30,17 @@ export function packageEngine(name: string, provider: string, backend: string, r
 const wasmEngine: Engine = {
   name: 'wasm',
   install: '@tensorflow/tfjs-backend-wasm @vitkit/wasm-kernels',
-  async start({ threads }) {
+  async start({ threads, wasmKernels }) {
     const loaded = loadOptional('@tensorflow/tfjs-backend-wasm');
     if ('reason' in loaded) return loaded;
     // The kernel pack (conv weight gradients, the gather gradient, fast matmuls, a correct MaxPoolGrad, fused ops);
     // without it stock wasm still runs, and wasmKernelPack() has said once how to get it.
-    const pack = wasmKernelPack();
+    const pack = wasmKernels ?? wasmKernelPack();
     pack?.registerWasmKernels();
     if (threads > 1) {
       // tfjs's threaded build, started in Node by the pack (it patches tfjs-backend-wasm 4.22 internals while the
       // backend starts). Must happen before any tensor exists: it re-initialises the backend.
-      if (!pack) return { reason: 'failed', error: new Error(`${threads} wasm threads need ${WASM_KERNEL_PACK} (npm install ${WASM_KERNEL_PACK})`) };
+      if (!pack?.enableWasmThreads) return { reason: 'failed', error: new Error(`${threads} wasm threads need ${WASM_KERNEL_PACK} (npm install ${WASM_KERNEL_PACK})`) };
       await pack.enableWasmThreads(threads);
       if (tf.getBackend() !== 'wasm') return { reason: 'failed', error: new Error(`the threaded wasm build did not start`) };
     } else if (!(await activate('wasm'))) {
@@ -106,17 +71,6 @@ const nativeEngine: Engine = {
   },
 };
 
-const cpuEngine: Engine = {
-  name: 'cpu',
-  install: '@tensorflow/tfjs',
-  async start() {
-    if (!(await activate('cpu'))) return { reason: 'failed', error: new Error('tf.setBackend("cpu") failed') };
-    // The cpu backend advertises tfjs-node on first use; the choice was deliberate, so keep stderr clean.
-    (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
-    return { backend: 'cpu', provider: '@tensorflow/tfjs-backend-cpu' };
-  },
-};
-
 /** Every engine, fastest first: the automatic order. Adding an engine is one entry here. */
 export const ENGINES: readonly Engine[] = [
   packageEngine('tfjs-node-gpu', '@tensorflow/tfjs-node-gpu', 'tensorflow'),
@@ -128,12 +82,3 @@ export const ENGINES: readonly Engine[] = [
 
 /** Names that stand for the first engine of a group that starts ("tensorflow": either tfjs-node build). */
 export const ENGINE_ALIASES: Readonly<Record<string, readonly string[]>> = { tensorflow: ['tfjs-node-gpu', 'tfjs-node'] };
-
-/** Every name a user may write: auto, the engines, the aliases. */
-export function engineNames(): string[] {
-  return ['auto', ...ENGINES.map((e) => e.name), ...Object.keys(ENGINE_ALIASES)];
-}
-
-export function findEngine(name: string): Engine | undefined {
-  return ENGINES.find((e) => e.name === name);
-}

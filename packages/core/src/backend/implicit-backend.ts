@@ -1,5 +1,6 @@
 import { tf } from '../tf';
-import { selectedBackend } from './select-backend';
+import { selectedBackend } from './choose-backend';
+import { sayLine } from './say';
 
 // A model built before any backend was chosen would run on whatever tfjs picks synchronously: its pure-JS cpu
 // backend, with tfjs's "install tfjs-node" banner. vitkit's default engine (wasm) starts asynchronously, so a
@@ -26,7 +27,7 @@ export function checkBackendChosen(): void {
   if (engine.backendInstance != null || engine.pendingBackendInit != null) return; // chosen by the application
   const best = Object.entries(engine.registryFactory).sort((a, b) => b[1].priority - a[1].priority)[0]?.[0];
   if (best !== 'cpu') return; // tfjs will start a faster backend the application loaded itself
-  process.stderr.write(`${NO_BACKEND_WARNING}\n`);
+  sayLine(NO_BACKEND_WARNING);
   // Start it now (what tfjs would do at the first tensor) and silence its banner: vitkit said it, once.
   (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
 }

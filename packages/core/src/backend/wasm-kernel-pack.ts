@@ -2,15 +2,12 @@
 // the default engine, and training on stock wasm fails for lack of conv and gather gradients), loaded by name at run
 // time when the wasm engine starts, like tfjs-node, and never imported. So core builds and type-checks without it, an
 // install that leaves it out (tfjs-node or cpu only) still runs, and core does not depend at build time on a package
-// that depends on core (no cycle in the build or the nx graph).
+// that depends on core (no cycle in the build or the nx graph). Node only: a browser app imports the pack and passes it
+// to selectBackend ({ wasmKernels }).
+import type { WasmKernelPack } from './engine';
+import { sayLine } from './say';
 
-/** The part of `@vitkit/wasm-kernels` that core calls. */
-export interface WasmKernelPack {
-  registerWasmKernels(options?: { fastEngine?: boolean }): string[];
-  wasmKernelsRegistered(): boolean;
-  enableFastWasmEngine(): unknown;
-  enableWasmThreads(threads: number): Promise<number>;
-}
+export type { WasmKernelPack } from './engine';
 
 export const WASM_KERNEL_PACK = '@vitkit/wasm-kernels';
 
@@ -49,9 +46,7 @@ export function wasmKernelPack(): WasmKernelPack | undefined {
   if (loaded.reason === 'failed') throw new Error(`${WASM_KERNEL_PACK} failed to load: ${loaded.error.message}`);
   if (!missingNoted) {
     missingNoted = true;
-    process.stderr.write(
-      `vitkit: wasm runs without its kernel pack (slower; conv and gather gradients missing); npm install ${WASM_KERNEL_PACK}\n`
-    );
+    sayLine(`vitkit: wasm runs without its kernel pack (slower; conv and gather gradients missing); npm install ${WASM_KERNEL_PACK}`);
   }
   return undefined;
 }

@@ -5,7 +5,7 @@ import * as path from 'path';
  * Writes atomically: to a temporary file in the same directory, fsync, then rename, so a crash mid-write
  * leaves the previous file intact. (Imports nothing of vitkit: @vitkit/trainer's kill test runs this file alone.)
  */
-export async function writeFileAtomic(file: string, data: Buffer | string): Promise<void> {
+export async function writeFileAtomic(file: string, data: Uint8Array | string): Promise<void> {
   const dir = path.dirname(file);
   await fs.mkdir(dir, { recursive: true });
   const tmp = path.join(dir, `.${path.basename(file)}.${process.pid}.${Date.now()}.tmp`);

@@ -52,13 +52,15 @@ describe('safetensors writing', () => {
 
   it('writes an 8-byte aligned header with contiguous F32 offsets in insertion order', () => {
     for (const name of ['x', 'xy', 'xyz', 'abcdefg', 'é_non_ascii_名前']) {
-      const buf = serializeSafetensors(
+      const bytes = serializeSafetensors(
         [
           [name, { shape: [3], data: Float32Array.from([1, 2, 3]) }],
           ['z', { shape: [1, 2], data: Float32Array.from([4, 5]) }],
         ],
         { format: 'pt', comment: 'naïve' },
       );
+      // Plain bytes (portable); read here through a Buffer view for its little-endian accessors.
+      const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const n = Number(buf.readBigUInt64LE(0));
       expect((8 + n) % 8).toBe(0);
       const header = JSON.parse(buf.subarray(8, 8 + n).toString('utf8'));
@@ -136,7 +138,7 @@ describe('safetensors reading of other dtypes (hand-built bytes)', () => {
 describe('safetensors errors name the file', () => {
   const good = serializeSafetensors([['w', { shape: [4, 4], data: new Float32Array(16).fill(1) }]], { format: 'pt' });
 
-  async function readError(name: string, bytes: Buffer): Promise<Error> {
+  async function readError(name: string, bytes: Uint8Array): Promise<Error> {
     const file = path.join(dir, name);
     await fsp.writeFile(file, bytes);
     try {
@@ -194,7 +196,7 @@ describe('atomic writes', () => {
     } finally {
       spy.mockRestore();
     }
-    expect((await fsp.readFile(file)).equals(old)).toBe(true);
+    expect((await fsp.readFile(file)).equals(Buffer.from(old))).toBe(true);
     expect((await fsp.readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 

@@ -10,7 +10,8 @@ import { Module, ModuleList } from '../nn/module';
 import { TEST_BACKENDS, useBackend } from '../testing/backends';
 import { seededValues } from '../testing/gradcheck';
 import { HostTensor, readSafetensors, TensorMap } from './safetensors';
-import { loadSafetensorsInto, loadStateDict, saveSafetensors, stateDict, StateDictError } from './state-dict';
+import { loadStateDict, stateDict, StateDictError } from './state-dict';
+import { loadSafetensorsInto, saveSafetensors } from './state-dict-file';
 
 class Net extends Module {
   readonly conv = this.addModule('conv', new Conv2d(2, 3, 3, { bias: false }));

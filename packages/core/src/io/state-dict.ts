@@ -1,9 +1,7 @@
 import { tf } from '../tf';
 import { Module } from '../nn/module';
 import { toTorchShape } from '../nn/parameter';
-import { HostTensor, TensorMap, writeSafetensors } from './safetensors';
-import { readWeights } from './read-weights';
-import type { WeightsChoice } from './pth/checkpoint-layout';
+import type { HostTensor, TensorMap } from './safetensors-format';
 
 /** Optional hook of a root module: rewrite foreign checkpoint names (for instance timm's) to its own. */
 export interface StateDictAdapter {
@@ -113,22 +111,6 @@ export function loadStateDict(module: Module, tensors: TensorMap, options: LoadO
   }
   for (const a of assign) a();
   return { missing, unexpected, mismatched };
-}
-
-/**
- * Loads a weights file into `module` by reference name: safetensors or a PyTorch checkpoint (`.pth`, `.pth.tar`;
- * `weights` picks the live or EMA weights of a training checkpoint). The format is recognised from the content.
- */
-export async function loadWeightsInto(module: Module, file: string, options: Omit<LoadOptions, 'source'> & { weights?: WeightsChoice } = {}): Promise<LoadResult> {
-  const { tensors } = await readWeights(file, { weights: options.weights });
-  return loadStateDict(module, tensors, { strict: options.strict, source: file });
-}
-
-/** {@link loadWeightsInto} under its first name (it reads PyTorch files too). */
-export const loadSafetensorsInto = loadWeightsInto;
-
-export async function saveSafetensors(module: Module, file: string, metadata: Record<string, string> = {}): Promise<void> {
-  await writeSafetensors(file, stateDict(module), { format: 'pt', ...metadata });
 }
 
 /** Shape a parameter has in PyTorch, re-exported for contract tests. */

@@ -2,7 +2,7 @@ import { tf } from '../tf';
 import { countMacs } from '../ops/macs';
 import type { Registry } from '../registry/registry';
 import { buildModel, ModelSpec, resolveModelSpec } from '../spec/model-spec';
-import { splitPretrained } from '../spec/pretrained-spec';
+import { splitPretrained } from '../spec/split-pretrained';
 
 export interface ModelInfo {
   type: string;

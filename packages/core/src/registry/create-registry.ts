@@ -1,31 +1,16 @@
-import { linearHead } from '../heads/linear-head';
-import { CORE_KIND_CONTRACTS } from './kinds';
-import { loadPlugins, usePlugin } from './plugins';
-import { Registry } from './registry';
-import type { VitkitPlugin } from './types';
+// createRegistry for Node: plugins as objects and, by package name or path, loaded with `require`. The browser build
+// has its own (../browser/create-registry), on the same portable core (./core-plugin).
+import { registryWithPlugins } from './core-plugin';
+import type { CreateRegistryOptions } from './core-plugin';
+import { loadPlugins } from './plugins';
+import type { Registry } from './registry';
 
-/** The components core itself contributes, and the contracts of the kinds core knows. */
-export const corePlugin: VitkitPlugin = {
-  name: '@vitkit/core',
-  register(registry) {
-    for (const contract of CORE_KIND_CONTRACTS) registry.defineKind(contract);
-    registry.register(linearHead);
-  },
-};
-
-export interface CreateRegistryOptions {
-  /** Plugin objects to register (what `import { plugin } from '@vitkit/tokenizers'` gives). */
-  plugins?: VitkitPlugin[];
-  /** Plugin package names or paths to load with `require`. */
-  load?: string[];
-  baseDir?: string;
-}
+export { corePlugin } from './core-plugin';
+export type { CreateRegistryOptions } from './core-plugin';
 
 /** A new registry with core's components and the given plugins. */
 export function createRegistry(options: CreateRegistryOptions = {}): Registry {
-  const registry = new Registry();
-  usePlugin(registry, corePlugin);
-  for (const p of options.plugins ?? []) usePlugin(registry, p);
+  const registry = registryWithPlugins(options.plugins);
   if (options.load?.length) loadPlugins(registry, options.load, options.baseDir);
   return registry;
 }

@@ -2,6 +2,7 @@ import * as path from 'path';
 import { PluginLoadError } from './plugin-load-error';
 import type { Registry } from './registry';
 import type { RegistryLike, VitkitPlugin } from './types';
+import { usePlugin } from './use-plugin';
 
 /** The first-party plugins the CLI loads when they are installed. */
 export const FIRST_PARTY_PLUGINS = ['@vitkit/tokenizers', '@vitkit/backbones', '@vitkit/fusion', '@vitkit/data', '@vitkit/trainer'];
@@ -25,10 +26,8 @@ function asPlugin(mod: unknown, id: string): VitkitPlugin {
   throw new Error(`module "${id}" is not a vitkit plugin: it exports neither \`plugin\` ({ name, register }) nor \`register(registry)\``);
 }
 
-/** Registers an already-imported plugin once. */
-export function usePlugin(registry: Registry, plugin: VitkitPlugin): void {
-  if (registry.markPluginLoaded(plugin.name)) plugin.register(registry);
-}
+// Portable (browsers have no loading by name): kept in its own file, re-exported here for existing importers.
+export { usePlugin } from './use-plugin';
 
 /**
  * Loads plugins by package name or path (relative paths resolve against `baseDir`, typically the spec's folder).

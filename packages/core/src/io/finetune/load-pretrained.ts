@@ -1,7 +1,6 @@
 import type { Module } from '../../nn/module';
-import { readWeights } from '../read-weights';
 import type { WeightsChoice } from '../pth/checkpoint-layout';
-import type { HostTensor, TensorMap } from '../safetensors';
+import type { HostTensor, TensorMap } from '../safetensors-format';
 import { loadStateDict } from '../state-dict';
 import type { StateDictAdapter } from '../state-dict';
 import type { FinetuneLayout } from './layouts';
@@ -105,12 +104,6 @@ export function loadPretrained(model: Module, tensors: TensorMap, options: Pretr
   }
   loadStateDict(model, assign, { strict: false, source: report.source });
   return report;
-}
-
-/** {@link loadPretrained} from a file: safetensors or a PyTorch checkpoint (`.pth`, `.pth.tar`). */
-export async function loadPretrainedFile(model: Module, file: string, options: PretrainedOptions = {}): Promise<PretrainedReport> {
-  const w = await readWeights(file, { weights: options.weights });
-  return loadPretrained(model, w.tensors, { ...options, source: options.source ?? file, entry: w.entry });
 }
 
 /** The report as the lines the CLI and the trainer print. */

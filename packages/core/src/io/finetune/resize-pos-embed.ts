@@ -1,6 +1,6 @@
 import { resizeBicubic } from '../../nn/resize';
 import { tf } from '../../tf';
-import type { HostTensor } from '../safetensors';
+import type { HostTensor } from '../safetensors-format';
 
 function squareSide(n: number): number | undefined {
   const g = Math.round(Math.sqrt(n));

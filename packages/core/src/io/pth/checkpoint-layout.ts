@@ -1,4 +1,4 @@
-import type { TensorMap } from '../safetensors';
+import type { TensorMap } from '../safetensors-format';
 import { describePickled, OpaqueObject } from './pickle-values';
 import { PthError } from './pth-error';
 import { TorchTensor } from './torch-tensor';

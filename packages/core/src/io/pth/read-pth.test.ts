@@ -199,7 +199,8 @@ describe('loadWeightsInto (the API path): a .pth loads like a .safetensors', () 
     const { Linear } = await import('../../nn/linear');
     const { BatchNorm2d } = await import('../../nn/batch-norm');
     const { ModuleList } = await import('../../nn/module');
-    const { loadWeightsInto, stateDict } = await import('../state-dict');
+    const { stateDict } = await import('../state-dict');
+    const { loadWeightsInto } = await import('../state-dict-file');
     class Small extends ModuleList {
       constructor() {
         super();

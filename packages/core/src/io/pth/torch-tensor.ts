@@ -1,4 +1,4 @@
-import type { HostTensor } from '../safetensors';
+import type { HostTensor } from '../safetensors-format';
 import { decodeLittleEndian, ELEMENT_BYTES } from '../tensor-bytes';
 import { PthError } from './pth-error';
 

@@ -1,4 +1,4 @@
-import { inflateRawSync } from 'zlib';
+import { inflateSync } from 'fflate';
 import { PthError } from './pth-error';
 
 /**
@@ -7,7 +7,7 @@ import { PthError } from './pth-error';
  * PyTorch writes every entry stored (uncompressed) and 64-byte aligned, so an entry is returned as a subarray of
  * the file, not copied: a checkpoint is then held once in memory, and float32 storages can be read in place.
  * General zip readers (fflate, yauzl, adm-zip) copy or stream every entry, which is why the central directory is
- * read here; an archive re-packed by another tool may deflate entries, which Node's zlib inflates. Zip64 (files
+ * read here; an archive re-packed by another tool may deflate entries, which fflate inflates (in Node and in browsers). Zip64 (files
  * over 4 GiB or 65535 entries) is read. CRCs are not checked (truncation is; a bit flip is not).
  */
 export function readZipEntries(bytes: Uint8Array, file: string): Map<string, Uint8Array> {
@@ -95,14 +95,15 @@ export function readZipEntries(bytes: Uint8Array, file: string): Map<string, Uin
     } else if (method === 8) {
       // Deflate cannot expand more than ~1032:1; a larger claim is corrupt or hostile, refused before inflating.
       if (size > 1032 * compressed + 1024) fail(`zip entry "${name}" claims ${size} bytes from ${compressed} compressed (corrupt or hostile archive)`);
-      let data: Buffer;
+      // One byte more than declared: fflate never grows a buffer it is given, so a longer stream fills it (and is caught).
+      let data: Uint8Array;
       try {
-        data = inflateRawSync(raw, { maxOutputLength: Math.max(1, size) });
+        data = inflateSync(raw, { out: new Uint8Array(size + 1) });
       } catch (e) {
         return fail(`zip entry "${name}" does not inflate (${(e as Error).message})`);
       }
-      if (data.length !== size) fail(`zip entry "${name}" inflates to ${data.length} bytes, not the ${size} it declares (corrupt archive)`);
-      out.set(name, new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+      if (data.length !== size) fail(`zip entry "${name}" inflates to ${data.length > size ? 'more than' : data.length} bytes, not the ${size} it declares (corrupt archive)`);
+      out.set(name, data);
     } else {
       fail(`zip entry "${name}" uses compression method ${method}; only stored (0) and deflate (8) are read`);
     }
