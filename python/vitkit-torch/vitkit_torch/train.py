@@ -85,8 +85,8 @@ class TorchTrainer:
         self.name = os.path.splitext(os.path.basename(spec_file))[0]
         s = resolve(self.raw, TOP, "")
         t = resolve(s["train"], TRAIN, "train")
-        if s["plugins"]:
-            raise UnsupportedSpecError("plugins", "third-party plugins")
+        # `plugins` lists vitkit (npm) modules; their components' Python counterparts come from the twin's registry
+        # (vitkit_torch.plugins), and a component without one stops the build naming it.
         if t["distillation"]:
             raise UnsupportedSpecError("train.distillation", "distillation")
         self.spec, self.t = s, t
