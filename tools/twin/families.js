@@ -3,9 +3,15 @@
 // dropout). The data pipeline's randomness stays on (shuffle, random crop, mixup/cutmix, repeated augmentation): the
 // twin reproduces vitkit's data RNG, so both see the same batches.
 
-const data = (transforms = []) => ({
-  train: { type: 'mnist', split: 'train', limit: 24 },
-  test: { type: 'mnist', split: 'test', limit: 32 },
+const MNIST = { train: { type: 'mnist', split: 'train', limit: 24 }, test: { type: 'mnist', split: 'test', limit: 32 } };
+// The twin generates vitkit's synthetic set value for value (same RNG streams): the same batches as MNIST's.
+const SYNTHETIC = {
+  train: { type: 'synthetic', split: 'train', numSamples: 24, numClasses: 10, imageSize: 28, channels: 1, seed: 5 },
+  test: { type: 'synthetic', split: 'test', numSamples: 32, numClasses: 10, imageSize: 28, channels: 1, seed: 5 },
+};
+
+const data = (transforms = [], datasets = MNIST) => ({
+  ...datasets,
   transforms,
   evalTransforms: transforms,
   batchSize: 8,
@@ -54,7 +60,7 @@ const FAMILIES = {
   },
   'vt-resnet': {
     model: { type: 'vt-resnet', block: 'basic', layers: [1, 1, 1], widths: [4, 8, 8], vtModules: 2, tokenChannels: 8, numTokens: 4, imgSize: 28, inChans: 1, numClasses: 10 },
-    data: data(),
+    data: data([], SYNTHETIC),
     train: train(),
   },
 };
