@@ -21,8 +21,9 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .checkpoint import FORMAT, VERSION, from_vitkit_layout, layouts, load_checkpoint, read_weights, save_checkpoint, save_tensors, to_vitkit_layout
 from .data import Loader, RunData, build_data
-from .errors import SpecError, UnsupportedSpecError
+from .errors import SpecError
 from .models import build_model
+from .distillation import build_teacher, distillation_loss, distillation_options
 from .optim import WeightEma, build_loss, build_optimizer, build_schedule, clip_grad_norm
 from .options import REQUIRED, resolve
 from .state_dict import load_state_dict, state_dict
@@ -87,8 +88,7 @@ class TorchTrainer:
         t = resolve(s["train"], TRAIN, "train")
         # `plugins` lists vitkit (npm) modules; their components' Python counterparts come from the twin's registry
         # (vitkit_torch.plugins), and a component without one stops the build naming it.
-        if t["distillation"]:
-            raise UnsupportedSpecError("train.distillation", "distillation")
+        self.distill_opts = distillation_options(t["distillation"]) if t["distillation"] else None
         self.spec, self.t = s, t
         self.ema_opts = resolve(t["ema"], {"decay": 0.9998, "evaluate": True}, "train.ema") if t["ema"] else None
         self.d = Dist.get()
@@ -107,6 +107,8 @@ class TorchTrainer:
         self.opt_type, base_lr, self.optimizer, self.param_names = build_optimizer(t["optimizer"], self.model)
         self.lr = build_schedule(t["schedule"], base_lr, self.total_steps, self.steps_per_epoch)
         self.loss_fn = build_loss(t["loss"])
+        self.teacher = build_teacher(self.distill_opts, self.spec_dir, self.d.device) if self.distill_opts else None
+        self.distill = distillation_loss(self.loss_fn, self.distill_opts) if self.distill_opts else None
         self.ema = WeightEma(self.model, self.ema_opts["decay"]) if self.ema_opts else None
         self.layout = layouts(self.model)
         self.out_dir = os.path.abspath(out_dir or t["outDir"] or os.path.join("runs", self.name))
@@ -224,7 +226,12 @@ class TorchTrainer:
             g["lr"] = self.lr(self.step)
         xt, yt = self.to_tensor(x), torch.from_numpy(y).to(self.d.device)
         logits = self.ddp(xt)
-        loss = self.loss_fn(logits, yt)
+        if self.teacher is not None:
+            with torch.no_grad():
+                teacher_logits = self.teacher(xt)
+            loss = self.distill(logits, yt, teacher_logits)
+        else:
+            loss = self.loss_fn(logits, yt)
         self.optimizer.zero_grad(set_to_none=True)
         rows = end - start
         if (hi - lo) * self.d.world != rows:
