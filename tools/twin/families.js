@@ -29,6 +29,8 @@ const train = (extra = {}) => ({
   ...extra,
 });
 
+const TEACHER = { type: 'vit', imgSize: 28, inChans: 1, numClasses: 10, embedDim: 8, depth: 1, numHeads: 2, mlpRatio: 2, tokenizer: { type: 'patch', patchSize: 7 } };
+
 /** family name -> training spec (outDir is set by the round trip). */
 const FAMILIES = {
   vit: {
@@ -56,7 +58,8 @@ const FAMILIES = {
   resnet: {
     model: { type: 'resnet', block: 'basic', layers: [1, 1, 1, 1], widths: [4, 8, 8, 16], imgSize: 28, inChans: 1, numClasses: 10 },
     data: data(),
-    train: train({ optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4 } }),
+    // DeiT soft distillation from a tiny ViT teacher (random weights written by the round trip as teacher.safetensors).
+    train: train({ optimizer: { type: 'sgd', lr: 0.05, momentum: 0.9, weightDecay: 1e-4 }, distillation: { teacher: TEACHER, weights: 'teacher.safetensors', type: 'soft', alpha: 0.5, tau: 2 } }),
   },
   'vt-resnet': {
     model: { type: 'vt-resnet', block: 'basic', layers: [1, 1, 1], widths: [4, 8, 8], vtModules: 2, tokenChannels: 8, numTokens: 4, imgSize: 28, inChans: 1, numClasses: 10 },

@@ -9,6 +9,8 @@
  *      gives the same loss at every step (relative difference ≤ 1e-3) and the same final weights (≤ 1e-4);
  *   3. a 2-process DDP run (torchrun, gloo, CPU) matches the 1-process run (losses ≤ 1e-3 relative, weights ≤ 1e-4);
  *   4. the twin's model.safetensors evaluates in vitkit to the twin's test accuracy.
+ * The families cover the twin's data and training options between them (see families.js): datasets (mnist, synthetic),
+ * augmentation, mixup/cutmix, repeated augmentation, optimizers, losses, EMA, clipping, DeiT distillation (resnet).
  * Python: $VITKIT_TORCH_PYTHON, else python/.venv/bin/python (see .ci/run), else python3; it needs torch and safetensors.
  */
 const fs = require('fs');
@@ -125,6 +127,20 @@ async function main() {
   }
 }
 
+/** Seeded random weights of a distillation teacher, where the family's spec expects them. */
+async function writeTeacher(distillation, file) {
+  const registry = core.createRegistry();
+  core.loadInstalledFirstParty(registry);
+  await core.selectBackend(BACKEND, { quiet: true });
+  core.manualSeed(99);
+  const teacher = core.buildModel(registry, distillation.teacher);
+  try {
+    await core.writeSafetensors(file, core.stateDict(teacher));
+  } finally {
+    teacher.dispose();
+  }
+}
+
 async function roundTrip(work) {
   const t0 = Date.now();
   const families = Object.keys(FAMILIES).filter((f) => !process.env.VITKIT_TWIN_FAMILIES || process.env.VITKIT_TWIN_FAMILIES.split(',').includes(f));
@@ -137,6 +153,8 @@ async function roundTrip(work) {
     spec.train = { ...spec.train, outDir: path.join(dir, 'vitkit') };
     const specFile = path.join(dir, `${f}.json`);
     fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
+    const distillation = spec.train.distillation;
+    if (distillation) await writeTeacher(distillation, path.join(dir, distillation.weights));
     const trainer = await Trainer.create(specFile, { progress: null, log: () => {}, report: false });
     const init = core.stateDict(trainer.model);
     await core.writeSafetensors(path.join(dir, 'init.safetensors'), init);
