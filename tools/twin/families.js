@@ -63,7 +63,10 @@ const FAMILIES = {
   },
   'vt-resnet': {
     model: { type: 'vt-resnet', block: 'basic', layers: [1, 1, 1], widths: [4, 8, 8], vtModules: 2, tokenChannels: 8, numTokens: 4, imgSize: 28, inChans: 1, numClasses: 10 },
-    data: data([], SYNTHETIC),
+    data: {
+      ...data([{ type: 'random-resized-crop', size: 28, scale: [0.5, 1] }, { type: 'random-erasing', p: 0.5, mode: 'pixel', maxCount: 2 }], SYNTHETIC),
+      evalTransforms: [],
+    },
     train: train(),
   },
 };

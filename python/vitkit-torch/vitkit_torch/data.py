@@ -16,6 +16,7 @@ import numpy as np
 from .errors import SpecError, UnsupportedSpecError
 from .options import REQUIRED, one_of, resolve, split_type
 from .rng import STREAM, Rng, permutation
+from .random_boxes import erase, erasing_boxes, random_resized_crop_box
 from .synthetic import SyntheticDataset
 
 MNIST_STATS = {"mean": [0.1307], "std": [0.3081]}
@@ -192,8 +193,16 @@ class Transform:
     def __init__(self, kind: str, o: Mapping[str, Any]):
         self.kind, self.o = kind, o
 
-    def __call__(self, img: np.ndarray, rng: Rng, mean: Sequence[float]) -> np.ndarray:
+    def __call__(self, img: np.ndarray, rng: Rng, mean: Sequence[float], std: Sequence[float]) -> np.ndarray:
         o = self.o
+        if self.kind == "random-resized-crop":
+            oh, ow = _size_pair(o["size"])
+            top, left, h, w = random_resized_crop_box(img.shape[0], img.shape[1], o["scale"], o["ratio"], rng)
+            return resize_bilinear(img, top, left, h, w, oh, ow)
+        if self.kind == "random-erasing":
+            count = (o["count"], max(o["count"], o["maxCount"] or o["count"]))
+            boxes = erasing_boxes(img.shape[0], img.shape[1], o["p"], o["scale"], o["ratio"], count, rng)
+            return erase(img, boxes, o["mode"], mean, std, rng)
         if self.kind == "random-crop":
             h, w = _size_pair(o["size"])
             ph, pw = img.shape[0] + 2 * o["padding"], img.shape[1] + 2 * o["padding"]
@@ -229,6 +238,8 @@ TRANSFORMS = {
     "center-crop": {"size": REQUIRED, "fill": "zero"},
     "horizontal-flip": {"p": 0.5},
     "resize": {"size": REQUIRED, "interpolation": "bilinear"},
+    "random-resized-crop": {"size": REQUIRED, "scale": [0.08, 1], "ratio": [3 / 4, 4 / 3], "interpolation": "bilinear"},
+    "random-erasing": {"p": 0.25, "scale": [0.02, 1 / 3], "ratio": [0.3, 1 / 0.3], "mode": "const", "count": 1, "maxCount": None},
 }
 
 
@@ -240,7 +251,12 @@ def build_transforms(specs: Sequence[Any], path: str) -> List[Transform]:
         if kind not in TRANSFORMS:
             raise UnsupportedSpecError(f"{p}.type", f"transform \"{kind}\"")
         o = resolve(given, TRANSFORMS[kind], p)
-        if kind == "resize" and o["interpolation"] != "bilinear":
+        if kind == "random-erasing":
+            one_of(o["mode"], ["const", "rand", "pixel"], f"{p}.mode")
+        for key in ("scale", "ratio"):
+            if key in o and (len(o[key]) != 2 or o[key][0] > o[key][1]):
+                raise SpecError(f"{p}.{key}", f"{o[key]!r} is not valid; expected [low, high] with low <= high")
+        if kind in ("resize", "random-resized-crop") and o["interpolation"] != "bilinear":
             raise UnsupportedSpecError(f"{p}.interpolation", f"interpolation \"{o['interpolation']}\"")
         out.append(Transform(kind, o))
     return out
@@ -283,13 +299,13 @@ class Loader:
             x, y, labels = self.batch(epoch, index)
             return x[lo:hi], y[lo:hi], labels[lo:hi]
         idx = self.order(epoch)[start + lo:start + hi]
-        mean = self.normalize["mean"]
+        mean, std = self.normalize["mean"], self.normalize["std"]
         imgs = []
         for k, i in enumerate(idx):
             img = self.ds.get(int(i))
             rng = Rng.from_parts(self.seed, STREAM["sample"], epoch, start + lo + k)
             for t in self.transforms:
-                img = t(img, rng, mean)
+                img = t(img, rng, mean, std)
             imgs.append(img)
         x = np.stack(imgs).astype(np.float32)
         labels = self.ds.labels[idx]
