@@ -52,7 +52,7 @@ const FAMILIES = {
       tokenizer: ['patch', { type: 't2t', attention: 'transformer', tokenDim: 8, kernelSizes: [3, 3], strides: [7, 1], paddings: [1, 1] }],
       fusion: 'cross-attention',
     },
-    data: data(),
+    data: { ...data([{ type: 'rand-augment', config: 'rand-m9-mstd0.5-inc1' }]), evalTransforms: [] },
     train: train(),
   },
   resnet: {

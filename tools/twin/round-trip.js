@@ -10,7 +10,7 @@
  *   3. a 2-process DDP run (torchrun, gloo, CPU) matches the 1-process run (losses ≤ 1e-3 relative, weights ≤ 1e-4);
  *   4. the twin's model.safetensors evaluates in vitkit to the twin's test accuracy.
  * The families cover the twin's data and training options between them (see families.js): datasets (mnist, synthetic),
- * augmentation (random crop and flip; random-resized-crop and random erasing on vt-resnet), mixup/cutmix, repeated augmentation, optimizers, losses, EMA, clipping, DeiT distillation (resnet).
+ * augmentation (random crop and flip; RandAugment on crossvit, random-resized-crop and random erasing on vt-resnet), mixup/cutmix, repeated augmentation, optimizers, losses, EMA, clipping, DeiT distillation (resnet).
  * Python: $VITKIT_TORCH_PYTHON, else python/.venv/bin/python (see .ci/run), else python3; it needs torch and safetensors.
  */
 const fs = require('fs');

@@ -16,6 +16,8 @@ import numpy as np
 from .errors import SpecError, UnsupportedSpecError
 from .options import REQUIRED, one_of, resolve, split_type
 from .rng import STREAM, Rng, permutation
+from .rand_augment import OPTIONS as RAND_AUGMENT_OPTIONS
+from .rand_augment import RandAugment
 from .random_boxes import erase, erasing_boxes, random_resized_crop_box
 from .synthetic import SyntheticDataset
 
@@ -190,11 +192,14 @@ def resize_bilinear(img: np.ndarray, top: int, left: int, h: int, w: int, oh: in
 
 
 class Transform:
-    def __init__(self, kind: str, o: Mapping[str, Any]):
+    def __init__(self, kind: str, o: Mapping[str, Any], path: str = ""):
         self.kind, self.o = kind, o
+        self.rand_augment = RandAugment(o, path) if kind == "rand-augment" else None
 
     def __call__(self, img: np.ndarray, rng: Rng, mean: Sequence[float], std: Sequence[float]) -> np.ndarray:
         o = self.o
+        if self.rand_augment is not None:
+            return self.rand_augment(img, rng, mean)
         if self.kind == "random-resized-crop":
             oh, ow = _size_pair(o["size"])
             top, left, h, w = random_resized_crop_box(img.shape[0], img.shape[1], o["scale"], o["ratio"], rng)
@@ -239,6 +244,7 @@ TRANSFORMS = {
     "horizontal-flip": {"p": 0.5},
     "resize": {"size": REQUIRED, "interpolation": "bilinear"},
     "random-resized-crop": {"size": REQUIRED, "scale": [0.08, 1], "ratio": [3 / 4, 4 / 3], "interpolation": "bilinear"},
+    "rand-augment": RAND_AUGMENT_OPTIONS,
     "random-erasing": {"p": 0.25, "scale": [0.02, 1 / 3], "ratio": [0.3, 1 / 0.3], "mode": "const", "count": 1, "maxCount": None},
 }
 
@@ -258,7 +264,7 @@ def build_transforms(specs: Sequence[Any], path: str) -> List[Transform]:
                 raise SpecError(f"{p}.{key}", f"{o[key]!r} is not valid; expected [low, high] with low <= high")
         if kind in ("resize", "random-resized-crop") and o["interpolation"] != "bilinear":
             raise UnsupportedSpecError(f"{p}.interpolation", f"interpolation \"{o['interpolation']}\"")
-        out.append(Transform(kind, o))
+        out.append(Transform(kind, o, p))
     return out
 
 
