@@ -66,7 +66,7 @@ export function torchrunArgs(o: TorchLaunchOptions, specFile: string, baseDir?: 
 export async function launchTorchTraining(o: TorchLaunchOptions): Promise<number> {
   const log = o.log ?? ((l: string) => console.log(l));
   const file = path.resolve(o.spec);
-  let raw: { model?: unknown; plugins?: string[]; train?: { outDir?: string } };
+  let raw: { model?: unknown; plugins?: string[]; train?: { outDir?: string; distillation?: { teacher?: unknown } } };
   try {
     raw = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (e) {
@@ -79,7 +79,10 @@ export async function launchTorchTraining(o: TorchLaunchOptions): Promise<number
   const model = resolveModelSpec(registry, raw.model as ModelSpec, 'model');
   await fs.mkdir(outDir, { recursive: true });
   const resolved = path.join(outDir, 'torch-spec.json');
-  await fs.writeFile(resolved, JSON.stringify({ ...raw, model, train: { ...raw.train, outDir } }, null, 1));
+  // A distillation teacher may be a preset too: written out like the model.
+  const dist = raw.train?.distillation;
+  const distillation = dist?.teacher !== undefined ? { distillation: { ...dist, teacher: resolveModelSpec(registry, dist.teacher as ModelSpec, 'train.distillation.teacher') } } : {};
+  await fs.writeFile(resolved, JSON.stringify({ ...raw, model, train: { ...raw.train, ...distillation, outDir } }, null, 1));
   const python = o.python ?? process.env.VITKIT_TORCH_PYTHON ?? 'python3';
   // Relative paths in the spec (data folders) keep resolving against the original spec's folder.
   const args = torchrunArgs({ ...o, outDir }, resolved, path.dirname(file));

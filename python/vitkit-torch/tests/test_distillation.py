@@ -73,3 +73,11 @@ def test_a_run_trains_against_the_frozen_teacher(tmp_path):
     run.fit()
     assert all(torch.equal(before[k], v) for k, v in state_dict(run.teacher).items())
     assert os.path.exists(tmp_path / "out" / "model.safetensors")
+
+
+def test_a_preset_teacher_points_to_the_launcher(tmp_path):
+    from vitkit_torch import UnsupportedSpecError
+    from vitkit_torch.distillation import build_teacher
+
+    with pytest.raises(UnsupportedSpecError, match=r'train\.distillation\.teacher: preset "t2t_vit_7" \(launch with `vitkit train --engine torch`'):
+        build_teacher({"teacher": "t2t_vit_7", "weights": "t.safetensors"}, str(tmp_path), torch.device("cpu"))

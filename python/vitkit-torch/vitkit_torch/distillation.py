@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .checkpoint import read_weights
-from .errors import SpecError
+from .errors import SpecError, UnsupportedSpecError
 from .models import build_model
 from .options import REQUIRED, one_of, resolve
 from .state_dict import load_state_dict
@@ -34,7 +34,11 @@ def distillation_options(spec: Mapping[str, Any]) -> dict:
 def build_teacher(o: Mapping[str, Any], spec_dir: str, device: torch.device) -> nn.Module:
     """The teacher in eval mode without gradients, its weights (a checkpoint or a state dict, relative to the spec
     file) loaded strictly."""
-    teacher = build_model(o["teacher"], "train.distillation.teacher")
+    t = o["teacher"]
+    if isinstance(t, str) or (isinstance(t, Mapping) and "preset" in t):
+        name = t if isinstance(t, str) else t["preset"]
+        raise UnsupportedSpecError("train.distillation.teacher", f"preset \"{name}\" (launch with `vitkit train --engine torch`, which writes presets out, or write the model spec)")
+    teacher = build_model(t, "train.distillation.teacher")
     file = os.path.join(spec_dir, o["weights"])
     load_state_dict(teacher, read_weights(file), source=file)
     teacher.eval().to(device)
