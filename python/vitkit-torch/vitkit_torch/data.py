@@ -19,6 +19,8 @@ from .rng import STREAM, Rng, permutation
 from .rand_augment import OPTIONS as RAND_AUGMENT_OPTIONS
 from .rand_augment import RandAugment
 from .random_boxes import erase, erasing_boxes, random_resized_crop_box
+from .image_folder import OPTIONS as IMAGE_FOLDER_OPTIONS
+from .image_folder import ImageFolderDataset
 from .synthetic import SyntheticDataset
 
 MNIST_STATS = {"mean": [0.1307], "std": [0.3081]}
@@ -111,7 +113,8 @@ SYNTHETIC = {"split": "train", "numSamples": 256, "numClasses": 10, "imageSize":
 
 
 def load_dataset(spec: Any, path: str, base_dir: str) -> Any:
-    """A `Dataset` (or `SyntheticDataset`, the same interface) for the spec's dataset: mnist, fashion-mnist, synthetic."""
+    """A `Dataset` (or `SyntheticDataset` / `ImageFolderDataset`, the same interface) for the spec's dataset: mnist,
+    fashion-mnist, synthetic, image-folder."""
     kind, given = split_type(spec, path)
     limit = given.pop("limit", None)
     if limit is not None and (not isinstance(limit, int) or limit < 1):
@@ -121,6 +124,11 @@ def load_dataset(spec: Any, path: str, base_dir: str) -> Any:
         one_of(o["split"], ["train", "test"], f"{path}.split")
         size = _size_pair(o["imageSize"])
         return SyntheticDataset(o["split"], o["numSamples"], o["numClasses"], size, o["channels"], o["seed"], o["noise"], limit)
+    if kind == "image-folder":
+        ds = ImageFolderDataset(resolve(given, IMAGE_FOLDER_OPTIONS, path), path, base_dir)
+        if limit is not None and limit < len(ds):  # vitkit's limitDataset: the first `limit` samples
+            ds.files, ds.labels, ds.name = ds.files[:limit], ds.labels[:limit], f"{ds.name}[:{limit}]"
+        return ds
     if kind == "mnist":
         o = resolve(given, {**SPLIT, "dir": None}, path)
         one_of(o["split"], ["train", "test"], f"{path}.split")
