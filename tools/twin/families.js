@@ -83,6 +83,8 @@ const vt = (extra) => ({ type: 'vt-resnet', layers: [1, 1, 1], widths: [4, 8, 8]
 
 /** Model variants checked by forward only (every weight and BatchNorm statistic randomised): name -> model spec. */
 const FORWARD_VARIANTS = {
+  // A third-party plugin's tokenizer (plugin/doubled-patch.js) and its registered PyTorch counterpart.
+  'plugin tokenizer doubled-patch': { type: 'vit', imgSize: 16, numClasses: 5, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2, tokenizer: 'doubled-patch' },
   'vit avg-pool': { type: 'vit', imgSize: 32, numClasses: 5, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2, globalPool: 'avg', tokenizer: { type: 'patch', patchSize: 8 } },
   't2t transformer': t2t({}, { attention: 'transformer' }),
   't2t convolution + BN + GELU': t2t({}, { attention: 'convolution', convNorm: 'batch', convActivation: 'gelu' }),

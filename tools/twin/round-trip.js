@@ -32,7 +32,9 @@ function python() {
 }
 
 function runPython(args, what) {
-  const env = { ...process.env, PYTHONPATH: [path.join(ROOT, 'python/vitkit-torch'), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), VITKIT_TORCH_DEVICE: 'cpu', OMP_NUM_THREADS: '1' };
+  // The plugin variant's PyTorch counterpart (plugin/doubled_patch_torch.py) registers through VITKIT_TORCH_PLUGINS.
+  const pythonPath = [path.join(ROOT, 'python/vitkit-torch'), path.join(__dirname, 'plugin'), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
+  const env = { ...process.env, PYTHONPATH: pythonPath, VITKIT_TORCH_PLUGINS: 'doubled_patch_torch', VITKIT_TORCH_DEVICE: 'cpu', OMP_NUM_THREADS: '1' };
   const r = spawnSync(python(), args, { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error || r.status !== 0) {
     throw new Error(`${what} failed (${python()} ${args.join(' ')}): ${r.error ? r.error.message : `exit ${r.status}`}\n${(r.stderr || '').slice(-4000)}`);
@@ -172,6 +174,7 @@ async function roundTrip(work) {
   // Variants checked by forward only: every tensor randomised in vitkit, then the same file into the twin.
   const registry = core.createRegistry();
   core.loadInstalledFirstParty(registry);
+  core.loadPlugins(registry, [path.join(__dirname, 'plugin/doubled-patch.js')]);
   const variants = process.env.VITKIT_TWIN_FAMILIES ? [] : Object.keys(FORWARD_VARIANTS);
   const forwards = [];
   variants.forEach((name, i) => {

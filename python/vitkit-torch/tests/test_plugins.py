@@ -78,3 +78,19 @@ def test_entry_points_register_on_first_miss(clean_registry):
 def test_a_name_registers_once(clean_registry):
     with pytest.raises(ValueError, match=r'backbone "vit" is already registered'):
         register_backbone("vit", {}, nn.Identity)
+
+
+def test_modules_named_in_the_environment_register_on_first_miss(clean_registry, tmp_path):
+    (tmp_path / "my_counterparts.py").write_text(
+        "from test_plugins import DoubledPatch\n"
+        "def register(vt):\n"
+        "    vt.register_tokenizer('doubled-patch', {'imgSize': None, 'inChans': 3, 'embedDim': None}, DoubledPatch)\n"
+    )
+    (tmp_path / "no_register.py").write_text("x = 1\n")
+    clean_registry.syspath_prepend(str(tmp_path))
+    clean_registry.setenv("VITKIT_TORCH_PLUGINS", "my_counterparts")
+    assert build_model(SPEC)(torch.randn(1, 3, 8, 8)).shape == (1, 3)
+    clean_registry.setattr(plugins, "_entry_points_loaded", False)
+    clean_registry.setenv("VITKIT_TORCH_PLUGINS", "no_register")
+    with pytest.raises(ImportError, match=r"VITKIT_TORCH_PLUGINS: module no_register has no register\(vitkit_torch\) function"):
+        build_model({"type": "other-net"})

@@ -8,8 +8,12 @@ so that `torchrun -m vitkit_torch.train` finds them without an import, through a
     [project.entry-points."vitkit_torch.plugins"]
     doubled = "vitkit_plugin_doubled.torch:register"
 
-Entry points are loaded once, the first time a spec names a component that is not registered.
+Entry points are loaded once, the first time a spec names a component that is not registered, together with the
+modules named in ``VITKIT_TORCH_PLUGINS`` (comma-separated importable names, for counterparts not installed as
+packages), each exposing the same ``register(vitkit_torch)``.
 """
+import importlib
+import os
 from importlib.metadata import entry_points
 from typing import Any, Callable, Dict, Mapping, Tuple
 
@@ -40,7 +44,8 @@ class UnregisteredComponentError(UnsupportedSpecError):
         message = (
             f"{kind} \"{name}\" is not supported by vitkit-torch: no PyTorch counterpart is registered. If a vitkit "
             f"plugin provides it, register one from Python with vitkit_torch.{fn}(\"{name}\", defaults, ...) in a "
-            f"package that declares a \"{ENTRY_POINT_GROUP}\" entry point; otherwise train this spec with vitkit (npm)"
+            f"package that declares a \"{ENTRY_POINT_GROUP}\" entry point (or a module named in VITKIT_TORCH_PLUGINS); "
+            f"otherwise train this spec with vitkit (npm)"
         )
         super(UnsupportedSpecError, self).__init__(path, message)
 
@@ -72,6 +77,11 @@ def _load_entry_points() -> None:
 
     for ep in group:
         ep.load()(vitkit_torch)
+    for name in filter(None, (n.strip() for n in os.environ.get("VITKIT_TORCH_PLUGINS", "").split(","))):
+        module = importlib.import_module(name)
+        if not callable(getattr(module, "register", None)):
+            raise ImportError(f"VITKIT_TORCH_PLUGINS: module {name} has no register(vitkit_torch) function")
+        module.register(vitkit_torch)
 
 
 def _lookup(table: Dict[str, Any], kind: str, name: str, path: str) -> Tuple[Mapping[str, Any], Any]:
