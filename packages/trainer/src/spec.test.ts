@@ -18,6 +18,7 @@ function issues(raw: unknown): Array<{ path: string; message: string }> {
 describe('train spec schema', () => {
   it('fills the component defaults; the spec type is the schema type', () => {
     const spec = parseTrainSpec(BASE);
+    if (spec.task !== 'classification') throw new Error(`parsed as ${spec.task}`);
     expect(spec.train.optimizer).toEqual({ type: 'adamw' });
     expect(spec.train.loss).toEqual({ type: 'cross-entropy' });
     expect(spec.data.transforms).toEqual([]);

@@ -59,6 +59,7 @@ describe('loop hooks', () => {
       stepsPerEpoch: 10,
       setName: 'test',
       evaluate: async () => result,
+      fields: () => ({ top1: 0.5 }),
       write: async (r) => void evaluated.push(r.step),
       log: () => undefined,
     });
