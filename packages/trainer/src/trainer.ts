@@ -116,7 +116,7 @@ export class Trainer {
   /** The newest checkpoint known to hold healthy weights (kept at healthyCheckpointFile once overwritten). */
   private healthy?: CheckpointRecord;
   /** Sums of the current metrics window (carried through checkpoints so resumed logs match). */
-  private readonly window: MetricWindow = { loss: 0, correct: 0, count: 0, steps: 0 };
+  private readonly window: MetricWindow = { loss: 0, correct: 0, count: 0, images: 0, steps: 0 };
 
   private constructor(
     readonly loaded: LoadedSpec,
@@ -242,7 +242,7 @@ export class Trainer {
     setRngState(ck.meta.rng);
     this.state = { step: ck.meta.step, position: { ...ck.meta.position }, elapsedBefore: ck.meta.elapsed, lastCheckpointStep: ck.meta.step };
     this.published = { file, step: ck.meta.step, proven: false };
-    if (ck.meta.window) Object.assign(this.window, ck.meta.window);
+    if (ck.meta.window) Object.assign(this.window, { images: ck.meta.window.count }, ck.meta.window);
     // Metric lines written after the checkpoint belong to the lost part of the run.
     const lines = (await fs.readFile(this.metricsFile, 'utf8').catch(() => ''))
       .split('\n')
@@ -272,7 +272,7 @@ export class Trainer {
         spec: this.loaded.raw,
         optimizer: { type: this.optimizerType, scalars: st.scalars },
         elapsed: this.elapsedBefore + this.sessionSeconds(),
-        window: { loss: this.window.loss, correct: this.window.correct, count: this.window.count, steps: this.window.steps },
+        window: { loss: this.window.loss, correct: this.window.correct, count: this.window.count, images: this.window.images, steps: this.window.steps },
         extra,
       },
       model: stateDict(this.model),
@@ -392,7 +392,7 @@ export class Trainer {
     for (const g of gmap.values()) g.dispose();
     this.ema?.update();
     this.state.step += 1;
-    return { loss, correct: r.correct, count: this.task.targets(labels) };
+    return { loss, correct: r.correct, count: this.task.targets(labels), images: x.shape[0] };
   }
 
   private divergence(step: number, loss: number, gradNorm: number, v: StepVerdict & { diverged: true }): DivergenceError {
