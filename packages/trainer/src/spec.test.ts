@@ -37,7 +37,7 @@ describe('train spec schema', () => {
     const registry = createRegistry({ plugins: [data, trainer] });
     expect(() => validate(trainSpecSchema, { ...BASE, data: { ...BASE.data, transforms: ['horizontal-flip', 'mixup'] } }, '', { registry })).not.toThrow();
     expect(() => validate(trainSpecSchema, { ...BASE, train: { epochs: 1, loss: 'focal' } }, '', { registry })).toThrow(
-      'train.loss.type: "focal" is not registered as a loss; registered: cross-entropy, soft-target-cross-entropy',
+      'train.loss.type: "focal" is not registered as a loss; registered: cross-entropy, pixel-cross-entropy, soft-target-cross-entropy',
     );
   });
 });
