@@ -43,7 +43,7 @@ describe('train spec schema', () => {
 });
 
 describe('segmentation spec schema ("task": "segmentation")', () => {
-  const SEG = { task: 'segmentation', model: 'vt_fpn_r50', data: { type: 'mnist-segmentation' }, train: { epochs: 1 } };
+  const SEG = { task: 'segmentation', model: 'vt_fpn_resnet50', data: { type: 'mnist-segmentation' }, train: { epochs: 1 } };
 
   it('shares the train section with classification; the default loss is per-pixel cross-entropy', () => {
     const spec = parseTrainSpec(SEG);
