@@ -121,6 +121,8 @@ export async function assembleRun(loaded: LoadedSpec, registry: Registry, option
       optimizerType: opt.type,
       schedule,
       loss,
+      // Distillation mixes the teacher's logits into the classification loss itself, so it wraps the registry's loss
+      // function (the task's `loss` is that function bound to the batch).
       distill: dist ? distillationLoss(registry.build<LossFn>('loss', spec.train.loss, 'train.loss'), dist) : undefined,
       ema,
     };

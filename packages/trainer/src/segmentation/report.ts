@@ -46,8 +46,8 @@ function curves(records: MetricRecord[], stepsPerEpoch: number): string {
     'Scores',
     'epoch',
     [
-      { name: 'train pixel acc.', color: '#1f77b4', points: train.map((r) => [ep(r), r.acc as number]) },
-      { name: 'eval pixel acc.', color: '#2ca02c', points: evals.map((r) => [ep(r), r.pixelAccuracy as number]) },
+      { name: 'train pixel acc', color: '#1f77b4', points: train.map((r) => [ep(r), r.acc as number]) },
+      { name: 'test pixel acc', color: '#2ca02c', points: evals.map((r) => [ep(r), r.pixelAccuracy as number]) },
       { name: 'eval mIoU', color: '#d62728', points: evals.map((r) => [ep(r), r.mIoU as number]) },
     ],
     { percent: true, yMin: 0, yMax: 1 },
