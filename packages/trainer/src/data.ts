@@ -1,14 +1,15 @@
-import { usePlugin } from '@vitkit/core';
+import { SpecError, usePlugin } from '@vitkit/core';
 import type { Registry } from '@vitkit/core';
 import type { TrainSpec } from './spec';
+import type { TaskBatch } from './task/task';
 import type { Batch, Dataset, LoaderPosition } from '@vitkit/data';
 
 export type { Batch, Dataset, LoaderPosition };
 
-/** The loader surface the trainer uses (`DataLoader` from @vitkit/data satisfies it). */
+/** The loader surface the trainer uses (`DataLoader` from @vitkit/data and the segmentation loader satisfy it). */
 export interface BatchSource {
   readonly batchesPerEpoch: number;
-  iterate(from: LoaderPosition): AsyncGenerator<Batch & { position?: LoaderPosition }>;
+  iterate(from: LoaderPosition): AsyncGenerator<TaskBatch & { position?: LoaderPosition }>;
 }
 
 /** The data side of a run, assembled from `spec.data`. */
@@ -44,6 +45,9 @@ function dataApi(): DataApi {
 
 /** Assembles datasets, split, transforms and loaders from `spec.data` through the registry. */
 export const defaultDataFactory: DataFactory = async ({ registry, spec, dir }) => {
+  if (spec.task !== 'classification') {
+    throw new SpecError([{ path: 'task', message: `the classification loaders cannot read a ${spec.task} spec's data` }]);
+  }
   const api = dataApi();
   usePlugin(registry, api.plugin);
   const d = spec.data;
