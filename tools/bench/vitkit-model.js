@@ -134,12 +134,12 @@ function wasmHeapMB(tf) {
 /**
  * Builds a registered preset (or the model of a training spec file, `*.json`) and the tensors for one benchmark
  * batch. Returns null when the preset is not registered. `seed` picks the random images (data-parallel workers use different ones); `plugins` are extra
- * plugin modules (package names or paths) loaded after the installed first-party ones.
+ * plugin modules (package names or paths) loaded after the CLI's default plugins (those that are installed).
  */
 function createBench(core, name, { batch, lr = 1e-3, seed = 1, plugins = [] }) {
   const { tf } = core;
   const registry = core.createRegistry();
-  core.loadInstalledFirstParty(registry);
+  core.loadInstalledPlugins(registry, requireBuilt('packages/cli/dist/default-plugins.js').DEFAULT_PLUGINS);
   if (plugins.length) core.loadPlugins(registry, plugins, process.cwd());
   // A name ending in .json is a training spec: its `model` is benchmarked (e.g. examples/specs/mnist-t2t.json).
   const spec = name.endsWith('.json') ? JSON.parse(fs.readFileSync(path.resolve(name), 'utf8')).model : name;

@@ -17,6 +17,8 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const core = require('@vitkit/core');
 const { Trainer, launchTorchTraining, loadCheckpoint } = require('@vitkit/trainer');
+// The registry `vitkit train` builds from (core loads no plugin by itself; the CLI decides the default ones).
+const { createRunRegistry } = require('@vitkit/cli');
 const { FAMILIES, FORWARD_VARIANTS } = require('./families');
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -100,13 +102,13 @@ async function launcherCheck(work) {
   const specFile = path.join(work, 'mnist-t2t-short.json');
   fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
   let output = '';
-  const code = await launchTorchTraining({ spec: specFile, nproc: 2, python: python(), log: (l) => (output += `${l}\n`), onOutput: (t) => (output += t) });
+  const code = await launchTorchTraining({ spec: specFile, registry: createRunRegistry(), nproc: 2, python: python(), log: (l) => (output += `${l}\n`), onOutput: (t) => (output += t) });
   if (code !== 0) return [`torchrun exited with ${code}:\n${output.slice(-4000)}`];
   if (!fs.existsSync(path.join(outDir, 'report.html'))) problems.push('no report.html');
   const twinEval = JSON.parse(fs.readFileSync(path.join(outDir, 'eval.json'), 'utf8'));
   const steps = readMetrics(outDir).filter((r) => r.type === 'train').length;
   if (steps !== 2) problems.push(`metrics.jsonl has ${steps} train lines, expected 2 (32 images, batch 16)`);
-  const trainer = await Trainer.create(specFile, { progress: null, log: () => {}, report: false, outDir: path.join(work, 'launcher-eval') });
+  const trainer = await Trainer.create(specFile, { registry: createRunRegistry(), progress: null, log: () => {}, report: false, outDir: path.join(work, 'launcher-eval') });
   core.loadStateDict(trainer.model, await weights(path.join(outDir, 'model.safetensors')), { strict: true, source: 'launcher model.safetensors' });
   const vk = await trainer.evaluate(trainer.data.test, 'test');
   trainer.dispose();
@@ -137,7 +139,7 @@ async function roundTrip(work) {
     spec.train = { ...spec.train, outDir: path.join(dir, 'vitkit') };
     const specFile = path.join(dir, `${f}.json`);
     fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
-    const trainer = await Trainer.create(specFile, { progress: null, log: () => {}, report: false });
+    const trainer = await Trainer.create(specFile, { registry: createRunRegistry(), progress: null, log: () => {}, report: false });
     const init = core.stateDict(trainer.model);
     await core.writeSafetensors(path.join(dir, 'init.safetensors'), init);
     const [h, w] = trainer.model.config.inputSize;
@@ -152,8 +154,7 @@ async function roundTrip(work) {
     runs[f] = { dir, specFile, trainer, logits };
   }
   // Variants checked by forward only: every tensor randomised in vitkit, then the same file into the twin.
-  const registry = core.createRegistry();
-  core.loadInstalledFirstParty(registry);
+  const registry = createRunRegistry();
   const variants = process.env.VITKIT_TWIN_FAMILIES ? [] : Object.keys(FORWARD_VARIANTS);
   const forwards = [];
   variants.forEach((name, i) => {

@@ -1,7 +1,8 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { tf, createRegistry, getRngState, loadInstalledFirstParty, loadPlugins, loadStateDict, saveSafetensors, setRngState, stateDict, usePlugin } from '@vitkit/core';
+import { tf, createRegistry, getRngState, loadPlugins, loadStateDict, saveSafetensors, setRngState, stateDict, usePlugin } from '@vitkit/core';
 import type { ImageClassifier, Registry, VitkitPlugin } from '@vitkit/core';
+import { plugin as dataPlugin } from '@vitkit/data';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, loadCheckpoint, readCheckpointStep, saveCheckpoint } from './checkpoint';
 import { trainerPlugin } from './components';
 import type { BatchSource, DataFactory, RunData } from './data';
@@ -28,7 +29,10 @@ import { MetricRecord, renderReport } from './report';
 import { LoadedSpec, loadTrainSpec } from './spec';
 
 export interface TrainerOptions {
-  /** Registry to build from (default: core + installed first-party plugins + the spec's plugins). */
+  /**
+   * Registry to build from. The trainer adds its own components, @vitkit/data's (the spec's `data` section names
+   * them), `plugins` and the spec's `plugins`; nothing else loads by itself (the CLI adds its `DEFAULT_PLUGINS`).
+   */
   registry?: Registry;
   /** Plugins to register in addition (e.g. the trainer's own when the caller built the registry). */
   plugins?: VitkitPlugin[];
@@ -177,8 +181,8 @@ export class Trainer {
     const loaded = isLoaded(spec) ? spec : await loadTrainSpec(spec as string | object);
     const registry = options.registry ?? createRegistry();
     usePlugin(registry, trainerPlugin);
+    usePlugin(registry, dataPlugin);
     for (const p of options.plugins ?? []) usePlugin(registry, p);
-    if (!options.registry) loadInstalledFirstParty(registry);
     if (loaded.spec.plugins.length) loadPlugins(registry, loaded.spec.plugins, loaded.dir);
     const parts = await assembleRun(loaded, registry, {
       backend: options.backend,
@@ -333,6 +337,7 @@ export class Trainer {
         replicas: this.spec.train.workers,
         model: this.spec.model,
         loss: this.spec.train.loss,
+        packages: this.registry.loadedPlugins(),
         plugins: this.spec.plugins,
         dir: this.loaded.dir,
         backend: tf.getBackend(),

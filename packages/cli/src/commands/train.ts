@@ -47,6 +47,7 @@ the same files, in vitkit's checkpoint format.`,
         rdzvId: values['rdzv-id'],
         outDir: values.out,
         resume: values.checkpoint ?? !!values.resume,
+        registry: createRunRegistry({ use: [trainer.plugin] }),
       });
     }
     if (isSegmentationSpecFile(values.spec!)) {

@@ -3,7 +3,7 @@
 // computes the loss and gradients of its rows of the batch and writes them to shared memory. For an evaluation it also
 // loads the main thread's non-trainable state (BatchNorm statistics) and writes its rows' eval-mode logits.
 import { parentPort, workerData } from 'worker_threads';
-import { buildModel, createRegistry, loadInstalledFirstParty, loadPlugins, manualSeed, selectBackend, tf, usePlugin } from '@vitkit/core';
+import { buildModel, createRegistry, loadInstalledPlugins, loadPlugins, manualSeed, selectBackend, tf, usePlugin } from '@vitkit/core';
 import type { ImageClassifier } from '@vitkit/core';
 import { trainerPlugin } from '../components';
 import type { LossFn } from '../loss/losses';
@@ -19,7 +19,7 @@ async function main(init: GradientWorkerInit): Promise<void> {
   ensureWasmKernels();
   const registry = createRegistry();
   usePlugin(registry, trainerPlugin);
-  loadInstalledFirstParty(registry);
+  loadInstalledPlugins(registry, init.packages, init.dir);
   if (init.plugins.length) loadPlugins(registry, init.plugins, init.dir);
   manualSeed(init.seed);
   const model = buildModel(registry, init.model as never, 'model') as ImageClassifier;

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { buildSegmenter, createRegistry, loadInstalledFirstParty, neckMacs, s, saveSafetensors, selectBackend, validate } from '@vitkit/core';
+import { buildSegmenter, createRegistry, neckMacs, s, saveSafetensors, selectBackend, validate } from '@vitkit/core';
 import type { BackendName, Registry, SchemaType, SegmentationModel } from '@vitkit/core';
 import { MaskFolderDataset, MnistSegmentationDataset, segRandomCrop, segRandomHorizontalFlip } from '@vitkit/data';
 import type { SegDataset, SegTransform } from '@vitkit/data';
@@ -106,7 +106,6 @@ export interface SegmentationRunResult extends SegmentationFitResult {
  */
 export async function runSegmentationSpec(specFile: string, options: { registry?: Registry; log?: (line: string) => void } = {}): Promise<SegmentationRunResult> {
   const registry = options.registry ?? createRegistry();
-  if (!options.registry) loadInstalledFirstParty(registry);
   const { spec, train, test, model, outDir } = await openSegmentationRun(specFile, registry);
   try {
     const [h, w] = model.config.inputSize;
