@@ -2,7 +2,6 @@ import { promises as fs } from 'fs';
 import * as path from 'path';
 import { tf, createRegistry, getRngState, loadPlugins, loadStateDict, saveSafetensors, setRngState, stateDict, usePlugin } from '@vitkit/core';
 import type { ImageClassifier, Registry, VitkitPlugin } from '@vitkit/core';
-import { plugin as dataPlugin } from '@vitkit/data';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, loadCheckpoint, readCheckpointStep, saveCheckpoint } from './checkpoint';
 import { trainerPlugin } from './components';
 import type { BatchSource, DataFactory, RunData } from './data';
@@ -30,8 +29,8 @@ import { LoadedSpec, loadTrainSpec } from './spec';
 
 export interface TrainerOptions {
   /**
-   * Registry to build from. The trainer adds its own components, @vitkit/data's (the spec's `data` section names
-   * them), `plugins` and the spec's `plugins`; nothing else loads by itself (the CLI adds its `DEFAULT_PLUGINS`).
+   * Registry to build from. The trainer adds its own components, `plugins` and the spec's `plugins` (and the default
+   * data factory @vitkit/data's datasets); nothing else loads by itself (the CLI adds its `DEFAULT_PLUGINS`).
    */
   registry?: Registry;
   /** Plugins to register in addition (e.g. the trainer's own when the caller built the registry). */
@@ -181,7 +180,6 @@ export class Trainer {
     const loaded = isLoaded(spec) ? spec : await loadTrainSpec(spec as string | object);
     const registry = options.registry ?? createRegistry();
     usePlugin(registry, trainerPlugin);
-    usePlugin(registry, dataPlugin);
     for (const p of options.plugins ?? []) usePlugin(registry, p);
     if (loaded.spec.plugins.length) loadPlugins(registry, loaded.spec.plugins, loaded.dir);
     const parts = await assembleRun(loaded, registry, {

@@ -90,7 +90,7 @@ export const predictCommand = defineCommand({
     });
     try {
       const info = await inferenceInfo(trainer, loaded, registry, metadata);
-      const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms as never, 'data.evalTransforms');
+      const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms, 'data.evalTransforms');
       const { inputSize, inChans, numClasses } = model.config;
       const [h0, w0, c0] = info.imageShape;
       const results: Prediction[] = [];

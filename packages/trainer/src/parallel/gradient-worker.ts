@@ -22,7 +22,7 @@ async function main(init: GradientWorkerInit): Promise<void> {
   loadInstalledPlugins(registry, init.packages, init.dir);
   if (init.plugins.length) loadPlugins(registry, init.plugins, init.dir);
   manualSeed(init.seed);
-  const model = buildModel(registry, init.model as never, 'model') as ImageClassifier;
+  const model = buildModel(registry, init.model, 'model') as ImageClassifier;
   const loss = registry.build<LossFn>('loss', init.loss, 'train.loss');
   const byName = new Map(model.namedParameters().map(([n, p]) => [n, p]));
   const params = init.params.map(({ name, shape }) => {
