@@ -19,6 +19,8 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const core = require('@vitkit/core');
 const { Trainer, launchTorchTraining, loadCheckpoint } = require('@vitkit/trainer');
+// The registry `vitkit train` builds from (core loads no plugin by itself; the CLI decides the default ones).
+const { createRunRegistry } = require('@vitkit/cli');
 const { FAMILIES, FORWARD_VARIANTS } = require('./families');
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -104,13 +106,13 @@ async function launcherCheck(work) {
   const specFile = path.join(work, 'mnist-t2t-short.json');
   fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
   let output = '';
-  const code = await launchTorchTraining({ spec: specFile, nproc: 2, python: python(), log: (l) => (output += `${l}\n`), onOutput: (t) => (output += t) });
+  const code = await launchTorchTraining({ spec: specFile, registry: createRunRegistry(), nproc: 2, python: python(), log: (l) => (output += `${l}\n`), onOutput: (t) => (output += t) });
   if (code !== 0) return [`torchrun exited with ${code}:\n${output.slice(-4000)}`];
   if (!fs.existsSync(path.join(outDir, 'report.html'))) problems.push('no report.html');
   const twinEval = JSON.parse(fs.readFileSync(path.join(outDir, 'eval.json'), 'utf8'));
   const steps = readMetrics(outDir).filter((r) => r.type === 'train').length;
   if (steps !== 2) problems.push(`metrics.jsonl has ${steps} train lines, expected 2 (32 images, batch 16)`);
-  const trainer = await Trainer.create(specFile, { progress: null, log: () => {}, report: false, outDir: path.join(work, 'launcher-eval') });
+  const trainer = await Trainer.create(specFile, { registry: createRunRegistry(), progress: null, log: () => {}, report: false, outDir: path.join(work, 'launcher-eval') });
   core.loadStateDict(trainer.model, await weights(path.join(outDir, 'model.safetensors')), { strict: true, source: 'launcher model.safetensors' });
   const vk = await trainer.evaluate(trainer.data.test, 'test');
   trainer.dispose();
@@ -131,8 +133,7 @@ async function main() {
 
 /** Seeded random weights of a distillation teacher, where the family's spec expects them. */
 async function writeTeacher(distillation, file) {
-  const registry = core.createRegistry();
-  core.loadInstalledFirstParty(registry);
+  const registry = createRunRegistry();
   await core.selectBackend(BACKEND, { quiet: true });
   core.manualSeed(99);
   const teacher = core.buildModel(registry, distillation.teacher);
@@ -157,7 +158,7 @@ async function roundTrip(work) {
     fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
     const distillation = spec.train.distillation;
     if (distillation) await writeTeacher(distillation, path.join(dir, distillation.weights));
-    const trainer = await Trainer.create(specFile, { progress: null, log: () => {}, report: false });
+    const trainer = await Trainer.create(specFile, { registry: createRunRegistry(), progress: null, log: () => {}, report: false });
     const init = core.stateDict(trainer.model);
     await core.writeSafetensors(path.join(dir, 'init.safetensors'), init);
     const [h, w] = trainer.model.config.inputSize;
@@ -172,8 +173,7 @@ async function roundTrip(work) {
     runs[f] = { dir, specFile, trainer, logits };
   }
   // Variants checked by forward only: every tensor randomised in vitkit, then the same file into the twin.
-  const registry = core.createRegistry();
-  core.loadInstalledFirstParty(registry);
+  const registry = createRunRegistry();
   core.loadPlugins(registry, [path.join(__dirname, 'plugin/doubled-patch.js')]);
   const variants = process.env.VITKIT_TWIN_FAMILIES ? [] : Object.keys(FORWARD_VARIANTS);
   const forwards = [];

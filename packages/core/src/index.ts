@@ -9,6 +9,7 @@ export { container, injectable, inject, singleton, registry as tsyringeRegistry 
 export type { DependencyContainer, InjectionToken } from 'tsyringe';
 
 export { Module, ModuleList } from './nn/module';
+export { ParameterList } from './nn/parameter-list';
 export type { ParameterCount } from './nn/module';
 export { Parameter, toTorchShape } from './nn/parameter';
 export type { ParameterLayout, ParameterOptions } from './nn/parameter';
@@ -92,7 +93,7 @@ export { Registry, BUILD_CONTEXT, ContractError, globToRegExp } from './registry
 export type { BuildContext, ComponentDefinition, ComponentKind, ComponentSpec, PresetDefinition, RegistryLike, VitkitPlugin } from './registry/types';
 export { createRegistry, corePlugin } from './registry/create-registry';
 export type { CreateRegistryOptions } from './registry/create-registry';
-export { loadPlugins, usePlugin, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
+export { loadPlugins, loadInstalledPlugins, usePlugin, PluginNotFoundError } from './registry/plugins';
 export { PluginLoadError } from './registry/plugin-load-error';
 
 // Engines: selectBackend's order and sources; the wasm kernel pack (@vitkit/wasm-kernels) is found at run time.

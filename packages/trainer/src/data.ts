@@ -51,7 +51,7 @@ export const defaultDataFactory: DataFactory = async ({ registry, spec, dir }) =
   const api = dataApi();
   usePlugin(registry, api.plugin);
   const d = spec.data;
-  const fullTrain = await api.createDataset(registry, d.train as never, 'data.train', { baseDir: dir });
+  const fullTrain = await api.createDataset(registry, d.train, 'data.train', { baseDir: dir });
   let train: Dataset = fullTrain;
   let validation: Dataset | undefined;
   if (d.validationFraction > 0) {
@@ -59,12 +59,12 @@ export const defaultDataFactory: DataFactory = async ({ registry, spec, dir }) =
     train = split.train;
     validation = split.validation;
   }
-  const test = d.test !== undefined ? await api.createDataset(registry, d.test as never, 'data.test', { baseDir: dir }) : undefined;
+  const test = d.test !== undefined ? await api.createDataset(registry, d.test, 'data.test', { baseDir: dir }) : undefined;
   const numClasses = fullTrain.numClasses;
   const normalize = d.normalize ?? { mean: [...fullTrain.stats.mean], std: [...fullTrain.stats.std] };
-  const trainTransforms = api.createTransforms(registry, d.transforms as never, 'data.transforms');
-  const evalTransforms = api.createTransforms(registry, d.evalTransforms as never, 'data.evalTransforms');
-  const batchTransforms = api.createBatchTransforms(registry, d.batchTransforms as never, 'data.batchTransforms');
+  const trainTransforms = api.createTransforms(registry, d.transforms, 'data.transforms');
+  const evalTransforms = api.createTransforms(registry, d.evalTransforms, 'data.evalTransforms');
+  const batchTransforms = api.createBatchTransforms(registry, d.batchTransforms, 'data.batchTransforms');
   const evalBatch = d.evalBatchSize ?? Math.max(d.batchSize, 256);
   const trainLoader = new api.DataLoader(train, {
     batchSize: d.batchSize,

@@ -1,4 +1,4 @@
-import { createRegistry, loadInstalledFirstParty, loadPlugins, registerWasmKernels, selectBackend, tf, usePlugin, wasmKernelsRegistered } from '@vitkit/core';
+import { createRegistry, loadInstalledPlugins, loadPlugins, registerWasmKernels, selectBackend, tf, usePlugin, wasmKernelsRegistered } from '@vitkit/core';
 import type { Registry, SelectBackendOptions, VitkitPlugin } from '@vitkit/core';
 import { trainerPlugin } from './components';
 
@@ -6,8 +6,13 @@ import { trainerPlugin } from './components';
 // segmentation commands, the benchmark): one registry sequence and one backend sequence, so that they cannot drift.
 
 export interface RunRegistryOptions {
-  /** Start from this registry (its caller chose the plugins) instead of core + the installed first-party plugins. */
+  /** Start from this registry (its caller chose the plugins) instead of an empty one. */
   registry?: Registry;
+  /**
+   * Plugin packages loaded if installed and skipped otherwise: a caller's defaults (the CLI's `DEFAULT_PLUGINS`) or
+   * the plugins a data-parallel worker replays from its main thread.
+   */
+  packages?: readonly string[];
   /** Plugin objects registered besides the trainer's own optimizers, schedules and losses. */
   plugins?: readonly VitkitPlugin[];
   /** Plugin modules a spec names (package names or paths) … */
@@ -17,14 +22,14 @@ export interface RunRegistryOptions {
 }
 
 /**
- * The registry a run builds from: the given one, or core plus every installed first-party plugin; then the
- * trainer's components, `plugins` and the spec's plugins.
+ * The registry a run builds from: the given one (or core alone), then the trainer's components, `plugins`, the
+ * installed ones of `packages` and the spec's plugins. Nothing loads unasked: core keeps no list of plugins.
  */
 export function runRegistry(o: RunRegistryOptions = {}): Registry {
   const registry = o.registry ?? createRegistry();
   usePlugin(registry, trainerPlugin);
   for (const p of o.plugins ?? []) usePlugin(registry, p);
-  if (!o.registry) loadInstalledFirstParty(registry);
+  if (o.packages?.length) loadInstalledPlugins(registry, o.packages, o.dir ?? process.cwd());
   if (o.specPlugins?.length) loadPlugins(registry, [...o.specPlugins], o.dir ?? process.cwd());
   return registry;
 }

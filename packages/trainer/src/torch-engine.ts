@@ -1,8 +1,8 @@
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { createRegistry, loadInstalledFirstParty, loadPlugins, resolveModelSpec } from '@vitkit/core';
-import type { ModelSpec } from '@vitkit/core';
+import { createRegistry, loadPlugins, resolveModelSpec } from '@vitkit/core';
+import type { ModelSpec, Registry } from '@vitkit/core';
 import { renderReport } from './report';
 import type { MetricRecord } from './report';
 
@@ -32,6 +32,11 @@ export interface TorchLaunchOptions {
   log?: (line: string) => void;
   /** Receives torchrun's output instead of the terminal (stdout and stderr). */
   onOutput?: (text: string) => void;
+  /**
+   * Registry that resolves the spec's model preset (the CLI passes its own, with its default plugins); default: core
+   * and the spec's `plugins`.
+   */
+  registry?: Registry;
 }
 
 export class TorchEngineError extends Error {
@@ -72,8 +77,7 @@ export async function launchTorchTraining(o: TorchLaunchOptions): Promise<number
   } catch (e) {
     throw new TorchEngineError(`cannot read spec ${o.spec}: ${(e as Error).message}`);
   }
-  const registry = createRegistry();
-  loadInstalledFirstParty(registry);
+  const registry = o.registry ?? createRegistry();
   if (raw.plugins?.length) loadPlugins(registry, raw.plugins, path.dirname(file));
   const outDir = path.resolve(o.outDir ?? raw.train?.outDir ?? path.join('runs', path.basename(file).replace(/\.json$/i, '')));
   const model = resolveModelSpec(registry, raw.model as ModelSpec, 'model');

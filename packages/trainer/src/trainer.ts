@@ -29,7 +29,10 @@ import type { MetricRecord } from './report';
 import { LoadedSpec, loadTrainSpec } from './spec';
 
 export interface TrainerOptions {
-  /** Registry to build from (default: core + installed first-party plugins + the spec's plugins). */
+  /**
+   * Registry to build from. The trainer adds its own components, `plugins` and the spec's `plugins` (and the default
+   * data factory @vitkit/data's datasets); nothing else loads by itself (the CLI adds its `DEFAULT_PLUGINS`).
+   */
   registry?: Registry;
   /** Plugins to register in addition (e.g. the trainer's own when the caller built the registry). */
   plugins?: VitkitPlugin[];
@@ -341,6 +344,7 @@ export class Trainer {
         replicas: this.spec.train.workers,
         model: this.spec.model,
         loss: this.spec.train.loss,
+        packages: this.registry.loadedPlugins(),
         plugins: this.spec.plugins,
         dir: this.loaded.dir,
         backend: tf.getBackend(),

@@ -67,7 +67,7 @@ export const predictCommand = defineCommand({
     if (values.preset !== undefined) {
       if (values.spec !== undefined) throw new UsageError('give --spec or --preset, not both');
       await selectBackend({ flag: values.backend, quiet: values.json });
-      const { predictions } = await trainer.predictWithPreset({ preset: values.preset, weights: values.weights!, images, top });
+      const { predictions } = await trainer.predictWithPreset({ preset: values.preset, weights: values.weights!, images, top, registry: createRunRegistry() });
       printPredictions(predictions, !!values.json);
       return EXIT.ok;
     }
@@ -89,7 +89,7 @@ export const predictCommand = defineCommand({
     });
     try {
       const info = await inferenceInfo(trainer, loaded, registry, metadata);
-      const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms as never, 'data.evalTransforms');
+      const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms, 'data.evalTransforms');
       const { inputSize, inChans, numClasses } = model.config;
       const [h0, w0, c0] = info.imageShape;
       const results: Prediction[] = [];

@@ -46,6 +46,7 @@ the same files, in vitkit's checkpoint format.`,
         rdzvId: values['rdzv-id'],
         outDir: values.out,
         resume: values.checkpoint ?? !!values.resume,
+        registry: createRunRegistry({ use: [trainer.plugin] }),
       });
     }
     const loaded = await trainer.loadTrainSpec(values.spec!);

@@ -14,7 +14,7 @@ function send(m: FromWorker): void {
 
 async function main(init: GradientWorkerInit): Promise<void> {
   await prepareBackend({ flag: init.backend, quiet: true, threads: 1 });
-  const registry = runRegistry({ specPlugins: init.plugins, dir: init.dir });
+  const registry = runRegistry({ packages: init.packages, specPlugins: init.plugins, dir: init.dir });
   const { model, loss } = assembleReplica(registry, { model: init.model, loss: init.loss, seed: init.seed });
   const byName = new Map(model.namedParameters().map(([n, p]) => [n, p]));
   const params = init.params.map(({ name, shape }) => {
