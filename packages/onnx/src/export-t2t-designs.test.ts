@@ -8,7 +8,7 @@ const registry = () => createRegistry({ plugins: [tokenizers, backbones] });
 const tiny = { type: 'deep-narrow', imgSize: 16, inChans: 3, numClasses: 5, embedDim: 16, depth: 2, numHeads: 2, mlpRatio: 2, tokenizer: { type: 't2t', attention: 'performer', tokenDim: 8 } };
 
 /** One case or more per design of the T2T-ViT paper's Table 6 (the test below keeps this list complete). */
-const CASES: Array<[string, Record<string, unknown>]> = [
+const CASES: Array<[string, { type: string } & Record<string, unknown>]> = [
   ['standard design', { ...tiny, design: 'standard' }],
   ['se design (SE layer after the attention projection)', { ...tiny, design: 'se', seReduction: 4 }],
   ['ghost design, mlpRatio 2 (one cheap MLP operation)', { ...tiny, design: 'ghost' }],

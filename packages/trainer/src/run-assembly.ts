@@ -1,6 +1,6 @@
 import * as path from 'path';
 import { buildModel, loadStateDict, manualSeed, SpecError } from '@vitkit/core';
-import type { ImageClassifier, ModelSpec, Registry } from '@vitkit/core';
+import type { ComponentSpec, ImageClassifier, ModelSpec, Registry } from '@vitkit/core';
 import { fileExists, isTrainingCheckpointFile, readWeights } from './checkpoint';
 import type { OptimizerFactory, ScheduleFactory } from './components';
 import type { DataFactory, RunData } from './data';
@@ -83,7 +83,7 @@ export async function assembleRun(loaded: LoadedSpec, registry: Registry, option
     if (startFromWeights) log(`--checkpoint ${resumeFile} holds weights, not a training checkpoint: a new run starts from them`);
     let teacher: ImageClassifier | undefined;
     if (dist) {
-      teacher = buildModel(registry, dist.teacher as never, 'train.distillation.teacher');
+      teacher = buildModel(registry, dist.teacher, 'train.distillation.teacher');
       built.push(teacher);
       const file = path.resolve(loaded.dir, dist.weights);
       const { tensors } = await readWeights(file);
@@ -142,10 +142,10 @@ export function buildSeededModel(registry: Registry, spec: ModelSpec, seed: numb
 }
 
 /** What a data-parallel worker computes with: its replica of the model and the spec's classification loss. */
-export function assembleReplica(registry: Registry, o: { model: unknown; loss: unknown; seed: number }): { model: ImageClassifier; loss: LossFn } {
-  const model = buildSeededModel(registry, o.model as ModelSpec, o.seed);
+export function assembleReplica(registry: Registry, o: { model: ModelSpec; loss: ComponentSpec; seed: number }): { model: ImageClassifier; loss: LossFn } {
+  const model = buildSeededModel(registry, o.model, o.seed);
   try {
-    return { model, loss: registry.build<LossFn>('loss', o.loss as never, 'train.loss') };
+    return { model, loss: registry.build<LossFn>('loss', o.loss, 'train.loss') };
   } catch (e) {
     model.dispose();
     throw e;

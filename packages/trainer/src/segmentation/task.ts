@@ -22,7 +22,7 @@ export const segmentationTask: TrainingTask<SegmentationEvaluation> = {
     if (spec.train.workers > 1) {
       throw new SpecError([{ path: 'train.workers', message: `segmentation trains on one replica (the data-parallel workers exchange per-image labels); set train.workers to 1 (got ${spec.train.workers})` }]);
     }
-    const model = buildSegmenter(registry, spec.model as never, 'model');
+    const model = buildSegmenter(registry, spec.model, 'model');
     if (weights) {
       try {
         const { tensors } = await readWeights(weights);

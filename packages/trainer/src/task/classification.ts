@@ -15,7 +15,7 @@ export const classificationTask: TrainingTask<EvalResult> = {
   name: 'classification',
   async buildModel(registry, spec, { baseDir, resume, weights, log }) {
     // Resuming restores the weights, so `model.pretrained` is only read for a fresh run.
-    const modelSpec = resume || weights ? splitPretrained(spec.model as never).spec : (spec.model as never);
+    const modelSpec = resume || weights ? splitPretrained(spec.model).spec : spec.model;
     const { model } = await buildPretrainedModel(registry, modelSpec, { path: 'model', baseDir, log });
     if (weights) {
       try {
