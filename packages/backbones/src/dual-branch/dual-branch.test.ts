@@ -11,9 +11,9 @@ import {
   TensorMap,
 } from '@vitkit/core';
 import { testRegistry } from '../testing';
+import { fixturePath } from '@vitkit/core/testing';
 
-/** Repo root is /work/main; the shared reference data sits next to it. */
-const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');
+const FIXTURES = fixturePath();
 
 
 /** The spec equivalent of a fixture's official constructor. */

@@ -5,8 +5,9 @@ import { buildModel, createRegistry, loadStateDict, manualSeed, parseSafetensors
 import * as core from '@vitkit/core';
 import { registerResNet } from './index';
 import { fastNormal, maxPool2d } from './resnet';
+import { sharedDir } from '@vitkit/core/testing';
 
-const SHARED = path.resolve(__dirname, '../../../..', '../shared');
+const SHARED = sharedDir();
 const FIXTURES = path.join(SHARED, 'fixtures');
 
 function registry() {

@@ -6,8 +6,9 @@ import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as fusion } from '@vitkit/fusion';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { fixtureSpec as t2tFixtureSpec } from '@vitkit/backbones/testing';
+import { fixturePath } from '@vitkit/core/testing';
 
-export const FIXTURES = path.resolve(__dirname, '../../../../../shared/fixtures');
+export const FIXTURES = fixturePath();
 
 export function firstPartyRegistry(): Registry {
   return createRegistry({ plugins: [tokenizers, backbones, fusion] });

@@ -2,10 +2,10 @@ import * as path from 'path';
 import { createRegistry, loadStateDict, readSafetensors, selectBackend, SpecError, tf } from '@vitkit/core';
 import type { HostTensor, TensorMap } from '@vitkit/core';
 import { LayerNorm } from '@vitkit/core';
+import { fixturePath } from '@vitkit/core/testing';
 import { ConvolutionT2TTokenizer, createT2TTokenizer, PerformerT2TTokenizer, registerT2T, softSplit, T2TTokenizer, t2tOptions, TransformerT2TTokenizer } from './index';
 
-const ROOT = path.resolve(__dirname, '../../../..');
-const FIXTURES = path.resolve(ROOT, '../shared/fixtures');
+const FIXTURES = fixturePath();
 
 /** The fixtures' constructor: T2T_ViT(img_size=64, embed_dim=64, token_dim=32, ...). */
 const FIXTURE_T2T = { imgSize: 64, embedDim: 64, tokenDim: 32 };
