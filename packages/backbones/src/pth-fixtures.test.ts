@@ -5,6 +5,7 @@ import { plugin as fusion } from '@vitkit/fusion';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { plugin as backbones } from './plugin';
 import { FIXTURES, fixtureSpec as t2tFixtureSpec } from './testing/t2t';
+import { resnetFixtureSpec } from './testing';
 
 const PTH = path.join(FIXTURES, 'pth');
 
@@ -16,8 +17,7 @@ async function specFor(name: string): Promise<Record<string, unknown>> {
   const meta = JSON.parse(await fs.readFile(path.join(FIXTURES, `${name}.json`), 'utf8')) as { constructor: string };
   if (name.startsWith('t2t_')) return t2tFixtureSpec(meta.constructor);
   if (name.startsWith('resnet')) {
-    const spec = JSON.parse(await fs.readFile(path.join(__dirname, 'resnet', 'fixture-specs', `${name}.json`), 'utf8')) as { model: Record<string, unknown> };
-    return { plugins: [path.join(__dirname, 'testing', 'resnet-plugin.ts')], model: spec.model };
+    return { plugins: [path.join(__dirname, 'testing', 'resnet-plugin.ts')], model: resnetFixtureSpec(name) };
   }
   // crossvit_tiny_rand: VisionTransformer(img_size=[48, 32], patch_size=[12, 16], embed_dim=[24, 48], depth=[[1, 2, 0], [1, 2, 0]], ...)
   expect(meta.constructor).toContain('depth=[[1, 2, 0], [1, 2, 0]]');

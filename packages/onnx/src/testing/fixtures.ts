@@ -5,7 +5,7 @@ import type { ModelSpec, Registry } from '@vitkit/core';
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as fusion } from '@vitkit/fusion';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
-import { fixtureSpec as t2tFixtureSpec } from '@vitkit/backbones/testing';
+import { fixtureSpec as t2tFixtureSpec, resnetFixtureSpec } from '@vitkit/backbones/testing';
 import { fixturePath } from '@vitkit/core/testing';
 
 export const FIXTURES = fixturePath();
@@ -21,8 +21,7 @@ export function fixtureSpec(name: string): ModelSpec {
     return t2tFixtureSpec(meta.constructor);
   }
   if (name.startsWith('resnet')) {
-    const file = path.resolve(__dirname, '../../../backbones/src/resnet/fixture-specs', `${name}.json`);
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { model: ModelSpec }).model;
+    return resnetFixtureSpec(name);
   }
   if (name.startsWith('crossvit_')) {
     // VisionTransformer(img_size=[48, 32], patch_size=[12, 16], embed_dim=[24, 48], num_heads=[2, 2], mlp_ratio=[2, 2, 1], ...)
