@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { createRegistry } from '@vitkit/core';
+import { plugin as backbones } from '@vitkit/backbones';
+import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { launchTorchTraining, TorchEngineError, torchrunArgs } from './torch-engine';
 
 describe('torch engine launcher (torchrun command line)', () => {
@@ -31,7 +34,8 @@ describe('torch engine launcher (the spec it writes)', () => {
       const distillation = { teacher: 't2t_vit_7', weights: 'teacher.safetensors', type: 'soft' };
       fs.writeFileSync(spec, JSON.stringify({ model: 'vit_s_bench_32', data: {}, train: { epochs: 1, distillation } }));
       // `true` stands in for python: the launcher's own work is the spec it writes.
-      expect(await launchTorchTraining({ spec, outDir: path.join(dir, 'out'), python: 'true', log: () => {} })).toBe(0);
+      const registry = createRegistry({ plugins: [tokenizers, backbones] });
+      expect(await launchTorchTraining({ spec, registry, outDir: path.join(dir, 'out'), python: 'true', log: () => {} })).toBe(0);
       const written = JSON.parse(fs.readFileSync(path.join(dir, 'out', 'torch-spec.json'), 'utf8'));
       expect(written.model).toMatchObject({ type: 'vit', embedDim: 192 });
       expect(written.train.distillation).toMatchObject({ weights: 'teacher.safetensors', type: 'soft', teacher: { type: 'deep-narrow', embedDim: 256, depth: 7 } });
