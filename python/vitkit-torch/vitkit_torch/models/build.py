@@ -8,6 +8,7 @@ from ..options import resolve, split_type
 from ..plugins import backbone, register_backbone
 from .dual_branch import DUAL_BRANCH_DEFAULTS, DualBranchViT
 from .resnet import RESNET_DEFAULTS, VT_RESNET_DEFAULTS, ResNet, VtResNet
+from .segmentation import SEGMENTER_DEFAULTS, Segmenter
 from .vit import DEEP_NARROW_DEFAULTS, VIT_DEFAULTS, DeepNarrowViT, VisionTransformer
 
 register_backbone("vit", VIT_DEFAULTS, VisionTransformer)
@@ -15,6 +16,8 @@ register_backbone("deep-narrow", DEEP_NARROW_DEFAULTS, DeepNarrowViT)
 register_backbone("dual-branch", DUAL_BRANCH_DEFAULTS, DualBranchViT)
 register_backbone("resnet", RESNET_DEFAULTS, ResNet)
 register_backbone("vt-resnet", VT_RESNET_DEFAULTS, VtResNet)
+# The segmentation model (`"type": "segmentation"`), whose own backbone is one of the above.
+register_backbone("segmentation", SEGMENTER_DEFAULTS, Segmenter)
 
 
 def build_model(spec: Any, path: str = "model") -> nn.Module:
