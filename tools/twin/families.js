@@ -29,6 +29,20 @@ const train = (extra = {}) => ({
   ...extra,
 });
 
+/** A tiny segmentation spec: narrow ResNet → `neck` → semantic-FPN head on 32×32 mnist-segmentation. */
+function segmentation(neck, trainSection, extra = {}) {
+  return {
+    task: 'segmentation',
+    model: {
+      type: 'segmentation', backbone: { type: 'resnet', block: 'basic', layers: [1, 1, 1, 1], widths: [4, 8, 8, 16] },
+      neck, head: { type: 'semantic-fpn', convDims: 8, groups: 2 }, numClasses: 11, inChans: 1, imgSize: [32, 32],
+    },
+    data: { type: 'mnist-segmentation', size: 32, trainLength: 12, testLength: 8, digits: [1, 3], seed: 3, batchSize: 4, evalBatchSize: 4, cropPadding: 3, flip: true },
+    train: trainSection,
+    ...extra,
+  };
+}
+
 const TEACHER = { type: 'vit', imgSize: 28, inChans: 1, numClasses: 10, embedDim: 8, depth: 1, numHeads: 2, mlpRatio: 2, tokenizer: { type: 'patch', patchSize: 7 } };
 
 /** family name -> training spec (outDir is set by the round trip). */
@@ -69,6 +83,13 @@ const FAMILIES = {
     },
     train: train(),
   },
+  // Segmentation (task "segmentation"): mnist-segmentation composed by both sides from the seed, paired random crop
+  // (mask padded with the ignore index 255) and flip, per-pixel cross-entropy over the labelled pixels.
+  // On wasm: tfjs-cpu's ResizeNearestNeighborGrad is wrong for batches of more than one image (it mixes the images'
+  // gradients), which gives vitkit's FPN top-down pathway (resizeNearest) wrong gradients on the cpu backend; wasm's
+  // kernel is exact. Back to BACKEND once vitkit's resizeNearest no longer relies on that kernel.
+  fpn: segmentation({ type: 'fpn', outChannels: 8 }, train({ optimizer: { type: 'sgd', lr: 0.005, momentum: 0.9, nesterov: false, weightDecay: 5e-4 }, schedule: { type: 'constant' }, loss: { type: 'pixel-cross-entropy' } }), { backend: 'wasm' }),
+  'vt-fpn': segmentation({ type: 'vt-fpn', outChannels: 8, numTokens: 4, tokenChannels: 16, projDim: 4 }, train({ loss: { type: 'pixel-cross-entropy', ignoreIndex: 255 } })),
 };
 
 module.exports = { FAMILIES };
@@ -80,6 +101,11 @@ const t2t = (extra, tokenizer = {}) => ({
 });
 const cross = (extra) => ({ type: 'dual-branch', imgSize: [32, 24], patchSize: [8, 8], inChans: 3, numClasses: 5, embedDim: [16, 32], depth: [[1, 1, 0], [1, 1, 1]], numHeads: [2, 4], mlpRatio: [2, 2], ...extra });
 const vt = (extra) => ({ type: 'vt-resnet', layers: [1, 1, 1], widths: [4, 8, 8], vtModules: 2, tokenChannels: 16, numTokens: 4, imgSize: 32, inChans: 3, numClasses: 5, ...extra });
+
+const seg = (neck, extra = {}) => ({
+  type: 'segmentation', backbone: { type: 'resnet', block: 'bottleneck', layers: [1, 1, 1, 1], widths: [4, 4, 8, 8] },
+  neck, head: { type: 'semantic-fpn', convDims: 8, groups: 2 }, numClasses: 5, inChans: 3, imgSize: [32, 32], ...extra,
+});
 
 /** Model variants checked by forward only (every weight and BatchNorm statistic randomised): name -> model spec. */
 const FORWARD_VARIANTS = {
@@ -106,6 +132,11 @@ const FORWARD_VARIANTS = {
   'vt-resnet pooling, no recurrence': vt({ tokenizer: 'pooling', recurrent: false, vtModules: 3 }),
   'vt-resnet clustering tokenizer': vt({ imgSize: 64, tokenizer: { type: 'clustering', iterations: 2 } }),
   'vt-resnet clustering, no recurrence': vt({ imgSize: 64, tokenizer: 'clustering', recurrent: false }),
+  'segmentation fpn on resnet bottleneck': seg({ type: 'fpn', outChannels: 8 }),
+  'segmentation fpn on vt-resnet, conv1x1 head': seg({ type: 'fpn', outChannels: 8 }, { backbone: { type: 'vt-resnet', layers: [1, 1, 1], widths: [4, 8, 8], tokenChannels: 16, numTokens: 4, projectLast: true }, head: 'conv1x1' }),
+  'segmentation vt-fpn filter, 64x32 input': seg({ type: 'vt-fpn', outChannels: 8, numTokens: 4, tokenChannels: 16, projDim: 4 }, { imgSize: [64, 32] }),
+  'segmentation vt-fpn pooling': seg({ type: 'vt-fpn', outChannels: 8, numTokens: 4, tokenChannels: 8, tokenizer: 'pooling' }),
+  'segmentation vt-fpn clustering': seg({ type: 'vt-fpn', outChannels: 8, numTokens: 2, tokenChannels: 16, tokenizer: { type: 'clustering', iterations: 2 } }, { imgSize: [64, 64] }),
 };
 
 module.exports.FORWARD_VARIANTS = FORWARD_VARIANTS;

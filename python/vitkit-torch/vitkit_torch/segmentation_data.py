@@ -248,3 +248,37 @@ def build_segmentation_data(spec: Mapping[str, Any], seed: int, base_dir: str) -
         test=SegmentationLoader(test, d["evalBatchSize"] or d["batchSize"], False, seed, 0, False, False),
         num_classes=train.num_classes, class_names=train.class_names, normalize=dict(train.stats), shape=train.shape, train_size=len(train),
     )
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """`python -m vitkit_torch.segmentation_data --spec s.json --output b.safetensors`: the first training batch
+    (epoch 0, batch 0) of a segmentation spec, `x` NHWC float32 and `labels` (as float32), to compare with vitkit's."""
+    import argparse
+    import json
+    import sys
+
+    import torch
+
+    from .checkpoint import save_tensors
+
+    ap = argparse.ArgumentParser(prog="python -m vitkit_torch.segmentation_data", description=main.__doc__)
+    ap.add_argument("--spec", required=True, action="append")
+    ap.add_argument("--output", required=True, action="append")
+    a = ap.parse_args(argv)
+    if len(a.spec) != len(a.output):
+        ap.error("give --spec and --output the same number of times")
+    try:
+        for spec_file, out in zip(a.spec, a.output):
+            with open(spec_file) as f:
+                spec = json.load(f)
+            data = build_segmentation_data(spec["data"], spec.get("seed", 0), os.path.dirname(os.path.abspath(spec_file)))
+            x, _, labels = data.train.batch(0, 0)
+            save_tensors(out, {"x": torch.from_numpy(x), "labels": torch.from_numpy(labels.astype(np.float32))}, {})
+    except (SpecError, ValueError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
