@@ -135,7 +135,7 @@ const FORWARD_VARIANTS = {
   'segmentation fpn on resnet bottleneck': seg({ type: 'fpn', outChannels: 8 }),
   'segmentation fpn on vt-resnet, conv1x1 head': seg({ type: 'fpn', outChannels: 8 }, { backbone: { type: 'vt-resnet', layers: [1, 1, 1], widths: [4, 8, 8], tokenChannels: 16, numTokens: 4, projectLast: true }, head: 'conv1x1' }),
   'segmentation vt-fpn filter, 64x32 input': seg({ type: 'vt-fpn', outChannels: 8, numTokens: 4, tokenChannels: 16, projDim: 4 }, { imgSize: [64, 32] }),
-  'segmentation vt-fpn pooling': seg({ type: 'vt-fpn', outChannels: 8, numTokens: 4, tokenChannels: 8, tokenizer: 'pooling' }),
+  'segmentation vt-fpn pooling': seg({ type: 'vt-fpn', outChannels: 8, numTokens: 4, tokenChannels: 8, tokenizer: 'pooling' }, { imgSize: [64, 64] }),
   'segmentation vt-fpn clustering': seg({ type: 'vt-fpn', outChannels: 8, numTokens: 2, tokenChannels: 16, tokenizer: { type: 'clustering', iterations: 2 } }, { imgSize: [64, 64] }),
 };
 

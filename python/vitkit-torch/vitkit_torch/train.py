@@ -86,10 +86,12 @@ class TorchTrainer:
             self.raw = json.load(f)
         self.spec_dir = os.path.abspath(base_dir) if base_dir else os.path.dirname(os.path.abspath(spec_file))
         self.name = os.path.splitext(os.path.basename(spec_file))[0]
-        self.segmentation = isinstance(self.raw, dict) and self.raw.get("task") == "segmentation"
+        # The task picks the schema (vitkit: "segmentation", else classification), so it is checked first.
+        task = self.raw.get("task", "classification") if isinstance(self.raw, dict) else None
+        if task not in ("classification", "segmentation"):
+            raise SpecError("task", f"{task!r} is not valid; expected one of classification, segmentation")
+        self.segmentation = task == "segmentation"
         s = resolve(self.raw, {**TOP, **EXTRA_TOP} if self.segmentation else TOP, "")
-        if s["task"] not in ("classification", "segmentation"):
-            raise SpecError("task", f"{s['task']!r} is not valid; expected one of classification, segmentation")
         # Distillation is classification's (a teacher classifier); the segmentation spec has no such key.
         t = resolve(s["train"], {k: v for k, v in TRAIN.items() if k != "distillation"} if self.segmentation else TRAIN, "train")
         if self.segmentation:

@@ -16,18 +16,20 @@ register_backbone("deep-narrow", DEEP_NARROW_DEFAULTS, DeepNarrowViT)
 register_backbone("dual-branch", DUAL_BRANCH_DEFAULTS, DualBranchViT)
 register_backbone("resnet", RESNET_DEFAULTS, ResNet)
 register_backbone("vt-resnet", VT_RESNET_DEFAULTS, VtResNet)
-# The segmentation model (`"type": "segmentation"`), whose own backbone is one of the above.
-register_backbone("segmentation", SEGMENTER_DEFAULTS, Segmenter)
 
 
 def build_model(spec: Any, path: str = "model") -> nn.Module:
-    """`{"type": "deep-narrow", ...}` -> an `nn.Module` with vitkit's (= the official PyTorch) parameter names.
+    """`{"type": "deep-narrow", ...}` (or a segmentation model, `{"type": "segmentation", ...}`) -> an `nn.Module` with vitkit's (= the official PyTorch) parameter names.
 
     Presets (`{"preset": name}`) are resolved by vitkit: `vitkit info --preset NAME` prints the spec to use."""
     if isinstance(spec, Mapping) and "preset" in spec:
         raise UnsupportedSpecError(f"{path}.preset", f"preset \"{spec['preset']}\" (write the model spec out, e.g. from `vitkit info`)")
     kind, given = split_type(spec, path)
-    defaults, cls = backbone(kind, f"{path}.type")
-    model = cls(resolve(given, defaults, path), path)
+    if kind == "segmentation":
+        # vitkit's kind `segmenter`, not a backbone: its own `backbone` is one of the registered ones.
+        model: nn.Module = Segmenter(resolve(given, SEGMENTER_DEFAULTS, path), path)
+    else:
+        defaults, cls = backbone(kind, f"{path}.type")
+        model = cls(resolve(given, defaults, path), path)
     model.vitkit_type = kind
     return model
