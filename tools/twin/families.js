@@ -90,9 +90,35 @@ const FAMILIES = {
   // kernel is exact. Back to BACKEND once vitkit's resizeNearest no longer relies on that kernel.
   fpn: segmentation({ type: 'fpn', outChannels: 8 }, train({ optimizer: { type: 'sgd', lr: 0.005, momentum: 0.9, nesterov: false, weightDecay: 5e-4 }, schedule: { type: 'constant' }, loss: { type: 'pixel-cross-entropy' } }), { backend: 'wasm' }),
   'vt-fpn': segmentation({ type: 'vt-fpn', outChannels: 8, numTokens: 4, tokenChannels: 16, projDim: 4 }, train({ loss: { type: 'pixel-cross-entropy', ignoreIndex: 255 } })),
+  // CIFAR-10 read by both sides from the binary batches the round trip writes (FIXTURES; the real set is a download).
+  cifar10: {
+    model: { type: 'vit', imgSize: 32, inChans: 3, numClasses: 10, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2, tokenizer: { type: 'patch', patchSize: 8 } },
+    data: { ...data([{ type: 'random-crop', size: 32, padding: 4 }, { type: 'horizontal-flip' }], { train: { type: 'cifar10', dir: 'cifar' }, test: { type: 'cifar10', split: 'test', dir: 'cifar' } }), evalTransforms: [] },
+    train: train(),
+  },
 };
 
-module.exports = { FAMILIES };
+/**
+ * CIFAR-10 "binary version" batches in `<dir>/cifar` (data_batch_1..5.bin with 5 records each, test_batch.bin with 16,
+ * batches.meta.txt): label byte, then R, G, B planes of 32×32 bytes, from a fixed linear congruential sequence.
+ */
+function writeCifar10(dir) {
+  const fs = require('fs');
+  const path = require('path');
+  const root = path.join(dir, 'cifar');
+  fs.mkdirSync(root, { recursive: true });
+  let state = 12345;
+  const byte = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) >>> 24;
+  const batch = (records) => Buffer.from(Array.from({ length: records * 3073 }, (_, i) => (i % 3073 === 0 ? byte() % 10 : byte())));
+  for (let i = 1; i <= 5; i++) fs.writeFileSync(path.join(root, `data_batch_${i}.bin`), batch(5));
+  fs.writeFileSync(path.join(root, 'test_batch.bin'), batch(16));
+  fs.writeFileSync(path.join(root, 'batches.meta.txt'), 'plane\ncar\nbird\ncat\ndeer\ndog\nfrog\nhorse\nship\ntruck\n\n');
+}
+
+/** family name -> writes the files its spec reads into the family's folder (before either side opens the data). */
+const FIXTURES = { cifar10: writeCifar10 };
+
+module.exports = { FAMILIES, FIXTURES };
 
 const t2t = (extra, tokenizer = {}) => ({
   type: 'deep-narrow', imgSize: 32, inChans: 3, numClasses: 5, embedDim: 32, depth: 2, numHeads: 4, mlpRatio: 2,

@@ -10,7 +10,7 @@
  *   3. a 2-process DDP run (torchrun, gloo, CPU) matches the 1-process run (losses ≤ 1e-3 relative, weights ≤ 1e-4);
  *   4. the twin's model.safetensors evaluates in vitkit to the twin's test accuracy (segmentation: mIoU);
  *   5. segmentation families: the twin's first training batch (images and pixel labels) equals vitkit's bit for bit.
- * The families cover the twin's data and training options between them (see families.js): datasets (mnist, synthetic),
+ * The families cover the twin's data and training options between them (see families.js): datasets (mnist, synthetic, cifar10),
  * augmentation (random crop and flip; RandAugment on crossvit, random-resized-crop and random erasing on vt-resnet), mixup/cutmix, repeated augmentation, optimizers, losses, EMA, clipping, DeiT distillation (resnet),
  * segmentation (fpn, vt-fpn: mnist-segmentation, paired crop and flip, pixel cross-entropy, mIoU).
  * Python: $VITKIT_TORCH_PYTHON, else python/.venv/bin/python (see .ci/run), else python3; it needs torch and safetensors.
@@ -21,7 +21,7 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const core = require('@vitkit/core');
 const { Trainer, launchTorchTraining, loadCheckpoint } = require('@vitkit/trainer');
-const { FAMILIES, FORWARD_VARIANTS } = require('./families');
+const { FAMILIES, FIXTURES, FORWARD_VARIANTS } = require('./families');
 
 const ROOT = path.resolve(__dirname, '../..');
 const TOL = { forward: 1e-4, lossRel: 1e-3, weight: 1e-4 };
@@ -185,6 +185,7 @@ async function roundTrip(work) {
     spec.train = { ...spec.train, outDir: path.join(dir, 'vitkit') };
     const specFile = path.join(dir, `${f}.json`);
     fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
+    FIXTURES[f]?.(dir);
     const distillation = spec.train.distillation;
     if (distillation) await writeTeacher(distillation, path.join(dir, distillation.weights));
     const trainer = await Trainer.create(specFile, { progress: null, log: () => {}, report: false });
