@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 from .checkpoint import FORMAT, VERSION, from_vitkit_layout, layouts, load_checkpoint, read_weights, save_checkpoint, save_tensors, to_vitkit_layout
-from .data import Loader, RunData, build_data
+from .data import Loader, build_data
 from .segmentation import EXTRA_TOP, ConfusionMatrix, check_report, ema_fields, pixel_cross_entropy_sum, pixel_loss_options
 from .segmentation_data import IGNORE_INDEX, build_segmentation_data
 from .errors import SpecError
