@@ -22,6 +22,9 @@ from .random_boxes import erase, erasing_boxes, random_resized_crop_box
 from .image_folder import OPTIONS as IMAGE_FOLDER_OPTIONS
 from .image_folder import ImageFolderDataset
 from .synthetic import SyntheticDataset
+from .cifar import CIFAR10_STATS, CIFAR100_STATS, load_cifar
+from .cifar import OPTIONS as CIFAR_OPTIONS
+from .cifar import OPTIONS_100 as CIFAR100_OPTIONS
 
 MNIST_STATS = {"mean": [0.1307], "std": [0.3081]}
 FASHION_MNIST_STATS = {"mean": [0.286], "std": [0.353]}
@@ -114,7 +117,7 @@ SYNTHETIC = {"split": "train", "numSamples": 256, "numClasses": 10, "imageSize":
 
 def load_dataset(spec: Any, path: str, base_dir: str) -> Any:
     """A `Dataset` (or `SyntheticDataset` / `ImageFolderDataset`, the same interface) for the spec's dataset: mnist,
-    fashion-mnist, synthetic, image-folder."""
+    fashion-mnist, cifar10, cifar100, synthetic, image-folder."""
     kind, given = split_type(spec, path)
     limit = given.pop("limit", None)
     if limit is not None and (not isinstance(limit, int) or limit < 1):
@@ -135,6 +138,16 @@ def load_dataset(spec: Any, path: str, base_dir: str) -> Any:
         root = os.path.join(base_dir, o["dir"]) if o["dir"] else mnist_dir([os.getcwd(), base_dir, os.path.dirname(__file__)])
         images, labels = load_idx_split("mnist", root, o["split"], 10)
         classes, stats = [str(i) for i in range(10)], MNIST_STATS
+    elif kind in ("cifar10", "cifar100"):
+        variant = 10 if kind == "cifar10" else 100
+        o = resolve(given, CIFAR_OPTIONS if variant == 10 else CIFAR100_OPTIONS, path)
+        one_of(o["split"], ["train", "test"], f"{path}.split")
+        if variant == 100:
+            one_of(o["labelMode"], ["fine", "coarse"], f"{path}.labelMode")
+        if not isinstance(o["dir"], str):
+            raise SpecError(f"{path}.dir", "is required (the folder of the CIFAR binary batches)")
+        images, labels, classes = load_cifar(variant, o, os.path.join(base_dir, o["dir"]))
+        stats = CIFAR10_STATS if variant == 10 else CIFAR100_STATS
     elif kind == "fashion-mnist":
         o = resolve(given, {**SPLIT, "dir": REQUIRED}, path)
         one_of(o["split"], ["train", "test"], f"{path}.split")

@@ -8,6 +8,7 @@ from ..options import resolve, split_type
 from ..plugins import backbone, register_backbone
 from .dual_branch import DUAL_BRANCH_DEFAULTS, DualBranchViT
 from .resnet import RESNET_DEFAULTS, VT_RESNET_DEFAULTS, ResNet, VtResNet
+from .segmentation import SEGMENTER_DEFAULTS, Segmenter
 from .vit import DEEP_NARROW_DEFAULTS, VIT_DEFAULTS, DeepNarrowViT, VisionTransformer
 
 register_backbone("vit", VIT_DEFAULTS, VisionTransformer)
@@ -18,13 +19,17 @@ register_backbone("vt-resnet", VT_RESNET_DEFAULTS, VtResNet)
 
 
 def build_model(spec: Any, path: str = "model") -> nn.Module:
-    """`{"type": "deep-narrow", ...}` -> an `nn.Module` with vitkit's (= the official PyTorch) parameter names.
+    """`{"type": "deep-narrow", ...}` (or a segmentation model, `{"type": "segmentation", ...}`) -> an `nn.Module` with vitkit's (= the official PyTorch) parameter names.
 
     Presets (`{"preset": name}`) are resolved by vitkit: `vitkit info --preset NAME` prints the spec to use."""
     if isinstance(spec, Mapping) and "preset" in spec:
         raise UnsupportedSpecError(f"{path}.preset", f"preset \"{spec['preset']}\" (write the model spec out, e.g. from `vitkit info`)")
     kind, given = split_type(spec, path)
-    defaults, cls = backbone(kind, f"{path}.type")
-    model = cls(resolve(given, defaults, path), path)
+    if kind == "segmentation":
+        # vitkit's kind `segmenter`, not a backbone: its own `backbone` is one of the registered ones.
+        model: nn.Module = Segmenter(resolve(given, SEGMENTER_DEFAULTS, path), path)
+    else:
+        defaults, cls = backbone(kind, f"{path}.type")
+        model = cls(resolve(given, defaults, path), path)
     model.vitkit_type = kind
     return model
