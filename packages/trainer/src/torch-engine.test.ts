@@ -7,9 +7,10 @@ import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { launchTorchTraining, TorchEngineError, torchrunArgs } from './torch-engine';
 
 describe('torch engine launcher (torchrun command line)', () => {
-  it('runs N processes on one node with a standalone rendezvous', () => {
-    const args = torchrunArgs({ spec: 's.json', nproc: 4, outDir: '/runs/a' }, '/runs/a/torch-spec.json', '/specs');
-    expect(args.slice(0, 5)).toEqual(['-m', 'torch.distributed.run', '--nproc_per_node', '4', '--standalone']);
+  it('runs N processes on one node meeting on the given local port (not --standalone\'s fixed 29400)', () => {
+    const args = torchrunArgs({ spec: 's.json', nproc: 4, outDir: '/runs/a' }, '/runs/a/torch-spec.json', '/specs', 41234);
+    expect(args.slice(0, 10)).toEqual(['-m', 'torch.distributed.run', '--nproc_per_node', '4', '--nnodes', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', 'localhost:41234']);
+    expect(args).not.toContain('--standalone');
     expect(args.slice(args.indexOf('-m', 1))).toEqual(['-m', 'vitkit_torch.train', '--spec', '/runs/a/torch-spec.json', '--base-dir', '/specs', '--out-dir', '/runs/a']);
   });
 

@@ -1,6 +1,7 @@
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import * as net from 'net';
 import { createRegistry, loadPlugins, resolveModelSpec } from '@vitkit/core';
 import type { ModelSpec, Registry } from '@vitkit/core';
 import { renderReport } from './report';
@@ -39,6 +40,19 @@ export interface TorchLaunchOptions {
   registry?: Registry;
 }
 
+/** A TCP port that is free on localhost now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 export class TorchEngineError extends Error {
   constructor(message: string) {
     super(message);
@@ -46,8 +60,12 @@ export class TorchEngineError extends Error {
   }
 }
 
-/** The torchrun command line (`python -m torch.distributed.run ...`) for these options and the given spec file. */
-export function torchrunArgs(o: TorchLaunchOptions, specFile: string, baseDir?: string): string[] {
+/**
+ * The torchrun command line (`python -m torch.distributed.run ...`) for these options and the given spec file. One node
+ * meets on `localhost:localPort` (torchrun's `--standalone` always takes port 29400, so two runs on one machine
+ * collide; the launcher passes a free port).
+ */
+export function torchrunArgs(o: TorchLaunchOptions, specFile: string, baseDir?: string, localPort = 29400): string[] {
   const nproc = o.nproc ?? 1;
   const nnodes = o.nnodes ?? 1;
   if (!Number.isInteger(nproc) || nproc < 1) throw new TorchEngineError(`--nproc must be an integer >= 1, got ${nproc}`);
@@ -55,7 +73,7 @@ export function torchrunArgs(o: TorchLaunchOptions, specFile: string, baseDir?: 
   if (nnodes > 1 && !o.rdzvEndpoint) throw new TorchEngineError(`--nnodes ${nnodes} needs --rdzv-endpoint host:port (the same on every node)`);
   const rendezvous = nnodes > 1 || o.rdzvEndpoint
     ? ['--nnodes', String(nnodes), '--rdzv_backend', 'c10d', '--rdzv_endpoint', o.rdzvEndpoint!, '--rdzv_id', o.rdzvId ?? 'vitkit']
-    : ['--standalone'];
+    : ['--nnodes', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', `localhost:${localPort}`, '--rdzv_id', `vitkit-${process.pid}-${localPort}`];
   // --redirects/--tee 1: torch 1.13's launcher (Debian bookworm) cannot parse its default "0" on Python 3.11.
   const args = ['-m', 'torch.distributed.run', '--nproc_per_node', String(nproc), ...rendezvous, '--redirects', '1', '--tee', '1', '-m', 'vitkit_torch.train', '--spec', specFile];
   if (baseDir) args.push('--base-dir', baseDir);
@@ -89,7 +107,7 @@ export async function launchTorchTraining(o: TorchLaunchOptions): Promise<number
   await fs.writeFile(resolved, JSON.stringify({ ...raw, model, train: { ...raw.train, ...distillation, outDir } }, null, 1));
   const python = o.python ?? process.env.VITKIT_TORCH_PYTHON ?? 'python3';
   // Relative paths in the spec (data folders) keep resolving against the original spec's folder.
-  const args = torchrunArgs({ ...o, outDir }, resolved, path.dirname(file));
+  const args = torchrunArgs({ ...o, outDir }, resolved, path.dirname(file), o.nnodes && o.nnodes > 1 ? undefined : await freePort());
   log(`$ ${python} ${args.join(' ')}`);
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(python, args, { stdio: o.onOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
