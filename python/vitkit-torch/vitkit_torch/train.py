@@ -26,7 +26,8 @@ from .segmentation_data import IGNORE_INDEX, build_segmentation_data
 from .errors import SpecError
 from .models import build_model
 from .distillation import build_teacher, distillation_loss, distillation_options
-from .optim import WeightEma, build_loss, build_optimizer, build_schedule, clip_grad_norm
+from .divergence import DivergenceGuard, divergence_options
+from .optim import WeightEma, build_loss, build_optimizer, build_schedule, clip_grad_norm, global_grad_norm
 from .options import REQUIRED, resolve
 from .state_dict import load_state_dict, state_dict
 from .sync_batch_norm import convert_global_batch_norm
@@ -35,7 +36,7 @@ TOP = {"$schema": None, "description": None, "plugins": [], "seed": 0, "backend"
 TRAIN = {
     "epochs": REQUIRED, "optimizer": {"type": "adamw"}, "schedule": {"type": "cosine"}, "loss": {"type": "cross-entropy"},
     "clipGradNorm": None, "ema": None, "distillation": None, "checkpointEvery": None, "evalEvery": 1, "logEvery": 20,
-    "outDir": None, "workers": 1,
+    "outDir": None, "workers": 1, "divergence": None,
 }
 
 
@@ -102,6 +103,7 @@ class TorchTrainer:
         # `plugins` lists vitkit (npm) modules; their components' Python counterparts come from the twin's registry
         # (vitkit_torch.plugins), and a component without one stops the build naming it.
         self.distill_opts = distillation_options(t["distillation"]) if t["distillation"] else None
+        self.divergence_opts = divergence_options(t["divergence"])
         self.spec, self.t = s, t
         self.ema_opts = resolve(t["ema"], {"decay": 0.9998, "evaluate": True}, "train.ema") if t["ema"] else None
         self.d = Dist.get()
@@ -118,6 +120,8 @@ class TorchTrainer:
         head_classes = self._num_classes()
         if head_classes is not None and head_classes != self.data.num_classes:
             raise SpecError("model.numClasses", f"is {head_classes} but the dataset has {self.data.num_classes} classes; set \"numClasses\": {self.data.num_classes}")
+        # ln(numClasses), a uniform guess's loss: below it a loss is never called an explosion (as vitkit).
+        self.guard = DivergenceGuard(self.divergence_opts, math.log(self.data.num_classes))
         self.steps_per_epoch = self.data.train.batches_per_epoch
         self.total_steps = max(1, round(t["epochs"] * self.steps_per_epoch))
         self.opt_type, base_lr, self.optimizer, self.param_names = build_optimizer(t["optimizer"], self.model)
@@ -286,8 +290,10 @@ class TorchTrainer:
     def apply_update(self, mean_loss: float, correct_sum: float, count: float) -> Tuple[float, float, float]:
         if not math.isfinite(mean_loss):
             raise FloatingPointError(f"loss is {mean_loss} at step {self.step + 1}; training stopped before applying that update")
+        params = list(self.param_names)
+        self.guard.check(self.step + 1, mean_loss, global_grad_norm(params))
         if self.t["clipGradNorm"]:
-            clip_grad_norm(list(self.param_names), self.t["clipGradNorm"])
+            clip_grad_norm(params, self.t["clipGradNorm"])
         self.optimizer.step()
         if self.ema:
             self.ema.update()
