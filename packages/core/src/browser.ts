@@ -6,3 +6,4 @@ export * from './portable';
 export { selectBackend } from './browser/select-backend';
 export { BROWSER_ENGINES } from './browser/engines';
 export { createRegistry } from './browser/create-registry';
+export { wasmKernelsRegistered } from './browser/wasm-kernels';

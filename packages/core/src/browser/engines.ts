@@ -3,6 +3,7 @@
 import { tf } from '../tf';
 import { activate, cpuEngine } from '../backend/engine';
 import type { Engine, EngineFailure } from '../backend/engine';
+import { registerWasmKernelPack } from './wasm-kernels';
 
 interface WithGpu {
   navigator?: { gpu?: { requestAdapter(): Promise<unknown> } };
@@ -47,7 +48,7 @@ const wasmEngine: Engine = {
     // In a page tfjs picks its threaded build itself when the page is cross-origin isolated; a count is Node's.
     if (requestedThreads !== undefined && threads > 1) return failed('a wasm thread count is set in Node only; in a page tfjs-backend-wasm decides');
     // The kernel pack (conv and gather gradients, fast matmuls, fused ops), when the app passed it.
-    wasmKernels?.registerWasmKernels();
+    if (wasmKernels) registerWasmKernelPack(wasmKernels);
     if (!(await activate('wasm'))) return failed('tf.setBackend("wasm") failed (are the .wasm files served? see setWasmPaths)');
     return { backend: 'wasm', provider: '@tensorflow/tfjs-backend-wasm', ...(wasmKernels ? { accelerators: ['@vitkit/wasm-kernels'] } : {}) };
   },

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Browser parity (`npm run test:browser`, after `npm run build`): bundles page.js with esbuild for the browser, serves
+// it with the public parity fixtures (../shared/fixtures) and tfjs' .wasm files, and in headless Chromium (the system's,
+// through playwright-core; WebGL on SwiftShader, so no GPU is needed) runs each fixture on wasm and on webgl, loading
+// the weights with the browser `loadWeights(URL)`. Prints max |logits − __logits__| per fixture and backend; exits 1
+// when one exceeds the fixtures' pass criterion (1e-4) or the backend asked for is not the one that ran.
+// Environment: VITKIT_CHROMIUM (default /usr/bin/chromium), SHARED_DIR (default ../shared beside the repository).
+'use strict';
+const fs = require('fs');
+const http = require('http');
+const path = require('path');
+const esbuild = require('esbuild');
+const { chromium } = require('playwright-core');
+const { BROWSER_FIXTURES } = require('./fixtures');
+
+const ROOT = path.resolve(__dirname, '../..');
+const FIXTURES_DIR = path.join(process.env.SHARED_DIR ?? path.resolve(ROOT, '../shared'), 'fixtures');
+const WASM_DIR = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+const CHROMIUM = process.env.VITKIT_CHROMIUM ?? '/usr/bin/chromium';
+const BACKENDS = ['wasm', 'webgl'];
+const TOLERANCE = 1e-4;
+
+/** The page bundle, resolved as a browser app's bundler resolves it (the `browser` export conditions). */
+async function bundlePage() {
+  for (const pkg of ['core', 'tokenizers', 'fusion', 'backbones']) {
+    if (!fs.existsSync(path.join(ROOT, 'packages', pkg, 'dist/esm'))) throw new Error(`packages/${pkg}/dist/esm is missing: run \`npm run build\` first`);
+  }
+  const result = await esbuild.build({
+    entryPoints: [path.join(__dirname, 'page.js')],
+    bundle: true,
+    write: false,
+    platform: 'browser',
+    format: 'esm',
+    logLevel: 'warning',
+    // Not the workspace tsconfigs: their `paths` send @vitkit/* to the Node sources; a user's bundler sees none of them.
+    tsconfigRaw: '{}',
+  });
+  return result.outputFiles[0].contents;
+}
+
+/** The fixture's JSON must still describe the model its spec builds. */
+function checkFixture(name) {
+  const jsonFile = path.join(FIXTURES_DIR, `${name}.json`);
+  if (!fs.existsSync(jsonFile)) throw new Error(`${jsonFile} not found (set SHARED_DIR to the folder holding fixtures/)`);
+  const meta = JSON.parse(fs.readFileSync(jsonFile, 'utf8'));
+  if (meta.constructor !== BROWSER_FIXTURES[name].constructor) {
+    throw new Error(`${jsonFile}: constructor is now\n  ${meta.constructor}\nbut tools/browser-parity/fixtures.js builds\n  ${BROWSER_FIXTURES[name].constructor}`);
+  }
+}
+
+/** Serves the page, its bundle, the fixtures (/fixtures/) and tfjs' wasm binaries (/wasm/). */
+function serve(bundle) {
+  const html = '<!doctype html><meta charset="utf-8"><title>vitkit browser parity</title><script type="module" src="/page.js"></script>';
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, 'http://localhost');
+    const send = (type, body) => res.writeHead(200, { 'content-type': type }).end(body);
+    const file = (dir, name, type) => {
+      const full = path.join(dir, path.basename(name));
+      if (!fs.existsSync(full)) return res.writeHead(404).end(`${url.pathname} not found`);
+      send(type, fs.readFileSync(full));
+    };
+    if (url.pathname === '/') return send('text/html', html);
+    if (url.pathname === '/favicon.ico') return res.writeHead(204).end(); // asked for by every page; there is none
+    if (url.pathname === '/page.js') return send('text/javascript', bundle);
+    if (url.pathname.startsWith('/fixtures/')) return file(FIXTURES_DIR, url.pathname, 'application/octet-stream');
+    if (url.pathname.startsWith('/wasm/')) return file(WASM_DIR, url.pathname, 'application/wasm');
+    res.writeHead(404).end(`${url.pathname} not found`);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+async function main() {
+  for (const name of Object.keys(BROWSER_FIXTURES)) checkFixture(name);
+  const server = await serve(await bundlePage());
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+  });
+  let failures = 0;
+  try {
+    const page = await browser.newPage();
+    page.on('console', (m) => m.type() === 'error' && process.stderr.write(`page: ${m.text()}\n`));
+    page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
+    await page.goto(`http://127.0.0.1:${server.address().port}/`);
+    await page.waitForFunction(() => window.vitkitReady === true, null, { timeout: 60000 });
+    for (const [name, { spec }] of Object.entries(BROWSER_FIXTURES)) {
+      for (const backend of BACKENDS) {
+        const r = await page.evaluate((args) => window.vitkitParity(args), { url: `/fixtures/${name}.safetensors`, spec, backend });
+        const ok = r.backend === backend && r.maxDiff <= TOLERANCE;
+        if (!ok) failures++;
+        console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} on ${r.backend}${r.backend === backend ? '' : ` (asked for ${backend})`}: max|logits - __logits__| = ${r.maxDiff.toExponential(2)} (limit ${TOLERANCE})`);
+      }
+    }
+  } finally {
+    await browser.close();
+    server.close();
+  }
+  process.exit(failures ? 1 : 0);
+}
+
+main().catch((e) => {
+  process.stderr.write(`browser parity: ${e.stack ?? e}\n`);
+  process.exit(1);
+});
