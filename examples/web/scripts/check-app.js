@@ -47,9 +47,7 @@ try {
   // Predict: the default preset, no weights (random initialisation), the bundled image.
   await page.selectOption('#preset', PRESET);
   await page.click('#predict');
-  await page.waitForFunction(() => !document.querySelector('#top5')?.hidden || document.querySelector('#predict-status')?.dataset.error, null, {
-    timeout: 5 * MINUTE,
-  });
+  await page.waitForSelector('#predict-form[data-state="done"]', { timeout: 5 * MINUTE });
   const predictStatus = await page.textContent('#predict-status');
   const rows = await page.$$eval('#top5 tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent).join(' ')));
   if (rows.length !== 5) problems.push(`predict: expected 5 classes, got ${rows.length} (status: ${predictStatus})`);

@@ -1,7 +1,10 @@
 import { Attention, splitHeads, tf } from '@vitkit/core';
 import type { Module } from '@vitkit/core';
 
-/** The class token's attention over a square grid of patch tokens, heads averaged: `grid`×`grid` values, row-major. */
+/**
+ * The class token's attention over a square grid of patch tokens, heads averaged: `grid`×`grid` probabilities,
+ * row-major (with the class token's attention to itself, they sum to 1).
+ */
 export interface AttentionGrid {
   grid: number;
   values: Float32Array;
@@ -54,8 +57,7 @@ export class ClassTokenAttention {
       const [q, k] = tf.split(this.attention.qkv.forward(x), 3, 2).map((t) => splitHeads(t, numHeads));
       const classQuery = tf.slice(q, [0, 0, 0, 0], [1, -1, 1, -1]);
       const probabilities = tf.softmax(tf.mul(tf.matMul(classQuery, k, false, true), scale));
-      const overPatches = tf.slice(tf.mean(probabilities, [0, 1, 2]), [1], [tokens - 1]);
-      return tf.div(overPatches, tf.max(overPatches));
+      return tf.slice(tf.mean(probabilities, [0, 1, 2]), [1], [tokens - 1]);
     });
     const values = (await map.data()) as Float32Array;
     map.dispose();

@@ -65,6 +65,7 @@ export function setUpPredictPanel(registry: Registry): void {
 
   async function run(): Promise<void> {
     button.disabled = true;
+    form.dataset.state = 'running';
     table.hidden = timings.hidden = attentionCanvas.hidden = true;
     attentionStatus.textContent = '';
     delete status.dataset.error;
@@ -123,6 +124,7 @@ export function setUpPredictPanel(registry: Registry): void {
       probe?.release();
       classifier?.model.dispose();
       button.disabled = false;
+      form.dataset.state = 'done';
     }
   }
 }

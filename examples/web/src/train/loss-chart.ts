@@ -1,4 +1,4 @@
-/** A live loss curve on a canvas: one point per step, the y axis from 0 to the largest loss so far. */
+/** A live loss curve on a canvas: one point per step, the y axis from the smallest to the largest loss so far. */
 export class LossChart {
   private readonly losses: number[] = [];
   private readonly ctx: CanvasRenderingContext2D;
@@ -30,7 +30,10 @@ export class LossChart {
     const pad = { left: 48, right: 12, top: 12, bottom: 28 };
     const w = canvas.width - pad.left - pad.right;
     const h = canvas.height - pad.top - pad.bottom;
-    const top = Math.max(...losses.filter(Number.isFinite), 1e-6);
+    const finite = losses.filter(Number.isFinite);
+    const top = finite.length ? Math.max(...finite) : 1;
+    const bottom = finite.length ? Math.min(...finite) : 0;
+    const span = top - bottom || 1;
     ctx.clearRect(0, 0, canvas.width, canvas.height);
     ctx.strokeStyle = '#888';
     ctx.fillStyle = '#444';
@@ -41,7 +44,7 @@ export class LossChart {
     ctx.lineTo(pad.left + w, pad.top + h);
     ctx.stroke();
     ctx.fillText(top.toFixed(2), 4, pad.top + 10);
-    ctx.fillText('0', 4, pad.top + h);
+    ctx.fillText(bottom.toFixed(2), 4, pad.top + h);
     ctx.fillText(`step ${losses.length}`, pad.left + w - 60, canvas.height - 8);
     ctx.fillText('loss', pad.left + 6, pad.top + 10);
     if (losses.length) {
@@ -50,7 +53,7 @@ export class LossChart {
       ctx.beginPath();
       losses.forEach((loss, i) => {
         const x = pad.left + (losses.length === 1 ? 0 : (i / (losses.length - 1)) * w);
-        const y = pad.top + h - (Math.min(loss, top) / top) * h;
+        const y = pad.top + h - ((loss - bottom) / span) * h;
         if (i === 0) ctx.moveTo(x, y);
         else ctx.lineTo(x, y);
       });
