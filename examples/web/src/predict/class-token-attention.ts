@@ -21,12 +21,15 @@ export interface AttentionGrid {
 export class ClassTokenAttention {
   private input: tf.Tensor | null = null;
   private readonly original: Attention['forward'];
+  /** Whether the instance had a forward of its own (another wrapper) rather than the class's. */
+  private readonly ownForward: boolean;
 
   private constructor(
     private readonly attention: Attention,
     readonly module: string,
   ) {
     this.original = attention.forward;
+    this.ownForward = Object.prototype.hasOwnProperty.call(attention, 'forward');
     attention.forward = (x: tf.Tensor) => {
       this.input?.dispose();
       this.input = tf.keep(x.clone());
@@ -64,8 +67,10 @@ export class ClassTokenAttention {
     return { grid, values, module: this.module };
   }
 
+  /** Puts the module back as it was and frees the kept tokens. */
   release(): void {
-    this.attention.forward = this.original;
+    if (this.ownForward) this.attention.forward = this.original;
+    else Reflect.deleteProperty(this.attention, 'forward');
     this.input?.dispose();
     this.input = null;
   }
