@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // `npm run test:web-app` (root): builds the app, serves the build, opens it in Debian's Chromium (never a downloaded
 // browser; WebGL through SwiftShader), runs a prediction on the bundled test image with a randomly initialised preset
-// and a few training steps, and fails on any console error, page error, failed request or missing result.
+// and with a pasted spec and a safetensors file, then a few training steps, and fails on any console error, page error, failed request or missing result.
 // Screenshots go to .ci-artifacts/ at the repository root; their paths are printed at the end.
 // Environment: CHROMIUM_PATH (default /usr/bin/chromium), WEB_APP_BACKEND (a backend to ask for; default automatic).
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -15,6 +16,18 @@ const artifacts = join(root, '../../.ci-artifacts');
 const PRESET = 't2t_vit_7';
 const TRAIN_STEPS = 3;
 const MINUTE = 60_000;
+
+/** A small ViT as a pasted spec, and weights for it written here by vitkit in Node (read by the page from a File). */
+const TINY_SPEC = { type: 'vit', imgSize: 32, numClasses: 10, embedDim: 32, depth: 2, numHeads: 2, tokenizer: { type: 'patch', patchSize: 8 } };
+function tinyWeights() {
+  const require = createRequire(import.meta.url);
+  const core = require('@vitkit/core');
+  const registry = core.registryWithPlugins([require('@vitkit/tokenizers').plugin, require('@vitkit/backbones').plugin]);
+  const model = core.buildModel(registry, TINY_SPEC);
+  const bytes = core.serializeSafetensors(core.stateDict(model));
+  model.dispose();
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
 
 const problems = [];
 const log = (line) => process.stdout.write(`test:web-app: ${line}\n`);
@@ -43,6 +56,20 @@ try {
   await page.goto(backend ? `${url}?backend=${encodeURIComponent(backend)}` : url);
   await page.waitForSelector('body[data-ready="true"]', { timeout: MINUTE });
   log(`${url}: ${await page.textContent('#backend')}`);
+
+  // Predict with a pasted spec and weights from a file.
+  await page.fill('#spec', JSON.stringify(TINY_SPEC));
+  await page.setInputFiles('#weights-file', { name: 'tiny-vit.safetensors', mimeType: 'application/octet-stream', buffer: tinyWeights() });
+  await page.click('#predict');
+  await page.waitForSelector('#predict-form[data-state="done"]', { timeout: 5 * MINUTE });
+  const fromFile = await page.$$eval('#timings dd', (dds) => dds.map((dd) => dd.textContent));
+  const fromFileRows = await page.$$eval('#top5 tbody tr', (trs) => trs.length);
+  if (fromFileRows !== 5 || !fromFile.includes('tiny-vit.safetensors (safetensors)')) {
+    problems.push(`predict with a spec and a weights file: ${fromFileRows} classes, timings ${fromFile.join(', ')} (status: ${await page.textContent('#predict-status')})`);
+  }
+  log(`predict a pasted spec with tiny-vit.safetensors: ${fromFile.join(', ')}; ${await page.textContent('#attention-status')}`);
+  await page.fill('#spec', '');
+  await page.setInputFiles('#weights-file', []);
 
   // Predict: the default preset, no weights (random initialisation), the bundled image.
   await page.selectOption('#preset', PRESET);

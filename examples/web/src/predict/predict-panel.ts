@@ -81,6 +81,7 @@ export function setUpPredictPanel(registry: Registry): void {
       status.textContent = 'predicting…';
       const result = await classifyImage(classifier, image, TOP_K);
 
+      table.createCaption().textContent = `Top-${TOP_K} (${classifier.classNames.length ? 'ImageNet-1k classes' : 'class indices'})`;
       const body = table.tBodies[0];
       body.replaceChildren();
       for (const c of result.top) {
