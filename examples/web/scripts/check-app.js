@@ -22,6 +22,8 @@ const TINY_SPEC = { type: 'vit', imgSize: 32, numClasses: 10, embedDim: 32, dept
 function tinyWeights() {
   const require = createRequire(import.meta.url);
   const core = require('@vitkit/core');
+  // Node's pure-JS engine, chosen on purpose (a tiny model): vitkit warns when none was chosen.
+  core.tf.setBackend('cpu');
   const registry = core.registryWithPlugins([require('@vitkit/tokenizers').plugin, require('@vitkit/backbones').plugin]);
   const model = core.buildModel(registry, TINY_SPEC);
   const bytes = core.serializeSafetensors(core.stateDict(model));
@@ -97,7 +99,7 @@ try {
     });
     countsAt.push(await page.getAttribute('#train-status', 'data-tensors'));
   }
-  await page.click('#train-stop');
+  await page.click('#train-stop', { timeout: 2 * MINUTE });
   await page.waitForSelector('#train-start:not([disabled])', { timeout: 2 * MINUTE });
   const trainStatus = await page.textContent('#train-status');
   const points = Number(await page.getAttribute('#loss-chart', 'data-points'));

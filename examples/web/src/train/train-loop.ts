@@ -45,7 +45,7 @@ function shuffled(n: number): number[] {
 
 /**
  * Trains `model` on the digits with Adam and cross-entropy, one shuffled pass after another, until `maxSteps` or a
- * stop request; yields to the page between steps so it can draw. Every step's tensors are released.
+ * stop request; yields to the page between steps so it can draw and take clicks. Every step's tensors are released.
  */
 export async function trainOnDigits(model: ImageClassifier, digits: Digits, options: TrainOptions): Promise<number> {
   if (digits.count < options.batchSize) throw new Error(`training: ${digits.count} digits, fewer than one batch of ${options.batchSize}`);
@@ -65,7 +65,10 @@ export async function trainOnDigits(model: ImageClassifier, digits: Digits, opti
       loss.dispose();
       step++;
       options.onStep({ step, loss: value, tensors: tf.memory().numTensors });
+      // A frame to draw the step, then a task of its own: on the cpu engine a step holds the page for seconds, and
+      // continuing inside the frame would leave clicks (Stop) queued behind the next step.
       await tf.nextFrame();
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
     return step;
   } finally {
