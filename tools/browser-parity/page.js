@@ -37,5 +37,45 @@ async function runParity({ url, spec, backend }) {
   }
 }
 
+/**
+ * Trains a tiny T2T-ViT for `steps` Adam steps on one fixed in-memory batch (two classes told apart by which half of the
+ * image is bright) on `backend`; returns the losses and how the tensor count moved between the second step and the
+ * last (0 when every step releases what it made).
+ */
+async function runTraining({ backend, steps }) {
+  await selectBackend(backend, { quiet: true });
+  const spec = { type: 'deep-narrow', imgSize: 16, inChans: 1, numClasses: 2, embedDim: 32, depth: 1, numHeads: 2, mlpRatio: 2, tokenizer: { type: 't2t', attention: 'performer', tokenDim: 16 } };
+  const model = buildModel(createRegistry({ plugins: [tokenizers, fusion, backbones] }), spec);
+  const optimizer = tf.train.adam(3e-3);
+  const batch = 16;
+  const pixels = new Float32Array(batch * 16 * 16);
+  const labels = [];
+  for (let b = 0; b < batch; b++) {
+    const label = b % 2;
+    labels.push(label);
+    for (let i = 0; i < 16; i++) for (let j = 0; j < 16; j++) pixels[(b * 16 + i) * 16 + j] = (label ? i >= 8 : i < 8) ? 1 : -1 + 0.01 * ((b * 7 + i * 3 + j) % 5);
+  }
+  const x = tf.tensor4d(pixels, [batch, 16, 16, 1]);
+  const y = tf.tidy(() => tf.oneHot(tf.tensor1d(labels, 'int32'), 2));
+  const losses = [];
+  let tensorsAfterSecond = 0;
+  try {
+    model.train();
+    const variables = model.trainableVariables();
+    for (let step = 1; step <= steps; step++) {
+      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(y, model.forward(x)), true, variables);
+      losses.push((await loss.data())[0]);
+      loss.dispose();
+      if (step === 2) tensorsAfterSecond = tf.memory().numTensors;
+    }
+    return { backend: tf.getBackend(), losses, tensorGrowth: tf.memory().numTensors - tensorsAfterSecond };
+  } finally {
+    tf.dispose([x, y]);
+    optimizer.dispose();
+    model.dispose();
+  }
+}
+
 window.vitkitParity = runParity;
+window.vitkitTrain = runTraining;
 window.vitkitReady = true;

@@ -92,6 +92,14 @@ async function main() {
         console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} on ${r.backend}${r.backend === backend ? '' : ` (asked for ${backend})`}: max|logits - __logits__| = ${r.maxDiff.toExponential(2)} (limit ${TOLERANCE})`);
       }
     }
+    // Training in the page: a tiny T2T-ViT on an in-memory batch must lower its loss, with a flat tensor count.
+    const TRAIN_STEPS = 15;
+    const t = await page.evaluate((args) => window.vitkitTrain(args), { backend: 'wasm', steps: TRAIN_STEPS });
+    const first = t.losses[0];
+    const last = t.losses[t.losses.length - 1];
+    const trained = t.backend === 'wasm' && t.losses.every(Number.isFinite) && last < 0.5 * first && t.tensorGrowth === 0;
+    if (!trained) failures++;
+    console.log(`${trained ? 'ok  ' : 'FAIL'} training on ${t.backend}: loss ${first.toFixed(4)} -> ${last.toFixed(4)} in ${TRAIN_STEPS} steps (must halve), tensors +${t.tensorGrowth} after step 2`);
   } finally {
     await browser.close();
     server.close();
