@@ -1,5 +1,6 @@
 import { jet } from './colormap';
-import { heatmapOverlay, sideBySide, upsampleBilinear } from './heatmap';
+import { sideBySide, stackVertically } from './compose';
+import { heatmapOverlay, upsampleBilinear } from './heatmap';
 import { patchGrid } from './patch-grid';
 
 describe('heatmap overlay', () => {
@@ -36,12 +37,17 @@ describe('heatmap overlay', () => {
     expect(() => heatmapOverlay(img, 2, 2, [1], 0, 1)).toThrow(/gridH must be a positive integer/);
   });
 
-  it('puts images side by side on an opaque canvas', () => {
+  it('puts images side by side and above each other on an opaque canvas', () => {
     const red = { rgba: new Uint8ClampedArray([255, 0, 0, 255]), width: 1, height: 1 };
     const blue = { rgba: new Uint8ClampedArray([0, 0, 255, 255, 0, 0, 255, 255]), width: 1, height: 2 };
     const both = sideBySide([red, blue]);
     expect([both.width, both.height]).toEqual([2, 2]);
     expect(Array.from(both.rgba)).toEqual([255, 0, 0, 255, 0, 0, 255, 255, 0, 0, 0, 255, 0, 0, 255, 255]);
+    const column = stackVertically([red, both]);
+    expect([column.width, column.height]).toEqual([2, 3]);
+    expect(Array.from(column.rgba.subarray(0, 8))).toEqual([255, 0, 0, 255, 0, 0, 0, 255]);
+    expect(Array.from(column.rgba.subarray(8))).toEqual(Array.from(both.rgba));
+    expect(() => sideBySide([])).toThrow(/sideBySide: no images/);
   });
 
   it('finds the patch grid from the token count and the image aspect', () => {

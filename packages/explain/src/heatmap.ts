@@ -1,12 +1,5 @@
 import { jet } from './colormap';
 
-/** An RGBA image, 4 bytes per pixel, row-major. */
-export interface RgbaImage {
-  readonly rgba: Uint8ClampedArray;
-  readonly width: number;
-  readonly height: number;
-}
-
 /**
  * `map` (`gridH × gridW`, row-major) upsampled bilinearly to `width × height` (pixel centres, edges clamped, as
  * align_corners=False) and min-max normalised to [0, 1].
@@ -70,20 +63,4 @@ export function heatmapOverlay(
     out[4 * p + 3] = 255;
   }
   return out;
-}
-
-/** Images side by side, left to right, top-aligned; the canvas is as tall as the tallest and black elsewhere. */
-export function sideBySide(images: readonly RgbaImage[]): RgbaImage {
-  if (images.length === 0) throw new Error('sideBySide: no images');
-  const width = images.reduce((s, im) => s + im.width, 0);
-  const height = Math.max(...images.map((im) => im.height));
-  const rgba = new Uint8ClampedArray(width * height * 4);
-  for (let i = 3; i < rgba.length; i += 4) rgba[i] = 255; // opaque black where no image reaches
-  let left = 0;
-  for (const im of images) {
-    if (im.rgba.length !== im.width * im.height * 4) throw new Error(`sideBySide: an image of ${im.width}×${im.height} has ${im.rgba.length} values`);
-    for (let y = 0; y < im.height; y++) rgba.set(im.rgba.subarray(y * im.width * 4, (y + 1) * im.width * 4), (y * width + left) * 4);
-    left += im.width;
-  }
-  return { rgba, width, height };
 }

@@ -1,5 +1,5 @@
 // Node-only helpers (`@vitkit/explain/node`): PNG files through sharp, kept out of the portable entry point.
-import type { RgbaImage } from './heatmap';
+import type { RgbaImage } from './compose';
 
 type Sharp = typeof import('sharp');
 
