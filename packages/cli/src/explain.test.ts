@@ -93,6 +93,21 @@ describe('vitkit explain', () => {
     expect([meta.width, meta.height]).toEqual([32 * (1 + TINY_VT_RESNET.numTokens), 32 * modules]);
   });
 
+  it("takes a preset's official eval transform and explains T2T-ViT's backbone blocks (not its T2T tokenizer)", async () => {
+    const model = buildModel(createRunRegistry(), 't2t_vit_7');
+    const weights = path.join(dir, 't2t_vit_7.safetensors');
+    await saveSafetensors(model, weights);
+    model.dispose();
+    const image = await writeImage(path.join(dir, 'in40.png'), 40);
+    const out = path.join(dir, 't2t.png');
+    // wasm: the 224-px model runs about 3× faster there than on cpu
+    const r = await runVitkit(['explain', '--preset', 't2t_vit_7', '--weights', weights, '--out', out, '--backend', 'wasm', image]);
+    if (r.code !== 0) throw new Error(r.err);
+    expect(r.out).toMatch(/attention rollout: vit \(14×14\)/); // 224 px, the T2T tokenizer's overall stride 16
+    const meta = await sharp(out).metadata();
+    expect([meta.width, meta.height]).toEqual([2 * 224, 224]);
+  });
+
   it('refuses bad usage with exit code 2', async () => {
     const both = await runVitkit(['explain', '--preset', 't2t_vit_7', '--spec', 'x.json', '--weights', 'w', '--out', 'o.png', 'a.png']);
     expect([both.code, both.err]).toEqual([2, expect.stringMatching(/--spec or --preset, not both/)]);
