@@ -44,7 +44,7 @@ describe('model rollouts', () => {
     model.dispose();
   });
 
-  it('gives one rollout per CrossViT branch on its own patch grid', () => {
+  it('gives one rollout per CrossViT branch on its own patch grid, with the logits unchanged', () => {
     const spec = {
       type: 'dual-branch', imgSize: [24, 16], patchSize: [6, 8], inChans: 3, numClasses: 3, embedDim: [8, 16],
       depth: [[1, 2, 0], [1, 1, 0]], numHeads: [2, 2], mlpRatio: [2, 2], tokenizer: 'patch', fusion: 'cross-attention',
@@ -52,7 +52,13 @@ describe('model rollouts', () => {
     const model = buildModel(registry, spec as unknown as ModelSpec);
     model.eval();
     const x = tf.randomUniform([1, 24, 24, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-    const rec = record(model, x);
+    const plain = model.forward(x);
+    const rec = AttentionRecorder.start(model);
+    const recorded = model.forward(x);
+    rec.stop();
+    // recording recomputes the probabilities on the side: the logits are bit-identical
+    expect(Array.from(recorded.dataSync())).toEqual(Array.from(plain.dataSync()));
+    tf.dispose([plain, recorded]);
     const maps = crossVitRollouts(rec.maps, model.config.inputSize);
     expect(maps.map((m) => m.shape)).toEqual([[1, 4, 4], [1, 2, 2]]);
     const named = modelRollouts(rec.maps, model.config.inputSize);
