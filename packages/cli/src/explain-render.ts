@@ -1,4 +1,4 @@
-import { AttentionRecorder, tf } from '@vitkit/core';
+import { AttentionRecorder, SpecError, tf } from '@vitkit/core';
 import type { ImageClassifier } from '@vitkit/core';
 import type * as Explain from '@vitkit/explain';
 import type { RgbaImage } from '@vitkit/explain';
@@ -50,6 +50,10 @@ export async function explainImage(explain: ExplainPackage, model: ImageClassifi
     try {
       tf.tidy(() => void model.forward(x));
       recorder.stop();
+      if (recorder.maps.length === 0) {
+        const message = `a ${model.constructor.name} has no attention to explain (explain supports ViT, T2T-ViT, CrossViT and VT-ResNet models)`;
+        throw new SpecError([{ path: 'model', message }]);
+      }
       const rollouts = explain.modelRollouts(recorder.maps, [h, w]);
       const overlays: RgbaImage[] = [];
       for (const r of rollouts) {

@@ -108,6 +108,17 @@ describe('vitkit explain', () => {
     expect([meta.width, meta.height]).toEqual([2 * 224, 224]);
   });
 
+  it('names a model without attention as bad input (exit code 3)', async () => {
+    const resnet = { type: 'resnet', layers: [1, 1, 1, 1], widths: [4, 4, 8, 8], numClasses: 3, imgSize: 32 };
+    const model = buildModel(createRunRegistry(), resnet as unknown as ModelSpec);
+    const weights = path.join(dir, 'resnet.safetensors');
+    await saveWithMetadata(model, weights, [32, 32, 3]);
+    model.dispose();
+    const spec = await writeJson(path.join(dir, 'resnet.json'), { ...tinyTrainSpec(dir, { model: resnet }), backend: 'cpu' });
+    const r = await runVitkit(['explain', '--spec', spec, '--weights', weights, '--out', path.join(dir, 'resnet.png'), await writeImage(path.join(dir, 'in32r.png'), 32)]);
+    expect([r.code, r.err]).toEqual([3, expect.stringMatching(/model: a ResNet has no attention to explain/)]);
+  });
+
   it('refuses bad usage with exit code 2', async () => {
     const both = await runVitkit(['explain', '--preset', 't2t_vit_7', '--spec', 'x.json', '--weights', 'w', '--out', 'o.png', 'a.png']);
     expect([both.code, both.err]).toEqual([2, expect.stringMatching(/--spec or --preset, not both/)]);
