@@ -108,6 +108,12 @@ describe('exit codes: every subcommand × 0 ok, 1 failure, 2 usage error, 3 inva
       [EXIT.usage]: { argv: () => ['predict', '--spec', f.train, '--weights', model(), '--top', '0', f.png], err: /--top must be a positive integer/ },
       [EXIT.input]: { argv: () => ['predict', '--spec', f.train, '--weights', f.wrongWeights, f.png], err: /wrong\.safetensors does not match the model/ },
     },
+    explain: {
+      [EXIT.ok]: { argv: () => ['explain', '--spec', f.train, '--weights', model(), '--out', path.join(dir, 'explain.png'), f.png] },
+      [EXIT.failure]: { argv: () => ['explain', '--spec', f.train, '--weights', model(), '--out', path.join(dir, 'explain.png'), path.join(dir, 'nope.png')], err: /nope\.png/ },
+      [EXIT.usage]: { argv: () => ['explain', '--spec', f.train, '--weights', model(), '--out', path.join(dir, 'explain.png'), '--alpha', '3', f.png], err: /--alpha must be a number in \[0, 1\]/ },
+      [EXIT.input]: { argv: () => ['explain', '--spec', f.train, '--weights', f.wrongWeights, '--out', path.join(dir, 'explain.png'), f.png], err: /wrong\.safetensors does not match the model/ },
+    },
     export: {
       [EXIT.ok]: { argv: () => ['export', '--spec', f.train, '--weights', model(), '--onnx', path.join(dir, 'vit.onnx')] },
       [EXIT.failure]: { argv: () => ['export', '--spec', f.flat, '--onnx', path.join(dir, 'flat.onnx')], err: /is a Flat, which has no ONNX emitter/ },

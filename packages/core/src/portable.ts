@@ -28,6 +28,8 @@ export { GELU, ReLU, gelu } from './nn/activations';
 export { Dropout, DropPath } from './nn/dropout';
 export { Attention, scaledDotProductAttention, splitHeads, mergeHeads } from './nn/attention';
 export type { AttentionOptions } from './nn/attention';
+export { AttentionRecorder } from './nn/attention-recorder';
+export type { RecordedAttention } from './nn/attention-recorder';
 export { Mlp } from './nn/mlp';
 export type { MlpOptions } from './nn/mlp';
 export { Block } from './nn/block';

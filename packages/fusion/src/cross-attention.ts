@@ -58,7 +58,7 @@ export class CrossAttention extends Layer {
       const q = splitHeads(this.wq.forward(tokens(x as tf.Tensor3D, 0, 1)), h);
       const k = splitHeads(this.wk.forward(x), h);
       const v = splitHeads(this.wv.forward(x), h);
-      const a = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop));
+      const a = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop, this));
       return this.projDrop.forward(this.proj.forward(a));
     });
   }

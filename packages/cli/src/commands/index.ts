@@ -2,6 +2,7 @@ import type { Command } from '../command';
 import { convertCommand } from './convert';
 import { demoCommand } from './demo';
 import { evalCommand } from './eval';
+import { explainCommand } from './explain';
 import { exportCommand } from './export';
 import { forwardCommand } from './forward';
 import { infoCommand } from './info';
@@ -22,5 +23,6 @@ export const commands: Readonly<Record<string, Command>> = {
   train: trainCommand,
   eval: evalCommand,
   predict: predictCommand,
+  explain: explainCommand,
   export: exportCommand,
 };

@@ -1,32 +1,12 @@
 import { selectBackend, tf } from '@vitkit/core';
-import type { Registry } from '@vitkit/core';
-import type { LoadedSpec } from '@vitkit/trainer';
 import { commonOptions, defineCommand } from '../command';
+import { inferenceInfo, specEvalImageReader } from '../eval-input';
 import { EXIT, UsageError } from '../exit-codes';
 import { loadTrainedModel } from '../load-weights';
 import { engineOption, openEngine, parseEngine } from '../onnx-package';
 import { createRunRegistry } from '../run-setup';
 import { predictSegmentation } from '../segmentation';
-import { dataPackage, trainerPackage, TrainerPackage } from '../trainer-packages';
-
-interface InferenceInfo {
-  classNames: readonly string[];
-  normalize: { mean: number[]; std: number[] };
-  imageShape: readonly [number, number, number];
-}
-
-/** Class names, statistics and image shape: from the weights' metadata (written by train), else the spec's datasets. */
-async function inferenceInfo(trainer: TrainerPackage, loaded: LoadedSpec, registry: Registry, metadata: Record<string, string>): Promise<InferenceInfo> {
-  if (metadata['vitkit.classNames'] && metadata['vitkit.normalize'] && metadata['vitkit.imageShape']) {
-    return {
-      classNames: JSON.parse(metadata['vitkit.classNames']),
-      normalize: JSON.parse(metadata['vitkit.normalize']),
-      imageShape: JSON.parse(metadata['vitkit.imageShape']),
-    };
-  }
-  const data = await trainer.defaultDataFactory({ registry, spec: loaded.spec, dir: loaded.dir });
-  return { classNames: data.classNames, normalize: data.normalize, imageShape: data.shape };
-}
+import { dataPackage, trainerPackage } from '../trainer-packages';
 
 interface Prediction {
   file: string;
@@ -89,16 +69,11 @@ export const predictCommand = defineCommand({
     });
     try {
       const info = await inferenceInfo(trainer, loaded, registry, metadata);
-      const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms, 'data.evalTransforms');
-      const { inputSize, inChans, numClasses } = model.config;
-      const [h0, w0, c0] = info.imageShape;
+      const readImage = specEvalImageReader(data, registry, loaded.spec.data.evalTransforms, model, info);
+      const { numClasses } = model.config;
       const results: Prediction[] = [];
       for (const file of images) {
-        let img = data.makeImage(h0, w0, c0, await data.decodeImageFile(file, [h0, w0, c0]));
-        for (const t of transforms) img = t.apply(img, { rng: data.Rng.from(0), mean: info.normalize.mean, std: info.normalize.std });
-        if (img.height !== inputSize[0] || img.width !== inputSize[1]) img = data.cropResizeBilinear(img, 0, 0, img.height, img.width, inputSize[0], inputSize[1]);
-        if (img.channels !== inChans) throw new Error(`${file}: the eval transforms give ${img.channels} channels, the model takes ${inChans}`);
-        data.normalizeInPlace(img.data, img.channels, info.normalize.mean, info.normalize.std);
+        const img = await readImage(file);
         const x = tf.tensor4d(img.data, [1, img.height, img.width, img.channels]);
         const logits = served.forward ? await served.forward(x) : tf.tidy(() => model.forward(x));
         const probs = tf.softmax(logits);

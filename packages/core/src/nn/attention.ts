@@ -1,6 +1,7 @@
 import { tf } from '../tf';
 import { fusedAttention } from '../ops/attention';
 import { reportMacs } from '../ops/macs';
+import { AttentionRecorder } from './attention-recorder';
 import { Dropout } from './dropout';
 import { Initializer } from './init';
 import { Linear } from './linear';
@@ -8,12 +9,16 @@ import { Module } from './module';
 
 /**
  * softmax(q·kᵀ·scale)·v on rank-4 `[B, H, N, d]` tensors (rank-4 keeps clear of tfjs's slow rank-5 transposes).
- * Returns `[B, H, Nq, d]`.
+ * Returns `[B, H, Nq, d]`. `owner` is the attention module calling: while an AttentionRecorder records, the
+ * probabilities are recomputed for it under the owner's path (never otherwise, so the usual path costs nothing).
  */
-export function scaledDotProductAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, scale: number, dropout?: Dropout): tf.Tensor4D {
+export function scaledDotProductAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, scale: number, dropout?: Dropout, owner?: Module): tf.Tensor4D {
   const [b, h, nq, d] = q.shape;
   const nk = k.shape[2];
   reportMacs('attention', b * h * nq * nk * d * 2);
+  if (owner && AttentionRecorder.recording) {
+    AttentionRecorder.report(owner, () => tf.softmax(tf.mul(tf.matMul(q, k, false, true), scale)) as tf.Tensor4D);
+  }
   // Without dropout on the probabilities (p = 0 or eval mode) one fused op saves less on the tape.
   if (!dropout || dropout.p === 0 || !dropout.training) return fusedAttention(q, k, v, scale);
   return tf.tidy(() => {
@@ -72,7 +77,7 @@ export class Attention extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const [q, k, v] = tf.split(this.qkv.forward(x), 3, 2).map((t) => splitHeads(t, this.numHeads));
-      const out = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop));
+      const out = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop, this));
       return this.projDrop.forward(this.proj.forward(out));
     });
   }

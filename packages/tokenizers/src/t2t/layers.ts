@@ -153,7 +153,7 @@ export class TokenAttention extends Module {
       const [q, k, v] = tf.split(this.qkv.forward(x) as tf.Tensor3D, 3, 2);
       const as4 = (t: tf.Tensor) => tf.reshape(t, [b, 1, n, e]) as tf.Tensor4D;
       // PyTorch scales q before the product; scaledDotProductAttention then multiplies by 1 (exact).
-      const out = scaledDotProductAttention(as4(tf.mul(q, this.scale)), as4(k), as4(v), 1, this.attnDrop);
+      const out = scaledDotProductAttention(as4(tf.mul(q, this.scale)), as4(k), as4(v), 1, this.attnDrop, this);
       const y = this.projDrop.forward(this.proj.forward(tf.reshape(out, [b, n, e])));
       return tf.add(v, y) as tf.Tensor3D;
     });

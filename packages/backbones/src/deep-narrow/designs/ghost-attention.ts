@@ -43,7 +43,7 @@ export class GhostAttention extends Module {
       const q = ghost(this.q, this.cheap_operation_q);
       const k = ghost(this.k, this.cheap_operation_k);
       const v = ghost(this.v, this.cheap_operation_v);
-      const out = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop));
+      const out = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop, this));
       return this.projDrop.forward(this.proj.forward(out));
     });
   }

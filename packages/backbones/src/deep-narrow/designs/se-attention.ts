@@ -25,7 +25,7 @@ export class SEAttention extends Module {
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
       const [q, k, v] = tf.split(this.qkv.forward(x), 3, 2).map((t) => splitHeads(t, this.numHeads));
-      const out = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop));
+      const out = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop, this));
       return this.projDrop.forward(this.se_layer.forward(this.proj.forward(out)));
     });
   }
