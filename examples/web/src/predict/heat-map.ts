@@ -1,5 +1,5 @@
 import type { EvalTransform } from '@vitkit/core';
-import type { AttentionGrid } from './class-token-attention';
+import type { AttentionGrid } from './attention-rollout';
 
 /**
  * Draws the part of `image` the model saw (the transform's center crop) on `canvas`, and the attention grid over it
@@ -17,10 +17,11 @@ export function drawHeatMap(canvas: HTMLCanvasElement, image: HTMLImageElement, 
   // pattern (the caption says the colours are relative).
   const low = Math.min(...map.values);
   const span = Math.max(...map.values) - low || 1;
-  const cells = new ImageData(map.grid, map.grid);
+  const cells = new ImageData(map.cols, map.rows);
   map.values.forEach((v, i) => cells.data.set([255, 0, 0, Math.round((200 * (v - low)) / span)], i * 4));
   const small = document.createElement('canvas');
-  small.width = small.height = map.grid;
+  small.width = map.cols;
+  small.height = map.rows;
   small.getContext('2d')?.putImageData(cells, 0, 0);
   ctx.imageSmoothingEnabled = true;
   ctx.drawImage(small, 0, 0, canvas.width, canvas.height);

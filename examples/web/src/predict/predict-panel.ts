@@ -1,7 +1,7 @@
 import type { Registry, WeightsSource } from '@vitkit/core';
 import testImageUrl from '../assets/test-image.svg';
 import { byId } from '../dom';
-import { ClassTokenAttention } from './class-token-attention';
+import { RolloutProbe } from './attention-rollout';
 import { classifyImage } from './classify-image';
 import { loadClassifier } from './classifier';
 import { drawHeatMap } from './heat-map';
@@ -70,14 +70,14 @@ export function setUpPredictPanel(registry: Registry): void {
     attentionStatus.textContent = '';
     delete status.dataset.error;
     status.textContent = 'loading the model…';
-    let probe: ClassTokenAttention | null = null;
+    let probe: RolloutProbe | null = null;
     let classifier: Awaited<ReturnType<typeof loadClassifier>> | null = null;
     try {
       await image.decode();
       const t0 = performance.now();
       classifier = await loadClassifier(registry, readModelChoice(presetSelect.value, specText.value), weightsSource());
       const loadMs = performance.now() - t0;
-      probe = ClassTokenAttention.watch(classifier.model);
+      probe = RolloutProbe.watch(classifier.model);
       status.textContent = 'predicting…';
       const result = await classifyImage(classifier, image, TOP_K);
 
@@ -106,17 +106,13 @@ export function setUpPredictPanel(registry: Registry): void {
       table.hidden = timings.hidden = false;
       status.textContent = `done: ${classifier.model.config.inputSize.join('×')} input, ${classifier.model.config.numClasses} classes`;
 
-      if (!probe) {
-        attentionStatus.textContent = 'This model has no multi-head self-attention block to show.';
-      } else {
-        try {
-          const map = await probe.read();
-          drawHeatMap(attentionCanvas, image, classifier.transform, map);
-          attentionCanvas.hidden = false;
-          attentionStatus.textContent = `${map.module}: class token → ${map.grid}×${map.grid} patches`;
-        } catch (err) {
-          attentionStatus.textContent = (err as Error).message;
-        }
+      try {
+        const map = await probe.read();
+        drawHeatMap(attentionCanvas, image, classifier.transform, map);
+        attentionCanvas.hidden = false;
+        attentionStatus.textContent = `${map.label}: class token → ${map.rows}×${map.cols} patches`;
+      } catch (err) {
+        attentionStatus.textContent = (err as Error).message;
       }
     } catch (err) {
       status.textContent = `error: ${(err as Error).message}`;

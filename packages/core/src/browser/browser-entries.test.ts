@@ -9,7 +9,7 @@ import * as path from 'path';
 import * as esbuild from 'esbuild';
 
 const PACKAGES_DIR = path.resolve(__dirname, '../../..');
-const BROWSER_PACKAGES = ['core', 'tokenizers', 'backbones', 'fusion'];
+const BROWSER_PACKAGES = ['core', 'tokenizers', 'backbones', 'fusion', 'explain'];
 const NODE_BUILTIN = new RegExp(`^(node:)?(${builtinModules.map((m) => m.replace(/[/]/g, '\\/')).join('|')})(\\/.*)?$`);
 
 interface PackageExports {
