@@ -103,7 +103,7 @@ export type { BackendName, BackendRequest, SelectBackendOptions } from './backen
 export { ENGINES, ENGINE_ALIASES, packageEngine } from './backend/engines';
 export type { BackendChoice, Engine, EngineFailure, EngineStartOptions } from './backend/engines';
 export { NO_BACKEND_WARNING } from './backend/implicit-backend';
-export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL } from './ops/fused';
+export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, ADAMW_KERNEL } from './ops/fused';
 
 export { modelInfo } from './models/model-info';
 export { IMAGENET_CLASSES } from './models/imagenet-classes';
