@@ -5,7 +5,7 @@ import { ADAMW, AdamWAttrs } from './adamw';
 
 const HYPER = { lr: 3e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
 const STEPS = 5;
-// 8·8·3 is a multiple of the compiler's 8-float (AVX2) vector loop, 1001 and 37·5 are not (they take the scalar tail);
+// 8·8·3 is a multiple of the vectorised loop's width (8 or 16 floats), 1001 and 37·5 are not (they take the tail);
 // 70 000 spans several parallel chunks.
 const SHAPES: Array<[string, number[]]> = [[8, 8, 3], [1001], [37, 5], [70_000]].map((s) => [s.join('×'), s]);
 
