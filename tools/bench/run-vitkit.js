@@ -2,6 +2,8 @@
 // Times one vitkit model (training step and inference) in its own process and prints one JSON line.
 // Run by tools/bench/bench.js; usable alone:
 //   node tools/bench/run-vitkit.js --model vit_s_bench_32 --batch 32 --steps 5 --warmup 2 --threads 2 --kernels on
+// --adamw composite (alone only) unregisters the backend's fused VitkitAdamW kernel, so the trainer's AdamW runs as
+// tfjs ops: the before/after of the fused optimizer step on native.
 // Needs the built packages (npm run build).
 'use strict';
 const { parseArgs } = require('util');
@@ -12,6 +14,7 @@ const { values: opts } = parseArgs({
     ...RUNNER_OPTIONS,
     threads: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'wasm' },
+    adamw: { type: 'string', default: 'fused' },
   },
 });
 
@@ -21,6 +24,9 @@ async function main() {
   const core = require('@vitkit/core');
   const { tf } = core;
   const backend = await setUpBackend(core, { backend: opts.backend, threads: Number(opts.threads), kernels: opts.kernels });
+  if (!['fused', 'composite'].includes(opts.adamw)) throw new Error(`--adamw must be fused or composite, got ${opts.adamw}`);
+  if (opts.adamw === 'composite' && tf.getKernel(core.ADAMW_KERNEL, tf.getBackend())) tf.unregisterKernel(core.ADAMW_KERNEL, tf.getBackend());
+  backend.adamw = tf.getKernel(core.ADAMW_KERNEL, tf.getBackend()) ? 'fused' : 'composite';
   const batch = Number(opts.batch);
   const steps = Number(opts.steps);
   const warmup = Number(opts.warmup);

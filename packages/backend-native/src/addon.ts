@@ -48,6 +48,22 @@ export interface NativeAddon {
   /** op: 0 add, 1 sub, 2 mul, 3 div; strides are 0 along broadcast axes. */
   binary(op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, y: Float32Array, shape: Float64Array): void;
   reduceSum(x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number): void;
+  /** One AdamW step (src/addon/optim.c); `step` counts from 1. Outputs must not alias inputs. */
+  adamW(
+    param: Float32Array,
+    grad: Float32Array,
+    m: Float32Array,
+    v: Float32Array,
+    paramOut: Float32Array,
+    mOut: Float32Array,
+    vOut: Float32Array,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    step: number
+  ): void;
 }
 
 export type AddonLoad = { ok: true; addon: NativeAddon; file: string } | { ok: false; reason: string };

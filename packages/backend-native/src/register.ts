@@ -9,6 +9,7 @@ import { fusedOpConfigs } from './kernels/fused-ops';
 import { arithmeticConfigs } from './kernels/arithmetic';
 import { layoutConfigs } from './kernels/layout';
 import { maxPoolGradConfig } from './kernels/max-pool-grad';
+import { adamWConfig } from './kernels/adamw';
 
 export type NativeRegistration = { ok: true; backend: typeof NATIVE_BACKEND; threads: number; library: string } | { ok: false; reason: string };
 
@@ -17,7 +18,7 @@ export interface NativeOptions {
   threads?: number;
 }
 
-const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs];
+const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs, adamWConfig];
 
 /** The kernels replaced by native code (the rest are the cpu backend's). */
 export const NATIVE_KERNELS: readonly string[] = OWN_KERNELS.map((k) => k.kernelName);

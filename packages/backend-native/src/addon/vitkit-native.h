@@ -1,4 +1,4 @@
-// Entry points of the vitkit native addon (one file per family: gemm.c, conv.c, elementwise.c, layout.c).
+// Entry points of the vitkit native addon (one file per family: gemm.c, conv.c, elementwise.c, layout.c, optim.c).
 #ifndef VITKIT_NATIVE_H
 #define VITKIT_NATIVE_H
 #include <node_api.h>
@@ -18,5 +18,6 @@ napi_value vk_softmax(napi_env env, napi_callback_info info);
 napi_value vk_transpose(napi_env env, napi_callback_info info);
 napi_value vk_binary(napi_env env, napi_callback_info info);
 napi_value vk_reduce_sum(napi_env env, napi_callback_info info);
+napi_value vk_adamw(napi_env env, napi_callback_info info);
 
 #endif

@@ -5,11 +5,15 @@ import { tf } from '../tf';
 // - LAYER_NORM_KERNEL: inputs x [..., D], gamma [D], beta [D]; attr eps; outputs y (x's shape), mean and rstd (one per row).
 // - LAYER_NORM_GRAD_KERNEL: inputs dy, x, mean, rstd, gamma; outputs dx, dgamma, dbeta.
 // - GELU_KERNEL: input x; output x·Φ(x) (exact GELU). GELU_GRAD_KERNEL: inputs dy, x; output dy·(Φ(x) + x·φ(x)).
+// - ADAMW_KERNEL: inputs param, grad, m, v (one shape, float32); attrs lr, beta1, beta2, eps, weightDecay, step (from 1);
+//   outputs param', m', v' of torch.optim.AdamW's step (decoupled decay, bias-corrected moments), as new tensors.
+//   Run by @vitkit/trainer's AdamW (the native engine registers it).
 // Without them the ops are composed from stock tfjs ops, so they work on every backend.
 export const LAYER_NORM_KERNEL = 'VitkitLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'VitkitLayerNormGrad';
 export const GELU_KERNEL = 'VitkitGelu';
 export const GELU_GRAD_KERNEL = 'VitkitGeluGrad';
+export const ADAMW_KERNEL = 'VitkitAdamW';
 
 /** True when the active backend has a kernel `name` (the fused kernels are registered for wasm only). */
 export function hasKernel(name: string): boolean {

@@ -1,4 +1,5 @@
-import { tf, selectBackend } from '@vitkit/core';
+import { tf } from '@vitkit/core';
+import { TEST_BACKENDS, useBackend } from '@vitkit/core/testing';
 import { AdamW } from './adamw';
 import { SGD } from './sgd';
 import { clipGradNorm } from './clip';
@@ -43,8 +44,8 @@ const close = (a: ArrayLike<number>, b: number[], tol: number) => {
   for (let i = 0; i < b.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThan(tol);
 };
 
-describe.each(['cpu', 'wasm'] as const)('optimizers on %s', (backend) => {
-  beforeAll(() => selectBackend(backend, { quiet: true }));
+describe.each(TEST_BACKENDS)('optimizers on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
 
   const w0 = [0.5, -1.25, 2.0, 0.03];
   const b0 = [0.1, -0.2];
