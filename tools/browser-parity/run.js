@@ -4,6 +4,7 @@
 // through playwright-core; WebGL on SwiftShader, so no GPU is needed) runs each fixture on wasm and on webgl, loading
 // the weights with the browser `loadWeights(URL)`. Prints max |logits − __logits__| per fixture and backend; exits 1
 // when one exceeds the fixtures' pass criterion (1e-4) or the backend asked for is not the one that ran.
+// The first fixture is also exported to ONNX in Node (@vitkit/onnx) and run by onnxruntime-web in the page (issue 21).
 // Environment: VITKIT_CHROMIUM (default /usr/bin/chromium), SHARED_DIR (default ../shared beside the repository).
 'use strict';
 const fs = require('fs');
@@ -16,6 +17,10 @@ const { BROWSER_FIXTURES } = require('./fixtures');
 const ROOT = path.resolve(__dirname, '../..');
 const FIXTURES_DIR = path.join(process.env.SHARED_DIR ?? path.resolve(ROOT, '../shared'), 'fixtures');
 const WASM_DIR = path.join(path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json')), 'dist');
+// onnxruntime-web exports no package.json; its main file sits in dist/ with the browser builds and .wasm files.
+const ORT_DIR = path.dirname(require.resolve('onnxruntime-web'));
+// The fixture whose model is exported to ONNX here (Node, @vitkit/onnx) and run in onnxruntime-web in the page.
+const ONNX_FIXTURE = 't2t_tiny_transformer';
 const CHROMIUM = process.env.VITKIT_CHROMIUM ?? '/usr/bin/chromium';
 const BACKENDS = ['wasm', 'webgl'];
 const TOLERANCE = 1e-4;
@@ -48,8 +53,26 @@ function checkFixture(name) {
   }
 }
 
-/** Serves the page, its bundle, the fixtures (/fixtures/) and tfjs' wasm binaries (/wasm/). */
-function serve(bundle) {
+/** The ONNX file of a fixture's model with the official weights, exported by vitkit in Node. */
+async function exportFixtureOnnx(name) {
+  const core = require('@vitkit/core');
+  const { exportOnnx } = require('@vitkit/onnx');
+  const plugins = ['@vitkit/tokenizers', '@vitkit/fusion', '@vitkit/backbones'].map((p) => require(p).plugin);
+  await core.selectBackend('cpu', { quiet: true });
+  const file = path.join(FIXTURES_DIR, `${name}.safetensors`);
+  const model = core.buildModel(core.createRegistry({ plugins }), BROWSER_FIXTURES[name].spec);
+  try {
+    const { tensors } = await core.readSafetensors(file);
+    core.loadStateDict(model, tensors, { strict: true, source: file });
+    model.eval();
+    return exportOnnx(model);
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Serves the page, its bundle, the fixtures (/fixtures/), tfjs' wasm binaries (/wasm/), onnxruntime-web (/ort/) and the exported ONNX file (/onnx/). */
+function serve(bundle, onnxBytes) {
   const html = '<!doctype html><meta charset="utf-8"><title>vitkit browser parity</title><script type="module" src="/page.js"></script>';
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -64,6 +87,8 @@ function serve(bundle) {
     if (url.pathname === '/page.js') return send('text/javascript', bundle);
     if (url.pathname.startsWith('/fixtures/')) return file(FIXTURES_DIR, url.pathname, 'application/octet-stream');
     if (url.pathname.startsWith('/wasm/')) return file(WASM_DIR, url.pathname, 'application/wasm');
+    if (url.pathname.startsWith('/ort/')) return file(ORT_DIR, url.pathname, url.pathname.endsWith('.wasm') ? 'application/wasm' : 'text/javascript');
+    if (url.pathname === `/onnx/${ONNX_FIXTURE}.onnx`) return send('application/octet-stream', onnxBytes);
     res.writeHead(404).end(`${url.pathname} not found`);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -71,7 +96,7 @@ function serve(bundle) {
 
 async function main() {
   for (const name of Object.keys(BROWSER_FIXTURES)) checkFixture(name);
-  const server = await serve(await bundlePage());
+  const server = await serve(await bundlePage(), await exportFixtureOnnx(ONNX_FIXTURE));
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -92,6 +117,11 @@ async function main() {
         console.log(`${ok ? 'ok  ' : 'FAIL'} ${name} on ${r.backend}${r.backend === backend ? '' : ` (asked for ${backend})`}: max|logits - __logits__| = ${r.maxDiff.toExponential(2)} (limit ${TOLERANCE})`);
       }
     }
+    // The same fixture exported to ONNX by vitkit, run by onnxruntime-web in the page.
+    const o = await page.evaluate((args) => window.vitkitOnnxWeb(args), { modelUrl: `/onnx/${ONNX_FIXTURE}.onnx`, fixtureUrl: `/fixtures/${ONNX_FIXTURE}.safetensors` });
+    const onnxOk = o.maxDiff <= TOLERANCE;
+    if (!onnxOk) failures++;
+    console.log(`${onnxOk ? 'ok  ' : 'FAIL'} ${ONNX_FIXTURE} exported to ONNX, in onnxruntime-web (wasm): max|logits - __logits__| = ${o.maxDiff.toExponential(2)} (limit ${TOLERANCE})`);
     // Training in the page: a tiny T2T-ViT on an in-memory batch must lower its loss, with a flat tensor count.
     const TRAIN_STEPS = 15;
     const t = await page.evaluate((args) => window.vitkitTrain(args), { backend: 'wasm', steps: TRAIN_STEPS });
