@@ -134,18 +134,18 @@ function wasmHeapMB(tf) {
 /**
  * Builds a registered preset (or the model of a training spec file, `*.json`) and the tensors for one benchmark
  * batch. Returns null when the preset is not registered. `seed` picks the random images (data-parallel workers use different ones); `plugins` are extra
- * plugin modules (package names or paths) loaded after the installed first-party ones.
+ * plugin modules (package names or paths) loaded after the CLI's default plugins (those that are installed).
  */
 function createBench(core, name, { batch, lr = 1e-3, seed = 1, plugins = [] }) {
   const { tf } = core;
-  const registry = core.createRegistry();
-  core.loadInstalledFirstParty(registry);
-  if (plugins.length) core.loadPlugins(registry, plugins, process.cwd());
+  // The trainer's run set-up (the registry every training process builds from, the seeded model), so the benchmark
+  // measures the model a training run of the same spec trains.
+  const { runRegistry, buildSeededModel } = require('@vitkit/trainer');
+  const registry = runRegistry({ packages: requireBuilt('packages/cli/dist/default-plugins.js').DEFAULT_PLUGINS, specPlugins: plugins, dir: process.cwd() });
   // A name ending in .json is a training spec: its `model` is benchmarked (e.g. examples/specs/mnist-t2t.json).
   const spec = name.endsWith('.json') ? JSON.parse(fs.readFileSync(path.resolve(name), 'utf8')).model : name;
   if (typeof spec === 'string' && !registry.preset(spec)) return null;
-  if (typeof core.manualSeed === 'function') core.manualSeed(0);
-  const model = core.buildModel(registry, spec);
+  const model = buildSeededModel(registry, spec, 0);
   const [h, w] = model.config.inputSize;
   const c = model.config.inChans;
   const k = model.config.numClasses;

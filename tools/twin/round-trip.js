@@ -8,7 +8,11 @@
  *   2. the same spec trained in vitkit and in the twin (1 process) from the same initial weights on the same batches
  *      gives the same loss at every step (relative difference ≤ 1e-3) and the same final weights (≤ 1e-4);
  *   3. a 2-process DDP run (torchrun, gloo, CPU) matches the 1-process run (losses ≤ 1e-3 relative, weights ≤ 1e-4);
- *   4. the twin's model.safetensors evaluates in vitkit to the twin's test accuracy.
+ *   4. the twin's model.safetensors evaluates in vitkit to the twin's test accuracy (segmentation: mIoU);
+ *   5. segmentation families: the twin's first training batch (images and pixel labels) equals vitkit's bit for bit.
+ * The families cover the twin's data and training options between them (see families.js): datasets (mnist, synthetic, cifar10),
+ * augmentation (random crop and flip; RandAugment on crossvit, random-resized-crop and random erasing on vt-resnet), mixup/cutmix, repeated augmentation, optimizers, losses, EMA, clipping, DeiT distillation (resnet),
+ * segmentation (fpn, vt-fpn: mnist-segmentation, paired crop and flip, pixel cross-entropy, mIoU).
  * Python: $VITKIT_TORCH_PYTHON, else python/.venv/bin/python (see .ci/run), else python3; it needs torch and safetensors.
  */
 const fs = require('fs');
@@ -17,7 +21,9 @@ const path = require('path');
 const { spawnSync } = require('child_process');
 const core = require('@vitkit/core');
 const { Trainer, launchTorchTraining, loadCheckpoint } = require('@vitkit/trainer');
-const { FAMILIES, FORWARD_VARIANTS } = require('./families');
+// The registry `vitkit train` builds from (core loads no plugin by itself; the CLI decides the default ones).
+const { createRunRegistry } = require('@vitkit/cli');
+const { FAMILIES, FIXTURES, FORWARD_VARIANTS } = require('./families');
 
 const ROOT = path.resolve(__dirname, '../..');
 const TOL = { forward: 1e-4, lossRel: 1e-3, weight: 1e-4 };
@@ -30,7 +36,9 @@ function python() {
 }
 
 function runPython(args, what) {
-  const env = { ...process.env, PYTHONPATH: [path.join(ROOT, 'python/vitkit-torch'), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter), VITKIT_TORCH_DEVICE: 'cpu', OMP_NUM_THREADS: '1' };
+  // The plugin variant's PyTorch counterpart (plugin/doubled_patch_torch.py) registers through VITKIT_TORCH_PLUGINS.
+  const pythonPath = [path.join(ROOT, 'python/vitkit-torch'), path.join(__dirname, 'plugin'), process.env.PYTHONPATH].filter(Boolean).join(path.delimiter);
+  const env = { ...process.env, PYTHONPATH: pythonPath, VITKIT_TORCH_PLUGINS: 'doubled_patch_torch', VITKIT_TORCH_DEVICE: 'cpu', OMP_NUM_THREADS: '1' };
   const r = spawnSync(python(), args, { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 64 << 20 });
   if (r.error || r.status !== 0) {
     throw new Error(`${what} failed (${python()} ${args.join(' ')}): ${r.error ? r.error.message : `exit ${r.status}`}\n${(r.stderr || '').slice(-4000)}`);
@@ -100,13 +108,13 @@ async function launcherCheck(work) {
   const specFile = path.join(work, 'mnist-t2t-short.json');
   fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
   let output = '';
-  const code = await launchTorchTraining({ spec: specFile, nproc: 2, python: python(), log: (l) => (output += `${l}\n`), onOutput: (t) => (output += t) });
+  const code = await launchTorchTraining({ spec: specFile, registry: createRunRegistry(), nproc: 2, python: python(), log: (l) => (output += `${l}\n`), onOutput: (t) => (output += t) });
   if (code !== 0) return [`torchrun exited with ${code}:\n${output.slice(-4000)}`];
   if (!fs.existsSync(path.join(outDir, 'report.html'))) problems.push('no report.html');
   const twinEval = JSON.parse(fs.readFileSync(path.join(outDir, 'eval.json'), 'utf8'));
   const steps = readMetrics(outDir).filter((r) => r.type === 'train').length;
   if (steps !== 2) problems.push(`metrics.jsonl has ${steps} train lines, expected 2 (32 images, batch 16)`);
-  const trainer = await Trainer.create(specFile, { progress: null, log: () => {}, report: false, outDir: path.join(work, 'launcher-eval') });
+  const trainer = await Trainer.create(specFile, { registry: createRunRegistry(), progress: null, log: () => {}, report: false, outDir: path.join(work, 'launcher-eval') });
   core.loadStateDict(trainer.model, await weights(path.join(outDir, 'model.safetensors')), { strict: true, source: 'launcher model.safetensors' });
   const vk = await trainer.evaluate(trainer.data.test, 'test');
   trainer.dispose();
@@ -125,6 +133,47 @@ async function main() {
   }
 }
 
+/** Seeded random weights of a distillation teacher, where the family's spec expects them. */
+async function writeTeacher(distillation, file) {
+  const registry = createRunRegistry();
+  await core.selectBackend(BACKEND, { quiet: true });
+  core.manualSeed(99);
+  const teacher = core.buildModel(registry, distillation.teacher);
+  try {
+    await core.writeSafetensors(file, core.stateDict(teacher));
+  } finally {
+    teacher.dispose();
+  }
+}
+
+/** vitkit's first training batch of a segmentation run (epoch 0, batch 0): `x` NHWC and the pixel `labels`. */
+async function writeFirstBatch(trainer, file) {
+  const it = trainer.data.train.iterate({ epoch: 0, batch: 0 });
+  const b = (await it.next()).value;
+  await it.return(undefined);
+  try {
+    await core.writeSafetensors(file, [
+      ['x', { shape: b.x.shape, data: b.x.dataSync() }],
+      ['labels', { shape: [b.labels.length], data: Float32Array.from(b.labels) }],
+    ]);
+  } finally {
+    b.x.dispose();
+  }
+}
+
+/** Bit-for-bit comparison of vitkit's and the twin's first segmentation batch. */
+async function batchCheck(vitkitFile, twinFile) {
+  const [a, b] = await Promise.all([weights(vitkitFile), weights(twinFile)]);
+  const problems = [];
+  for (const k of ['x', 'labels']) {
+    const u = a.get(k);
+    const v = b.get(k);
+    if (!v || u.shape.join() !== v.shape.join()) problems.push(`first batch ${k}: shape [${u.shape}] vs [${v ? v.shape : 'missing'}]`);
+    else if (!u.data.every((x, i) => x === v.data[i])) problems.push(`first batch ${k}: differs (max |vitkit - twin| = ${maxAbsDiff(u.data, v.data)})`);
+  }
+  return { problems, pixels: a.get('labels').data.length };
+}
+
 async function roundTrip(work) {
   const t0 = Date.now();
   const families = Object.keys(FAMILIES).filter((f) => !process.env.VITKIT_TWIN_FAMILIES || process.env.VITKIT_TWIN_FAMILIES.split(',').includes(f));
@@ -137,9 +186,13 @@ async function roundTrip(work) {
     spec.train = { ...spec.train, outDir: path.join(dir, 'vitkit') };
     const specFile = path.join(dir, `${f}.json`);
     fs.writeFileSync(specFile, JSON.stringify(spec, null, 1));
-    const trainer = await Trainer.create(specFile, { progress: null, log: () => {}, report: false });
+    FIXTURES[f]?.(dir);
+    const distillation = spec.train.distillation;
+    if (distillation) await writeTeacher(distillation, path.join(dir, distillation.weights));
+    const trainer = await Trainer.create(specFile, { registry: createRunRegistry(), progress: null, log: () => {}, report: false });
     const init = core.stateDict(trainer.model);
     await core.writeSafetensors(path.join(dir, 'init.safetensors'), init);
+    if (spec.task === 'segmentation') await writeFirstBatch(trainer, path.join(dir, 'batch.safetensors'));
     const [h, w] = trainer.model.config.inputSize;
     const c = trainer.model.config.inChans;
     const x = core.tf.randomNormal([2, c, h, w], 0, 1, 'float32', 7);
@@ -149,11 +202,11 @@ async function roundTrip(work) {
     trainer.model.train();
     x.dispose();
     await trainer.fit();
-    runs[f] = { dir, specFile, trainer, logits };
+    runs[f] = { dir, specFile, trainer, logits, task: spec.task, backend: spec.backend };
   }
   // Variants checked by forward only: every tensor randomised in vitkit, then the same file into the twin.
-  const registry = core.createRegistry();
-  core.loadInstalledFirstParty(registry);
+  const registry = createRunRegistry();
+  core.loadPlugins(registry, [path.join(__dirname, 'plugin/doubled-patch.js')]);
   const variants = process.env.VITKIT_TWIN_FAMILIES ? [] : Object.keys(FORWARD_VARIANTS);
   const forwards = [];
   variants.forEach((name, i) => {
@@ -161,7 +214,8 @@ async function roundTrip(work) {
     fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(path.join(dir, 'spec.json'), JSON.stringify(FORWARD_VARIANTS[name]));
     core.manualSeed(i);
-    const model = core.buildModel(registry, FORWARD_VARIANTS[name]);
+    const build = FORWARD_VARIANTS[name].type === 'segmentation' ? core.buildSegmenter : core.buildModel;
+    const model = build(registry, FORWARD_VARIANTS[name]);
     const rand = new Map();
     for (const [k, t] of core.stateDict(model)) {
       const r = core.tf.tidy(() => core.tf.randomNormal(t.shape, 0, 0.3, 'float32', 1000 + i).dataSync());
@@ -186,6 +240,11 @@ async function roundTrip(work) {
   const fwdArgs = families.flatMap((f) => ['--spec', runs[f].specFile, '--weights', path.join(runs[f].dir, 'init.safetensors'), '--input', path.join(runs[f].dir, 'input.safetensors'), '--output', path.join(runs[f].dir, 'twin-logits.safetensors')]);
   const variantArgs = forwards.flatMap((v) => ['--spec', path.join(v.dir, 'spec.json'), '--weights', path.join(v.dir, 'weights.safetensors'), '--input', path.join(v.dir, 'input.safetensors'), '--output', path.join(v.dir, 'twin-logits.safetensors')]);
   runPython(['-m', 'vitkit_torch.forward', ...fwdArgs, ...variantArgs], 'twin forward');
+  const segFamilies = families.filter((f) => runs[f].task === 'segmentation');
+  if (segFamilies.length) {
+    const batchArgs = segFamilies.flatMap((f) => ['--spec', runs[f].specFile, '--output', path.join(runs[f].dir, 'twin-batch.safetensors')]);
+    runPython(['-m', 'vitkit_torch.segmentation_data', ...batchArgs], 'twin segmentation batch');
+  }
   // One spec trains into --out-dir itself, several into <out-dir>/<spec name>.
   const trainArgs = (out) => [...families.flatMap((f) => ['--spec', runs[f].specFile, '--init-weights', path.join(runs[f].dir, 'init.safetensors')]), '--out-dir', families.length === 1 ? path.join(out, families[0]) : out];
   const one = path.join(work, 'twin-1');
@@ -226,12 +285,22 @@ async function roundTrip(work) {
     // 4. the twin's checkpoint, evaluated by vitkit.
     const twinEval = JSON.parse(fs.readFileSync(path.join(t1dir, 'eval.json'), 'utf8'));
     core.loadStateDict(r.trainer.model, await weights(path.join(t1dir, 'model.safetensors')), { strict: true, source: 'twin model.safetensors' });
+    // The family's own backend (a family may pin one, see families.js), so the evaluation is the one it trained on.
+    await core.selectBackend(r.backend, { quiet: true });
     const vkEval = await r.trainer.evaluate(r.trainer.data.test, 'test');
-    if (vkEval.top1 !== twinEval.top1) problems.push(`accuracy of the twin's checkpoint: vitkit ${vkEval.top1} vs twin ${twinEval.top1}`);
+    const segmentation = r.task === 'segmentation';
+    const metric = segmentation ? 'mIoU' : 'top1';
+    if (vkEval[metric] !== twinEval[metric]) problems.push(`${metric} of the twin's checkpoint: vitkit ${vkEval[metric]} vs twin ${twinEval[metric]}`);
+    let batchNote = '';
+    if (segmentation) {
+      const b = await batchCheck(path.join(r.dir, 'batch.safetensors'), path.join(r.dir, 'twin-batch.safetensors'));
+      problems.push(...b.problems);
+      batchNote = `; first batch ${b.problems.length ? 'DIFFERS' : 'bit-exact'} (${b.pixels} pixels)`;
+    }
     r.trainer.dispose();
     console.log(
       `round trip ${f}: ${vk.length} steps, max loss rel diff ${loss.max.toExponential(2)}, max weight diff ${w.max.toExponential(2)}, forward max diff ${fwd.toExponential(2)}` +
-        ` (DDP 2 vs 1 process: loss rel ${ddpLoss.max.toExponential(2)}, weights ${ddpW.max.toExponential(2)}; test top-1 ${(twinEval.top1 * 100).toFixed(1)}% in both)`,
+        ` (DDP 2 vs 1 process: loss rel ${ddpLoss.max.toExponential(2)}, weights ${ddpW.max.toExponential(2)}; test ${segmentation ? 'mIoU' : 'top-1'} ${(twinEval[metric] * 100).toFixed(1)}% in both${batchNote})`,
     );
     for (const p of problems) console.log(`  FAIL ${f}: ${p}`);
     if (problems.length) failures.push(f);

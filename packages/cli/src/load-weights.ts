@@ -12,7 +12,7 @@ export async function loadTrainedModel(
   weights: string,
 ): Promise<{ model: ImageClassifier; metadata: Record<string, string> }> {
   // --weights replaces the spec's `pretrained`.
-  const model = buildModel(registry, splitPretrained(loaded.spec.model as never).spec, 'model');
+  const model = buildModel(registry, splitPretrained(loaded.spec.model).spec, 'model');
   try {
     const file = path.resolve(weights);
     const { tensors, metadata } = await trainer.readWeights(file);

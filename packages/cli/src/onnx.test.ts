@@ -9,8 +9,9 @@ import * as ort from 'onnxruntime-node';
 import { fixtureSpec as t2tFixtureSpec } from '@vitkit/backbones/testing';
 import { createRunRegistry } from './run-setup';
 import { fixtureDir, runVitkit, tinyTrainSpec, writeJson } from './testing';
+import { fixturePath } from '@vitkit/core/testing';
 
-const FIXTURES = path.resolve(__dirname, '../../../../shared/fixtures');
+const FIXTURES = fixturePath();
 
 function notInstalled(id: string): never {
   throw Object.assign(new Error(`Cannot find module '${id}' from 'packages/onnx/src/onnxruntime.ts'`), { code: 'MODULE_NOT_FOUND' });

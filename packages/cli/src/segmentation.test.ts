@@ -1,5 +1,7 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
+import { loadCheckpoint } from '@vitkit/trainer';
+import { EXIT } from './exit-codes';
 import { fixtureDir, runVitkit, writeJson } from './testing';
 
 // A segmentation spec ("task": "segmentation") through the same three commands as a classification spec.
@@ -20,9 +22,9 @@ describe('vitkit train / eval / predict on a segmentation spec (VT-FPN)', () => 
         inChans: 1,
         imgSize: [32, 32],
       },
-      data: { type: 'mnist-segmentation', size: 32, trainLength: 8, testLength: 2, digits: [1, 2] },
-      train: { batchSize: 4, epochs: 1, lr: 0.05 },
-      output: { dir: 'run', reportImages: 1 },
+      data: { type: 'mnist-segmentation', size: 32, trainLength: 8, testLength: 2, digits: [1, 2], batchSize: 4 },
+      train: { epochs: 1, optimizer: { type: 'sgd', lr: 0.05 }, schedule: { type: 'constant' }, outDir: path.join(dir, 'run') },
+      report: { images: 1 },
     });
   });
   afterAll(() => fs.rm(dir, { recursive: true, force: true }));
@@ -53,6 +55,40 @@ describe('vitkit train / eval / predict on a segmentation spec (VT-FPN)', () => 
     expect(m.mask).toBe(path.join(dir, 'masks', 'digits.mask.png'));
     const meta = await sharp(m.mask).metadata();
     expect([meta.width, meta.height, meta.channels]).toEqual([32, 32, 3]);
+  });
+
+  it('vitkit train → 130 on Ctrl-C, after writing a checkpoint that --resume continues from', async () => {
+    const long = await writeJson(path.join(dir, 'seg-long.json'), {
+      ...JSON.parse(await fs.readFile(spec, 'utf8')),
+      train: { epochs: 500, optimizer: { type: 'sgd', lr: 0.05 }, schedule: { type: 'constant' }, outDir: path.join(dir, 'run-long') },
+    });
+    /** `vitkit train` with one Ctrl-C, as soon as it listens for it (a second one would exit the process at once). */
+    const interrupted = async (...flags: string[]) => {
+      const before = process.listenerCount('SIGINT');
+      const timer = setInterval(() => {
+        if (process.listenerCount('SIGINT') <= before) return;
+        clearInterval(timer);
+        process.emit('SIGINT');
+      }, 50);
+      try {
+        return await runVitkit(['train', '--spec', long, '--quiet', '--json', ...flags]);
+      } finally {
+        clearInterval(timer);
+      }
+    };
+    const r = await interrupted();
+    expect(r.code).toBe(EXIT.interrupted);
+    const stopped = JSON.parse(r.out) as { stopped: boolean; step: number; task: string; checkpoint: string };
+    expect(stopped).toMatchObject({ stopped: true, task: 'segmentation', checkpoint: path.join(dir, 'run-long', 'checkpoint.safetensors') });
+    await expect(fs.access(stopped.checkpoint)).resolves.toBeUndefined();
+    // The checkpoint is a training checkpoint of this spec: resuming picks up at the step it stopped at.
+    const ck = await loadCheckpoint(stopped.checkpoint);
+    expect(ck.meta.step).toBe(stopped.step);
+    expect(ck.meta.optimizer.type).toBe('sgd');
+    const again = await interrupted('--resume');
+    expect(again.code).toBe(EXIT.interrupted);
+    expect(again.err).toContain(`resumed from ${stopped.checkpoint} at step ${stopped.step}/`);
+    expect((JSON.parse(again.out) as { step: number }).step).toBeGreaterThan(stopped.step);
   });
 
   it('a bad weights file is invalid input (exit 3) naming the file', async () => {

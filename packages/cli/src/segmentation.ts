@@ -1,29 +1,23 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadStateDict } from '@vitkit/core';
-import type { Registry } from '@vitkit/core';
+import type { Registry, SegmentationModel } from '@vitkit/core';
+import type { Trainer, TrainResult } from '@vitkit/trainer';
 import { UsageError } from './exit-codes';
 import type { DataPackage, TrainerPackage } from './trainer-packages';
 
-/** Whether a spec file is a segmentation spec (`"task": "segmentation"`), which train/eval/predict run differently. */
-export function isSegmentationSpecFile(file: string): boolean {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch {
-    return false; // the classification path reports unreadable or invalid JSON with its own message
-  }
-  return typeof raw === 'object' && raw !== null && (raw as { task?: unknown }).task === 'segmentation';
-}
-
 type Write = (line: string) => void;
 
-/** `vitkit train` on a segmentation spec: trains, writes metrics.jsonl, model.safetensors and report.html. */
-export async function trainSegmentation(trainer: TrainerPackage, specFile: string, registry: Registry, log: Write): Promise<Record<string, unknown>> {
-  const r = await trainer.runSegmentationSpec(specFile, { registry, log });
-  log(`test mIoU: ${(r.final.mIoU * 100).toFixed(2)}% (pixel accuracy ${(r.final.pixelAccuracy * 100).toFixed(2)}%); neck ${(r.neckMacs / 1e6).toFixed(2)} M MACs`);
-  log(`outputs: ${r.weightsFile}, ${r.reportFile}`);
-  return { task: 'segmentation', mIoU: r.final.mIoU, pixelAccuracy: r.final.pixelAccuracy, perClassIoU: r.final.perClassIoU, neckMacs: r.neckMacs, weights: r.weightsFile, report: r.reportFile };
+/**
+ * What `vitkit train` adds for a segmentation run: the neck's MACs (and a line saying them) and, for a finished run,
+ * the final scores and the files eval / predict read.
+ */
+export function segmentationSummary(trainer: TrainerPackage, run: Trainer, r: TrainResult, log: Write): Record<string, unknown> {
+  const neckMacs = trainer.segmentationNeckMacs(run.model as SegmentationModel);
+  log(`neck: ${(neckMacs / 1e6).toFixed(2)} M MACs at ${run.model.config.inputSize.join('×')}`);
+  const scores = r.task === 'segmentation' && r.final ? { mIoU: r.final.mIoU, pixelAccuracy: r.final.pixelAccuracy, perClassIoU: r.final.perClassIoU } : {};
+  const files = r.stopped ? {} : { weights: path.join(r.outDir, 'model.safetensors'), report: path.join(r.outDir, 'report.html') };
+  return { task: 'segmentation', ...scores, neckMacs, ...files };
 }
 
 async function openWithWeights(trainer: TrainerPackage, specFile: string, registry: Registry, weights: string) {

@@ -11,7 +11,7 @@ export { loadPretrainedFile } from './io/finetune/load-pretrained-file';
 export { buildPretrainedModel } from './spec/pretrained-spec';
 export type { BuildPretrainedOptions } from './spec/pretrained-spec';
 export { createRegistry } from './registry/create-registry';
-export { loadPlugins, loadInstalledFirstParty, FIRST_PARTY_PLUGINS, PluginNotFoundError } from './registry/plugins';
+export { loadPlugins, loadInstalledPlugins, PluginNotFoundError } from './registry/plugins';
 export { registerWasmKernels, wasmKernelsRegistered, allowEngineFlags, ENGINE_FLAGS_ENV } from './backend/wasm-kernel-pack';
 export { selectBackend, BACKEND_ENV, WASM_THREADS_ENV } from './backend/select-backend';
 export type { BackendName, BackendRequest } from './backend/select-backend';

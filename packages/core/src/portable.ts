@@ -10,6 +10,7 @@ export { container, injectable, inject, singleton, registry as tsyringeRegistry 
 export type { DependencyContainer, InjectionToken } from 'tsyringe';
 
 export { Module, ModuleList } from './nn/module';
+export { ParameterList } from './nn/parameter-list';
 export type { ParameterCount } from './nn/module';
 export { Parameter, toTorchShape } from './nn/parameter';
 export type { ParameterLayout, ParameterOptions } from './nn/parameter';

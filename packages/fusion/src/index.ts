@@ -2,11 +2,13 @@ import { s } from '@vitkit/core';
 import type { ComponentDefinition, RegistryLike, Report, VitkitPlugin } from '@vitkit/core';
 import { fusionAblation, formatFusionAblation } from './ablation';
 import { crossAttentionFusion } from './cross-attention';
-import { allAttentionFusion, classTokenFusion, noFusion, pairwiseFusion } from './heuristic';
+import { allAttentionFusion, classTokenFusion, pairwiseFusion } from './heuristic';
+import { noFusion } from './no-fusion';
 
 export { CrossAttention, CrossAttentionBlock, CrossAttentionFusion, crossAttentionFusion } from './cross-attention';
 export type { CrossAttentionOptions, CrossAttentionFusionOptions } from './cross-attention';
-export { AllAttentionFusion, ClassTokenFusion, PairwiseFusion, NoFusion, SelfAttentionLayer, allAttentionFusion, classTokenFusion, pairwiseFusion, noFusion } from './heuristic';
+export { AllAttentionFusion, ClassTokenFusion, PairwiseFusion, SelfAttentionLayer, allAttentionFusion, classTokenFusion, pairwiseFusion } from './heuristic';
+export { NoFusion, noFusion } from './no-fusion';
 export type { HeuristicFusionOptions, AllAttentionOptions } from './heuristic';
 export { commonFusionShape, projection } from './common';
 export type { CommonFusionOptions } from './common';

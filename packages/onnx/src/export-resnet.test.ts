@@ -1,10 +1,11 @@
 import { firstPartyRegistry } from './testing/fixtures';
+import type { ModelSpec } from '@vitkit/core';
 import { describeExportParity } from './testing/ort';
 
 const resnet = { type: 'resnet', layers: [1, 1, 1, 1], widths: [4, 8, 8, 16], numClasses: 5, imgSize: 32 };
 const vt = { type: 'vt-resnet', layers: [1, 1, 1], widths: [4, 8, 8], numClasses: 5, imgSize: 32, tokenChannels: 12, numTokens: 4, vtModules: 2 };
 
-const CASES: Array<[string, Record<string, unknown>]> = [
+const CASES: Array<[string, ModelSpec]> = [
   ['resnet, basic blocks', { ...resnet, block: 'basic' }],
   ['resnet, bottleneck blocks', { ...resnet, block: 'bottleneck' }],
   ['vt-resnet, filter + recurrent tokenizers, transformer, projector', { ...vt }],

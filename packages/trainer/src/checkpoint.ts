@@ -21,8 +21,8 @@ export interface CheckpointMeta {
   optimizer: { type: string; scalars: Record<string, number> };
   /** Wall time spent training so far, seconds. */
   elapsed: number;
-  /** Partial sums of the metrics window in progress. */
-  window?: { loss: number; correct: number; count: number; steps: number };
+  /** Partial sums of the metrics window in progress (`images` absent in checkpoints of classification runs that predate it: equal to `count`). */
+  window?: { loss: number; correct: number; count: number; steps: number; images?: number };
   /** Free-form extras (last evaluation, ...). */
   extra?: Record<string, unknown>;
 }

@@ -5,6 +5,8 @@ import { SGD } from './optim/sgd';
 import type { Optimizer, OptimParam } from './optim/optimizer';
 import { constantSchedule, cosineSchedule, LrSchedule, stepSchedule } from './optim/schedule';
 import { crossEntropy, LossFn, softTargetLoss } from './loss/losses';
+import { pixelCrossEntropyLoss } from './segmentation/loss';
+import type { PixelLossFn } from './segmentation/loss';
 
 export const OWNER = '@vitkit/trainer';
 
@@ -133,13 +135,23 @@ export const softTargetComponent: ComponentDefinition<Record<string, never>, Los
   create: () => softTargetLoss(),
 };
 
+export const pixelCrossEntropyComponent: ComponentDefinition<{ ignoreIndex: number }, PixelLossFn> = {
+  kind: 'loss',
+  name: 'pixel-cross-entropy',
+  owner: OWNER,
+  example: {},
+  description: 'Segmentation: per-pixel cross-entropy, mean over the labelled pixels (pixels labelled ignoreIndex count for nothing)',
+  options: s.object({ ignoreIndex: s.default(s.int({ min: 0 }), 255) }),
+  create: (o) => pixelCrossEntropyLoss(o),
+};
+
 export function registerTrainerComponents(registry: RegistryLike): void {
-  for (const def of [adamwComponent, sgdComponent, cosineComponent, constantComponent, stepComponent, crossEntropyComponent, softTargetComponent]) {
+  for (const def of [adamwComponent, sgdComponent, cosineComponent, constantComponent, stepComponent, crossEntropyComponent, softTargetComponent, pixelCrossEntropyComponent]) {
     registry.register(def as ComponentDefinition<unknown, unknown>);
   }
 }
 
-/** Registers the trainer's optimizers ('adamw', 'sgd'), schedules ('cosine', 'constant', 'step') and losses. */
+/** Registers the trainer's optimizers ('adamw', 'sgd'), schedules ('cosine', 'constant', 'step') and losses (classification and per-pixel). */
 export const trainerPlugin: VitkitPlugin = {
   name: '@vitkit/trainer',
   register: registerTrainerComponents,

@@ -1,14 +1,15 @@
-import { usePlugin } from '@vitkit/core';
+import { SpecError, usePlugin } from '@vitkit/core';
 import type { Registry } from '@vitkit/core';
 import type { TrainSpec } from './spec';
+import type { TaskBatch } from './task/task';
 import type { Batch, Dataset, LoaderPosition } from '@vitkit/data';
 
 export type { Batch, Dataset, LoaderPosition };
 
-/** The loader surface the trainer uses (`DataLoader` from @vitkit/data satisfies it). */
+/** The loader surface the trainer uses (`DataLoader` from @vitkit/data and the segmentation loader satisfy it). */
 export interface BatchSource {
   readonly batchesPerEpoch: number;
-  iterate(from: LoaderPosition): AsyncGenerator<Batch & { position?: LoaderPosition }>;
+  iterate(from: LoaderPosition): AsyncGenerator<TaskBatch & { position?: LoaderPosition }>;
 }
 
 /** The data side of a run, assembled from `spec.data`. */
@@ -44,10 +45,13 @@ function dataApi(): DataApi {
 
 /** Assembles datasets, split, transforms and loaders from `spec.data` through the registry. */
 export const defaultDataFactory: DataFactory = async ({ registry, spec, dir }) => {
+  if (spec.task !== 'classification') {
+    throw new SpecError([{ path: 'task', message: `the classification loaders cannot read a ${spec.task} spec's data` }]);
+  }
   const api = dataApi();
   usePlugin(registry, api.plugin);
   const d = spec.data;
-  const fullTrain = await api.createDataset(registry, d.train as never, 'data.train', { baseDir: dir });
+  const fullTrain = await api.createDataset(registry, d.train, 'data.train', { baseDir: dir });
   let train: Dataset = fullTrain;
   let validation: Dataset | undefined;
   if (d.validationFraction > 0) {
@@ -55,12 +59,12 @@ export const defaultDataFactory: DataFactory = async ({ registry, spec, dir }) =
     train = split.train;
     validation = split.validation;
   }
-  const test = d.test !== undefined ? await api.createDataset(registry, d.test as never, 'data.test', { baseDir: dir }) : undefined;
+  const test = d.test !== undefined ? await api.createDataset(registry, d.test, 'data.test', { baseDir: dir }) : undefined;
   const numClasses = fullTrain.numClasses;
   const normalize = d.normalize ?? { mean: [...fullTrain.stats.mean], std: [...fullTrain.stats.std] };
-  const trainTransforms = api.createTransforms(registry, d.transforms as never, 'data.transforms');
-  const evalTransforms = api.createTransforms(registry, d.evalTransforms as never, 'data.evalTransforms');
-  const batchTransforms = api.createBatchTransforms(registry, d.batchTransforms as never, 'data.batchTransforms');
+  const trainTransforms = api.createTransforms(registry, d.transforms, 'data.transforms');
+  const evalTransforms = api.createTransforms(registry, d.evalTransforms, 'data.evalTransforms');
+  const batchTransforms = api.createBatchTransforms(registry, d.batchTransforms, 'data.batchTransforms');
   const evalBatch = d.evalBatchSize ?? Math.max(d.batchSize, 256);
   const trainLoader = new api.DataLoader(train, {
     batchSize: d.batchSize,

@@ -37,7 +37,7 @@ export async function evaluateModel(
         }
       } finally {
         b.x.dispose();
-        b.y.dispose();
+        b.y?.dispose();
       }
       done++;
       options.onBatch?.(done, total);

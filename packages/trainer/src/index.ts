@@ -13,6 +13,7 @@ export {
   stepComponent,
   crossEntropyComponent,
   softTargetComponent,
+  pixelCrossEntropyComponent,
 } from './components';
 export type { OptimizerFactory, ScheduleFactory, ScheduleContext } from './components';
 export { Optimizer } from './optim/optimizer';
@@ -32,8 +33,17 @@ export type { EvalResult, PerClass } from './metrics';
 export { evaluateModel } from './evaluate';
 export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, readWeights, CheckpointError, CHECKPOINT_FORMAT } from './checkpoint';
 export type { Checkpoint, CheckpointMeta } from './checkpoint';
-export { trainSpecSchema, parseTrainSpec, loadTrainSpec } from './spec';
-export type { TrainSpec, LoadedSpec } from './spec';
+export { trainSpecSchema, parseTrainSpec, loadTrainSpec, isSegmentationSpec } from './spec';
+export type { TrainSpec, ClassificationTrainSpec, LoadedSpec } from './spec';
+export { trainSectionShape } from './train-section';
+export { assembleRun, assembleReplica, buildSeededModel } from './run-assembly';
+export type { RunParts, AssemblyOptions } from './run-assembly';
+export { runRegistry, prepareBackend, ensureWasmKernels } from './run-registry';
+export type { RunRegistryOptions } from './run-registry';
+export { classificationTask } from './task/classification';
+export { taskOf } from './task/tasks';
+export type { TrainingTask, TrainableModel, TaskBatch, BatchLoss, TaskEvaluation, EvalPair, TaskEvaluateOptions, TaskReportInput } from './task/task';
+export { train } from './train';
 export { launchTorchTraining, torchrunArgs, writeTorchReport, TorchEngineError } from './torch-engine';
 export type { TorchLaunchOptions } from './torch-engine';
 export { defaultDataFactory } from './data';
@@ -43,7 +53,7 @@ export { DivergenceGuard, DivergenceError, NonFiniteLossError, DEFAULT_DIVERGENC
 export type { DivergenceOptions, StepVerdict, CheckpointRecord } from './divergence';
 export { removeStaleTempFiles } from './stale-temp-files';
 export { OutputWriteError } from './output-write-error';
-export type { TrainerOptions, TrainResult } from './trainer';
+export type { TrainerOptions, TrainResult, TrainResultBase } from './trainer';
 export { renderReport, lineChart } from './report';
 export type { MetricRecord, ReportInput } from './report';
 export { ProgressBar, formatDuration } from './progress';

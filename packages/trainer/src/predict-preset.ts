@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { buildModel, createRegistry, IMAGENET_CLASSES, loadInstalledFirstParty, loadStateDict, readWeights, tf } from '@vitkit/core';
+import { buildModel, IMAGENET_CLASSES, loadStateDict, readWeights, tf } from '@vitkit/core';
 import type { EvalTransform, PretrainedConfig, Registry, WeightsChoice } from '@vitkit/core';
 import { crop, decodeImageFile, makeImage, normalizeInPlace } from '@vitkit/data';
 
@@ -13,8 +13,8 @@ export interface PresetPredictOptions {
   top?: number;
   /** Which weights of a training checkpoint (default: the preset's, else `auto`). */
   weightsChoice?: WeightsChoice;
-  /** Default: every installed first-party plugin. */
-  registry?: Registry;
+  /** The registry holding the preset (`createRegistry({ plugins: [...] })`; the CLI passes its own). */
+  registry: Registry;
 }
 
 export interface ImagePrediction {
@@ -43,12 +43,6 @@ export async function evalTransformImage(file: string, t: EvalTransform, channel
   return img.data;
 }
 
-function firstPartyRegistry(): Registry {
-  const r = createRegistry();
-  loadInstalledFirstParty(r);
-  return r;
-}
-
 function pretrainedOf(registry: Registry, preset: string): PretrainedConfig {
   const def = registry.preset(preset);
   if (!def) throw new Error(`"${preset}" is not a registered preset`);
@@ -64,7 +58,7 @@ function pretrainedOf(registry: Registry, preset: string): PretrainedConfig {
  * preset, applies the preset's official eval transform and returns the top classes by name.
  */
 export async function predictWithPreset(options: PresetPredictOptions): Promise<PresetPredictResult> {
-  const registry = options.registry ?? firstPartyRegistry();
+  const { registry } = options;
   const cfg = pretrainedOf(registry, options.preset);
   const top = options.top ?? 5;
   if (!Number.isInteger(top) || top < 1) throw new RangeError(`top must be a positive integer, got ${top}`);

@@ -1,7 +1,8 @@
 import * as path from 'path';
 import { readWeights } from './checkpoint';
+import { fixturePath } from '@vitkit/core/testing';
 
-const PTH = path.resolve(__dirname, '../../..', '../shared/fixtures/pth');
+const PTH = fixturePath('pth');
 
 describe('the trainer reads PyTorch files wherever it takes weights (eval, predict, distillation, --checkpoint)', () => {
   it('an official T2T-ViT .pth.tar: EMA weights by default, live on request', async () => {

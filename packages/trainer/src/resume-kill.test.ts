@@ -1,4 +1,3 @@
-import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -8,35 +7,7 @@ import { plugin as backbones } from '@vitkit/backbones';
 import { Trainer } from './trainer';
 import { loadCheckpoint } from './checkpoint';
 import { syntheticData } from './testing/synthetic';
-
-const packages = path.resolve(__dirname, '../..');
-
-/** A require hook for the child: transpiles the TypeScript sources and maps `@vitkit/<pkg>` to `packages/<pkg>/src`. */
-const register = `
-const Module = require('module');
-const fs = require('fs');
-const path = require('path');
-const ts = require(${JSON.stringify(require.resolve('typescript'))});
-require(${JSON.stringify(require.resolve('reflect-metadata'))});
-const resolve = Module._resolveFilename;
-Module._resolveFilename = function (request, parent, ...rest) {
-  const m = /^@vitkit\\/([a-z-]+)$/.exec(request);
-  if (m) request = path.join(${JSON.stringify(packages)}, m[1], 'src', 'index.ts');
-  else if (request.startsWith('.') && parent && parent.filename && parent.filename.endsWith('.ts')) {
-    const base = path.resolve(path.dirname(parent.filename), request);
-    if (fs.existsSync(base + '.ts')) request = base + '.ts';
-    else if (fs.existsSync(path.join(base, 'index.ts'))) request = path.join(base, 'index.ts');
-  }
-  return resolve.call(this, request, parent, ...rest);
-};
-require.extensions['.ts'] = (module, filename) => {
-  const out = ts.transpileModule(fs.readFileSync(filename, 'utf8'), {
-    fileName: filename,
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, experimentalDecorators: true, emitDecoratorMetadata: true, esModuleInterop: true },
-  });
-  module._compile(out.outputText, filename);
-};
-`;
+import { killWhenCheckpointed, TS_REQUIRE_HOOK } from './testing/kill-child';
 
 const tinyVit = { type: 'vit', imgSize: 8, inChans: 1, numClasses: 3, embedDim: 16, depth: 1, numHeads: 2, mlpRatio: 2, dropRate: 0.1, dropPathRate: 0.2, tokenizer: { type: 'patch', patchSize: 4 } };
 
@@ -62,7 +33,7 @@ describe('a training process killed with SIGKILL', () => {
     a.dispose();
 
     const dirB = await fs.mkdtemp(path.join(os.tmpdir(), 'vitkit-kill-b-'));
-    await fs.writeFile(path.join(dirB, 'register.js'), register);
+    await fs.writeFile(path.join(dirB, 'register.js'), TS_REQUIRE_HOOK);
     const child = `
       require(${JSON.stringify(path.join(dirB, 'register.js'))});
       const { createRegistry } = require('@vitkit/core');
@@ -75,30 +46,8 @@ describe('a training process killed with SIGKILL', () => {
         process.stdout.write('finished\\n');
       })().catch((e) => { console.error(e); process.exit(1); });
     `;
-    const proc = spawn(process.execPath, ['-e', child], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    proc.stdout.on('data', (d) => (out += d));
-    proc.stderr.on('data', (d) => (err += d));
-    const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
     const file = path.join(dirB, 'checkpoint.safetensors');
-    let killedAt = -1;
-    for (let i = 0; i < 3000 && killedAt < 0; i++) {
-      await new Promise((r) => setTimeout(r, 20));
-      if (proc.exitCode !== null) break;
-      try {
-        const step = (await loadCheckpoint(file)).meta.step;
-        if (step >= 3) {
-          proc.kill('SIGKILL');
-          killedAt = step;
-        }
-      } catch {
-        // not written yet (or being replaced: the rename is atomic, a reader never sees half a file)
-      }
-    }
-    await exited;
-    if (killedAt < 0) throw new Error(`the child ended before it could be killed: ${out} ${err}`);
-    expect(out).not.toContain('finished');
+    const killedAt = await killWhenCheckpointed(child, file, 3);
     const ck = await loadCheckpoint(file);
     expect(ck.meta.step).toBeGreaterThanOrEqual(killedAt);
     expect(ck.meta.step).toBeLessThan(18);

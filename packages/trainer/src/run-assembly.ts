@@ -1,38 +1,27 @@
 import * as path from 'path';
-import {
-  buildModel,
-  buildPretrainedModel,
-  describePretrained,
-  finetuneLayout,
-  loadPretrainedFile,
-  loadStateDict,
-  manualSeed,
-  resolveModelSpec,
-  selectBackend,
-  splitPretrained,
-  SpecError,
-  registerWasmKernels,
-  tf,
-  wasmKernelsRegistered,
-} from '@vitkit/core';
-import type { ImageClassifier, Registry } from '@vitkit/core';
+import { buildModel, loadStateDict, manualSeed, SpecError } from '@vitkit/core';
+import type { ComponentSpec, ImageClassifier, ModelSpec, Registry } from '@vitkit/core';
 import { fileExists, isTrainingCheckpointFile, readWeights } from './checkpoint';
 import type { OptimizerFactory, ScheduleFactory } from './components';
-import { defaultDataFactory } from './data';
 import type { DataFactory, RunData } from './data';
 import { distillationLoss } from './loss/losses';
 import type { LossFn } from './loss/losses';
 import { WeightEma } from './optim/ema';
 import type { Optimizer, OptimParam } from './optim/optimizer';
 import type { LrSchedule } from './optim/schedule';
+import { ensureWasmKernels, prepareBackend } from './run-registry';
 import type { LoadedSpec } from './spec';
+import { taskOf } from './task/tasks';
+import type { BatchLoss, TrainableModel, TrainingTask } from './task/task';
 
 /** Everything a training run is made of, built once from the spec (nothing here changes during the run). */
 export interface RunParts {
   readonly outDir: string;
   /** The training checkpoint to restore (a resumed run); undefined for a fresh run, also one started from weights. */
   readonly resumeFrom?: string;
-  readonly model: ImageClassifier;
+  /** What the run trains: a classifier, a segmenter (`spec.task`); the task's pieces plug into the shared loop. */
+  readonly task: TrainingTask;
+  readonly model: TrainableModel;
   /** The distillation teacher (eval mode, weights loaded), when train.distillation is set. */
   readonly teacher?: ImageClassifier;
   readonly data: RunData;
@@ -43,8 +32,8 @@ export interface RunParts {
   readonly optimizer: Optimizer;
   readonly optimizerType: string;
   readonly schedule: LrSchedule;
-  /** The loss as the spec names it; `distill` wraps it when a teacher is set. */
-  readonly loss: LossFn;
+  /** The spec's loss bound to the task's batches; `distill` (classification) wraps it when a teacher is set. */
+  readonly loss: BatchLoss;
   readonly distill?: ReturnType<typeof distillationLoss>;
   readonly ema?: WeightEma;
 }
@@ -67,65 +56,47 @@ export function paramDecays(name: string, decay: boolean): boolean {
   return decay && !NO_DECAY_NAME.test(name);
 }
 
-/** Training on wasm needs core's kernel pack (conv filter gradients, fast transposed matMuls); register it if needed. */
-export function ensureWasmKernels(): void {
-  if (tf.getBackend() !== 'wasm') return;
-  if (!wasmKernelsRegistered()) registerWasmKernels();
-}
-
 /**
  * Selects the backend and builds the run's parts through the registry, so any registered backbone, optimizer,
  * schedule and loss trains the same way. What was built is disposed again when a later part fails.
  */
 export async function assembleRun(loaded: LoadedSpec, registry: Registry, options: AssemblyOptions = {}): Promise<RunParts> {
   const spec = loaded.spec;
-  if ((options.backend ?? spec.backend) !== 'keep') {
-    await selectBackend({ flag: options.backend, spec: spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: options.quiet });
-  }
-  ensureWasmKernels();
+  const task = taskOf(spec);
+  if ((options.backend ?? spec.backend) === 'keep') ensureWasmKernels();
+  else await prepareBackend({ flag: options.backend, spec: spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: options.quiet });
   const outDir = path.resolve(options.outDir ?? spec.train.outDir ?? path.join('runs', loaded.name));
-  const dist = spec.train.distillation;
+  const dist = spec.task === 'classification' ? spec.train.distillation : undefined;
   if (dist && spec.train.workers > 1) {
     throw new SpecError([{ path: 'train.workers', message: `distillation runs on one replica only; set train.workers to 1 (got ${spec.train.workers})` }]);
   }
-
-  // Resuming restores the weights, so `model.pretrained` is only read for a fresh run. `--checkpoint` naming plain
-  // weights (not a training checkpoint) starts a fresh run from them, as `pretrained` would.
+  // `--checkpoint` naming plain weights (not a training checkpoint) starts a fresh run from them.
   const resumeFile = options.resume ? (typeof options.resume === 'string' ? path.resolve(options.resume) : path.join(outDir, 'checkpoint.safetensors')) : undefined;
   if (resumeFile && !(await fileExists(resumeFile))) throw new Error(`--resume: no checkpoint at ${resumeFile}`);
   const startFromWeights = typeof options.resume === 'string' && !(await isTrainingCheckpointFile(resumeFile!));
   const log = options.log ?? (() => {});
-
   const built: Array<{ dispose(): void }> = [];
   try {
     manualSeed(spec.seed);
-    const modelSpec = resumeFile ? splitPretrained(spec.model as never).spec : (spec.model as never);
-    const model = (await buildPretrainedModel(registry, modelSpec, { path: 'model', baseDir: loaded.dir, log })).model;
+    const model = await task.buildModel(registry, spec, { baseDir: loaded.dir, resume: !!resumeFile && !startFromWeights, weights: startFromWeights ? resumeFile : undefined, log });
     built.push(model);
-    if (startFromWeights) {
-      const type = resolveModelSpec(registry, modelSpec, 'model').type;
-      const report = await loadPretrainedFile(model, resumeFile!, { layout: finetuneLayout(type) });
-      for (const l of describePretrained(report)) log(l);
-      log(`--checkpoint ${resumeFile} holds weights, not a training checkpoint: a new run starts from them`);
-    }
+    if (startFromWeights) log(`--checkpoint ${resumeFile} holds weights, not a training checkpoint: a new run starts from them`);
     let teacher: ImageClassifier | undefined;
     if (dist) {
-      teacher = buildModel(registry, dist.teacher as never, 'train.distillation.teacher');
+      teacher = buildModel(registry, dist.teacher, 'train.distillation.teacher');
       built.push(teacher);
       const file = path.resolve(loaded.dir, dist.weights);
       const { tensors } = await readWeights(file);
       loadStateDict(teacher, tensors, { strict: true, source: file });
       teacher.eval();
     }
-
-    const data = await (options.data ?? defaultDataFactory)({ registry, spec, dir: loaded.dir });
+    const data = await (options.data ?? task.data)({ registry, spec, dir: loaded.dir });
     if (data.numClasses !== model.config.numClasses) {
       throw new Error(`model.numClasses is ${model.config.numClasses} but the dataset has ${data.numClasses} classes; set "numClasses": ${data.numClasses} in the model spec`);
     }
     const stepsPerEpoch = data.train.batchesPerEpoch;
     if (stepsPerEpoch < 1) throw new Error(`the training set yields no batch of ${spec.data.batchSize}; lower data.batchSize`);
     const totalSteps = Math.max(1, Math.round(spec.train.epochs * stepsPerEpoch));
-
     const params = model
       .namedParameters()
       .filter(([, p]) => p.trainable)
@@ -134,11 +105,12 @@ export async function assembleRun(loaded: LoadedSpec, registry: Registry, option
     const optimizer = opt.create(params);
     built.push(optimizer);
     const schedule = registry.build<ScheduleFactory>('schedule', spec.train.schedule, 'train.schedule').create({ baseLr: opt.lr, totalSteps, stepsPerEpoch });
-    const loss = registry.build<LossFn>('loss', spec.train.loss, 'train.loss');
+    const loss = task.buildLoss(registry, spec);
     const ema = spec.train.ema ? new WeightEma(model, spec.train.ema.decay) : undefined;
     return {
       outDir,
       resumeFrom: resumeFile && !startFromWeights ? resumeFile : undefined,
+      task,
       model,
       teacher,
       data,
@@ -149,11 +121,33 @@ export async function assembleRun(loaded: LoadedSpec, registry: Registry, option
       optimizerType: opt.type,
       schedule,
       loss,
-      distill: dist ? distillationLoss(loss, dist) : undefined,
+      // Distillation mixes the teacher's logits into the classification loss itself, so it wraps the registry's loss
+      // function (the task's `loss` is that function bound to the batch).
+      distill: dist ? distillationLoss(registry.build<LossFn>('loss', spec.train.loss, 'train.loss'), dist) : undefined,
       ema,
     };
   } catch (e) {
     for (const b of built) b.dispose();
+    throw e;
+  }
+}
+
+/**
+ * A classifier built from `spec` after seeding the random generator with `seed`: the same parameters in every
+ * process that asks with the same registry (the data-parallel replicas, the benchmark's model).
+ */
+export function buildSeededModel(registry: Registry, spec: ModelSpec, seed: number): ImageClassifier {
+  manualSeed(seed);
+  return buildModel(registry, spec, 'model');
+}
+
+/** What a data-parallel worker computes with: its replica of the model and the spec's classification loss. */
+export function assembleReplica(registry: Registry, o: { model: ModelSpec; loss: ComponentSpec; seed: number }): { model: ImageClassifier; loss: LossFn } {
+  const model = buildSeededModel(registry, o.model, o.seed);
+  try {
+    return { model, loss: registry.build<LossFn>('loss', o.loss, 'train.loss') };
+  } catch (e) {
+    model.dispose();
     throw e;
   }
 }

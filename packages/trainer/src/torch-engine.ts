@@ -1,8 +1,9 @@
 import { spawn } from 'child_process';
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { createRegistry, loadInstalledFirstParty, loadPlugins, resolveModelSpec } from '@vitkit/core';
-import type { ModelSpec } from '@vitkit/core';
+import * as net from 'net';
+import { createRegistry, loadPlugins, resolveModelSpec } from '@vitkit/core';
+import type { ModelSpec, Registry } from '@vitkit/core';
 import { renderReport } from './report';
 import type { MetricRecord } from './report';
 
@@ -32,6 +33,24 @@ export interface TorchLaunchOptions {
   log?: (line: string) => void;
   /** Receives torchrun's output instead of the terminal (stdout and stderr). */
   onOutput?: (text: string) => void;
+  /**
+   * Registry that resolves the spec's model preset (the CLI passes its own, with its default plugins); default: core
+   * and the spec's `plugins`.
+   */
+  registry?: Registry;
+}
+
+/** A TCP port that is free on localhost now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 export class TorchEngineError extends Error {
@@ -41,8 +60,12 @@ export class TorchEngineError extends Error {
   }
 }
 
-/** The torchrun command line (`python -m torch.distributed.run ...`) for these options and the given spec file. */
-export function torchrunArgs(o: TorchLaunchOptions, specFile: string, baseDir?: string): string[] {
+/**
+ * The torchrun command line (`python -m torch.distributed.run ...`) for these options and the given spec file. One node
+ * meets on `localhost:localPort` (torchrun's `--standalone` always takes port 29400, so two runs on one machine
+ * collide; the launcher passes a free port).
+ */
+export function torchrunArgs(o: TorchLaunchOptions, specFile: string, baseDir?: string, localPort = 29400): string[] {
   const nproc = o.nproc ?? 1;
   const nnodes = o.nnodes ?? 1;
   if (!Number.isInteger(nproc) || nproc < 1) throw new TorchEngineError(`--nproc must be an integer >= 1, got ${nproc}`);
@@ -50,7 +73,7 @@ export function torchrunArgs(o: TorchLaunchOptions, specFile: string, baseDir?: 
   if (nnodes > 1 && !o.rdzvEndpoint) throw new TorchEngineError(`--nnodes ${nnodes} needs --rdzv-endpoint host:port (the same on every node)`);
   const rendezvous = nnodes > 1 || o.rdzvEndpoint
     ? ['--nnodes', String(nnodes), '--rdzv_backend', 'c10d', '--rdzv_endpoint', o.rdzvEndpoint!, '--rdzv_id', o.rdzvId ?? 'vitkit']
-    : ['--standalone'];
+    : ['--nnodes', '1', '--rdzv_backend', 'c10d', '--rdzv_endpoint', `localhost:${localPort}`, '--rdzv_id', `vitkit-${process.pid}-${localPort}`];
   // --redirects/--tee 1: torch 1.13's launcher (Debian bookworm) cannot parse its default "0" on Python 3.11.
   const args = ['-m', 'torch.distributed.run', '--nproc_per_node', String(nproc), ...rendezvous, '--redirects', '1', '--tee', '1', '-m', 'vitkit_torch.train', '--spec', specFile];
   if (baseDir) args.push('--base-dir', baseDir);
@@ -66,23 +89,25 @@ export function torchrunArgs(o: TorchLaunchOptions, specFile: string, baseDir?: 
 export async function launchTorchTraining(o: TorchLaunchOptions): Promise<number> {
   const log = o.log ?? ((l: string) => console.log(l));
   const file = path.resolve(o.spec);
-  let raw: { model?: unknown; plugins?: string[]; train?: { outDir?: string } };
+  let raw: { model?: unknown; plugins?: string[]; train?: { outDir?: string; distillation?: { teacher?: unknown } } };
   try {
     raw = JSON.parse(await fs.readFile(file, 'utf8'));
   } catch (e) {
     throw new TorchEngineError(`cannot read spec ${o.spec}: ${(e as Error).message}`);
   }
-  const registry = createRegistry();
-  loadInstalledFirstParty(registry);
+  const registry = o.registry ?? createRegistry();
   if (raw.plugins?.length) loadPlugins(registry, raw.plugins, path.dirname(file));
   const outDir = path.resolve(o.outDir ?? raw.train?.outDir ?? path.join('runs', path.basename(file).replace(/\.json$/i, '')));
   const model = resolveModelSpec(registry, raw.model as ModelSpec, 'model');
   await fs.mkdir(outDir, { recursive: true });
   const resolved = path.join(outDir, 'torch-spec.json');
-  await fs.writeFile(resolved, JSON.stringify({ ...raw, model, train: { ...raw.train, outDir } }, null, 1));
+  // A distillation teacher may be a preset too: written out like the model.
+  const dist = raw.train?.distillation;
+  const distillation = dist?.teacher !== undefined ? { distillation: { ...dist, teacher: resolveModelSpec(registry, dist.teacher as ModelSpec, 'train.distillation.teacher') } } : {};
+  await fs.writeFile(resolved, JSON.stringify({ ...raw, model, train: { ...raw.train, ...distillation, outDir } }, null, 1));
   const python = o.python ?? process.env.VITKIT_TORCH_PYTHON ?? 'python3';
   // Relative paths in the spec (data folders) keep resolving against the original spec's folder.
-  const args = torchrunArgs({ ...o, outDir }, resolved, path.dirname(file));
+  const args = torchrunArgs({ ...o, outDir }, resolved, path.dirname(file), o.nnodes && o.nnodes > 1 ? undefined : await freePort());
   log(`$ ${python} ${args.join(' ')}`);
   const code = await new Promise<number>((resolve, reject) => {
     const child = spawn(python, args, { stdio: o.onOutput ? ['ignore', 'pipe', 'pipe'] : 'inherit' });

@@ -9,6 +9,7 @@ import { Trainer, NonFiniteLossError } from './trainer';
 import { loadCheckpoint } from './checkpoint';
 import { syntheticData } from './testing/synthetic';
 import { TINY_VIT, tinyRunSpec } from './testing/tiny-run';
+import { classificationResult } from './testing/results';
 import { s } from '@vitkit/core';
 import type { LossFn } from './loss/losses';
 import { crossEntropy } from './loss/losses';
@@ -185,7 +186,7 @@ describe('Trainer on wasm', () => {
       registry: registry(),
       data: syntheticData({ train: 96, test: 30 }),
     });
-    const r = await t.fit();
+    const r = classificationResult(await t.fit());
     if (r.final!.top1 < 0.9) console.log(JSON.stringify(r.final!.confusion), JSON.stringify(await fs.readFile(path.join(dir, "metrics.jsonl"), "utf8")));
     expect(r.final!.top1).toBeGreaterThanOrEqual(0.9);
     expect(r.final!.count).toBe(30);
@@ -209,7 +210,7 @@ describe('Trainer on wasm', () => {
         }),
         { ...quiet, registry: registry(), data: syntheticData({ train: 96, test: 30 }) },
       );
-      const sr = await st.fit();
+      const sr = classificationResult(await st.fit());
       expect(Number.isFinite(sr.final!.loss)).toBe(true);
       if (sr.final!.top1 <= 0.5) console.log(type, sr.final);
       expect(sr.final!.top1).toBeGreaterThan(0.5);

@@ -1,21 +1,22 @@
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { tf, createRegistry, getRngState, loadInstalledFirstParty, loadPlugins, loadStateDict, saveSafetensors, setRngState, stateDict, usePlugin } from '@vitkit/core';
+import { tf, getRngState, loadStateDict, saveSafetensors, setRngState, stateDict } from '@vitkit/core';
 import type { ImageClassifier, Registry, VitkitPlugin } from '@vitkit/core';
 import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, loadCheckpoint, readCheckpointStep, saveCheckpoint } from './checkpoint';
-import { trainerPlugin } from './components';
 import type { BatchSource, DataFactory, RunData } from './data';
-import { evaluateModel } from './evaluate';
-import type { LossFn } from './loss/losses';
 import type { EvalResult } from './metrics';
 import { clipGradNorm, globalNorm } from './optim/clip';
 import { CheckpointRecord, DivergenceError, DivergenceGuard, NonFiniteLossError, StepVerdict } from './divergence';
 import { removeStaleTempFiles } from './stale-temp-files';
 import { assembleRun } from './run-assembly';
 import type { RunParts } from './run-assembly';
+import { runRegistry } from './run-registry';
+import type { SegmentationEvaluation } from './segmentation/evaluate';
+import { emaFields } from './task/task';
+import type { BatchLoss, EvalPair, TaskEvaluation, TrainableModel, TrainingTask } from './task/task';
 import { writingOutput } from './output-write-error';
 import { CheckpointHook } from './loop/checkpoint-hook';
-import { EvalPair, EvaluationHook } from './loop/evaluation-hook';
+import { EvaluationHook } from './loop/evaluation-hook';
 import type { LoopHook, StepStats, StopCondition } from './loop/hooks';
 import { MetricsHook, MetricWindow } from './loop/metrics-hook';
 import { ProgressHook } from './loop/progress-hook';
@@ -24,11 +25,14 @@ import { WeightEma } from './optim/ema';
 import type { Optimizer, OptimParam } from './optim/optimizer';
 import type { LrSchedule } from './optim/schedule';
 import { formatDuration, ProgressBar } from './progress';
-import { MetricRecord, renderReport } from './report';
+import type { MetricRecord } from './report';
 import { LoadedSpec, loadTrainSpec } from './spec';
 
 export interface TrainerOptions {
-  /** Registry to build from (default: core + installed first-party plugins + the spec's plugins). */
+  /**
+   * Registry to build from. The trainer adds its own components, `plugins` and the spec's `plugins` (and the default
+   * data factory @vitkit/data's datasets); nothing else loads by itself (the CLI adds its `DEFAULT_PLUGINS`).
+   */
   registry?: Registry;
   /** Plugins to register in addition (e.g. the trainer's own when the caller built the registry). */
   plugins?: VitkitPlugin[];
@@ -42,6 +46,8 @@ export interface TrainerOptions {
   progress?: (NodeJS.WritableStream & { isTTY?: boolean }) | null;
   /** Receives the human-readable summary lines (default console.log). */
   log?: (line: string) => void;
+  /** Aborting it stops the run after the current step, with a checkpoint (as `requestStop`; the CLI's Ctrl-C). */
+  signal?: AbortSignal;
   /** Stop (after writing a checkpoint) once this many steps are done: simulates an interrupted run. */
   stopAfterStep?: number;
   /** Builds the loaders (default: from spec.data via @vitkit/data). */
@@ -52,43 +58,51 @@ export interface TrainerOptions {
   finalEval?: boolean;
 }
 
-export interface TrainResult {
+/** How a run ended; `task` tells which scores `final` holds. */
+export type TrainResult = TrainResultBase &
+  (
+    /** `final`: the evaluation at the end on the test set (or the validation set when there is none); `finalEma`: of the EMA weights. */
+    | { task: 'classification'; final?: EvalResult; finalEma?: EvalResult }
+    | { task: 'segmentation'; final?: SegmentationEvaluation; finalEma?: SegmentationEvaluation }
+  );
+
+export interface TrainResultBase {
   /** True when the run stopped early (stopAfterStep or requestStop); resume to continue. */
   stopped: boolean;
   step: number;
   totalSteps: number;
   /** Wall time of the whole run including resumed parts, seconds. */
   elapsed: number;
-  /** Final evaluation on the test set (or the validation set when there is no test set). */
-  final?: EvalResult;
-  finalEma?: EvalResult;
   outDir: string;
   checkpoint: string;
 }
 
 export { DivergenceError, NonFiniteLossError } from './divergence';
-export { ensureWasmKernels, paramDecays } from './run-assembly';
+export { paramDecays } from './run-assembly';
+export { ensureWasmKernels } from './run-registry';
 
 /** Files the trainer publishes with an atomic rename (their temporary files are what a killed run leaves behind). */
 const ATOMIC_OUTPUTS = ['checkpoint.safetensors', 'checkpoint-healthy.safetensors', 'model.safetensors', 'model-ema.safetensors'];
 
 /**
  * Trains a model described by a spec. Everything (model, data, optimizer, schedule, loss) is built through the
- * registry, so any registered backbone trains the same way.
+ * registry, so any registered backbone trains the same way; the spec's task (classification, segmentation) supplies
+ * the model kind, loaders, loss, evaluation and report, and every task runs through this one loop.
  */
 export class Trainer {
   readonly registry: Registry;
   readonly outDir: string;
   /** The training checkpoint this run resumes from (undefined for a fresh run, also one started from weights). */
   private readonly resumeFrom?: string;
-  readonly model: ImageClassifier;
+  readonly task: TrainingTask;
+  readonly model: TrainableModel;
   readonly teacher?: ImageClassifier;
   readonly data: RunData;
   readonly params: readonly OptimParam[];
   readonly optimizer: Optimizer;
   readonly optimizerType: string;
   readonly schedule: LrSchedule;
-  readonly loss: LossFn;
+  readonly loss: BatchLoss;
   readonly ema?: WeightEma;
   readonly totalSteps: number;
   readonly stepsPerEpoch: number;
@@ -105,7 +119,7 @@ export class Trainer {
   /** The newest checkpoint known to hold healthy weights (kept at healthyCheckpointFile once overwritten). */
   private healthy?: CheckpointRecord;
   /** Sums of the current metrics window (carried through checkpoints so resumed logs match). */
-  private readonly window: MetricWindow = { loss: 0, correct: 0, count: 0, steps: 0 };
+  private readonly window: MetricWindow = { loss: 0, correct: 0, count: 0, images: 0, steps: 0 };
 
   private constructor(
     readonly loaded: LoadedSpec,
@@ -118,6 +132,7 @@ export class Trainer {
     ({
       outDir: this.outDir,
       resumeFrom: this.resumeFrom,
+      task: this.task,
       model: this.model,
       teacher: this.teacher,
       data: this.data,
@@ -175,11 +190,7 @@ export class Trainer {
   /** Loads the spec, selects the backend, builds everything; restores a checkpoint when `resume` is set. */
   static async create(spec: string | object | LoadedSpec, options: TrainerOptions = {}): Promise<Trainer> {
     const loaded = isLoaded(spec) ? spec : await loadTrainSpec(spec as string | object);
-    const registry = options.registry ?? createRegistry();
-    usePlugin(registry, trainerPlugin);
-    for (const p of options.plugins ?? []) usePlugin(registry, p);
-    if (!options.registry) loadInstalledFirstParty(registry);
-    if (loaded.spec.plugins.length) loadPlugins(registry, loaded.spec.plugins, loaded.dir);
+    const registry = runRegistry({ registry: options.registry, plugins: options.plugins, specPlugins: loaded.spec.plugins, dir: loaded.dir });
     const parts = await assembleRun(loaded, registry, {
       backend: options.backend,
       outDir: options.outDir,
@@ -234,7 +245,7 @@ export class Trainer {
     setRngState(ck.meta.rng);
     this.state = { step: ck.meta.step, position: { ...ck.meta.position }, elapsedBefore: ck.meta.elapsed, lastCheckpointStep: ck.meta.step };
     this.published = { file, step: ck.meta.step, proven: false };
-    if (ck.meta.window) Object.assign(this.window, ck.meta.window);
+    if (ck.meta.window) Object.assign(this.window, { images: ck.meta.window.count }, ck.meta.window);
     // Metric lines written after the checkpoint belong to the lost part of the run.
     const lines = (await fs.readFile(this.metricsFile, 'utf8').catch(() => ''))
       .split('\n')
@@ -264,7 +275,7 @@ export class Trainer {
         spec: this.loaded.raw,
         optimizer: { type: this.optimizerType, scalars: st.scalars },
         elapsed: this.elapsedBefore + this.sessionSeconds(),
-        window: { loss: this.window.loss, correct: this.window.correct, count: this.window.count, steps: this.window.steps },
+        window: { loss: this.window.loss, correct: this.window.correct, count: this.window.count, images: this.window.images, steps: this.window.steps },
         extra,
       },
       model: stateDict(this.model),
@@ -333,6 +344,7 @@ export class Trainer {
         replicas: this.spec.train.workers,
         model: this.spec.model,
         loss: this.spec.train.loss,
+        packages: this.registry.loadedPlugins(),
         plugins: this.spec.plugins,
         dir: this.loaded.dir,
         backend: tf.getBackend(),
@@ -354,11 +366,14 @@ export class Trainer {
     await dp?.close();
   }
 
-  /** One optimizer step on a batch; returns the loss and the number of correct top-1 predictions. */
-  async trainStep(x: tf.Tensor4D, y: tf.Tensor2D, labels: Int32Array): Promise<StepStats> {
+  /**
+   * One optimizer step on a batch (`y`: classification's soft targets; a segmentation batch has none, its `labels`
+   * are per pixel); returns the loss, the correct predictions and the labelled targets they are counted over.
+   */
+  async trainStep(x: tf.Tensor4D, y: tf.Tensor2D | undefined, labels: Int32Array): Promise<StepStats> {
     const lr = this.schedule.lr(this.step);
     const dp = await this.parallel();
-    const r = dp ? await dp.gradients(this.step, x, y, labels, (xi, yi, li) => this.localGradients(xi, yi, li)) : await this.localGradients(x, y, labels);
+    const r = dp ? await dp.gradients(this.step, x, softTargets(y), labels, (xi, yi, li) => this.localGradients(xi, yi, li)) : await this.localGradients(x, y, labels);
     let gmap = r.grads;
     const loss = r.loss;
     let normT: tf.Scalar | undefined;
@@ -381,7 +396,7 @@ export class Trainer {
     for (const g of gmap.values()) g.dispose();
     this.ema?.update();
     this.state.step += 1;
-    return { loss, correct: r.correct, count: labels.length };
+    return { loss, correct: r.correct, count: this.task.targets(labels), images: x.shape[0] };
   }
 
   private divergence(step: number, loss: number, gradNorm: number, v: StepVerdict & { diverged: true }): DivergenceError {
@@ -390,15 +405,15 @@ export class Trainer {
   }
 
   /** Loss, correct count and gradients (by parameter name; caller disposes) of a batch on this thread's model. */
-  private async localGradients(x: tf.Tensor4D, y: tf.Tensor2D, labels: Int32Array): Promise<{ loss: number; correct: number; grads: Map<string, tf.Tensor> }> {
+  private async localGradients(x: tf.Tensor4D, y: tf.Tensor2D | undefined, labels: Int32Array): Promise<{ loss: number; correct: number; grads: Map<string, tf.Tensor> }> {
     const labelsT = tf.tensor1d(labels, 'int32');
     const teacherLogits = this.teacher ? tf.tidy(() => this.teacher!.forward(x)) : undefined;
     let correctT: tf.Tensor | undefined;
     const vars = this.params.map((p) => p.variable);
     const { value, grads } = tf.variableGrads(() => {
       const logits = this.model.forward(x);
-      correctT = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labelsT), 'float32')));
-      return this.distill ? this.distill(logits, { y, labels }, teacherLogits!) : this.loss(logits, { y, labels });
+      correctT = tf.keep(this.task.correct(logits, labelsT));
+      return this.distill ? this.distill(logits as tf.Tensor2D, { y: softTargets(y), labels }, teacherLogits!) : this.loss(logits, { x, y, labels });
     }, vars);
     labelsT.dispose();
     teacherLogits?.dispose();
@@ -416,13 +431,14 @@ export class Trainer {
   }
 
   /** Evaluates the model on `source`; with `train.workers` > 1 every batch is split across the replicas. */
-  async evaluate(source: BatchSource, label: string): Promise<EvalResult> {
+  async evaluate(source: BatchSource, label: string): Promise<TaskEvaluation> {
     const bar = this.progressBar();
     const t0 = Date.now();
     const batch = this.evalBatchSize();
     const dp = await this.parallel();
-    return evaluateModel(this.model, source, this.data.numClasses, {
-      forward: dp ? (x) => dp.logits(x, (xi) => this.model.forward(xi)) : undefined,
+    return this.task.evaluate(this.model, source, {
+      numClasses: this.data.numClasses,
+      forward: dp ? (x) => dp.logits(x, (xi) => this.model.forward(xi) as tf.Tensor2D) : undefined,
       classNames: this.data.classNames,
       onBatch: (done, total) => {
         const s = (Date.now() - t0) / 1000;
@@ -431,9 +447,9 @@ export class Trainer {
     });
   }
 
-  private async evaluateBoth(source: BatchSource, name: string): Promise<{ live: EvalResult; ema?: EvalResult }> {
+  private async evaluateBoth(source: BatchSource, name: string): Promise<EvalPair> {
     const live = await this.evaluate(source, `eval ${name}`);
-    let ema: EvalResult | undefined;
+    let ema: TaskEvaluation | undefined;
     if (this.ema && this.spec.train.ema?.evaluate) ema = await this.ema.withWeights(() => this.evaluate(source, `eval ${name} (EMA)`));
     return { live, ema };
   }
@@ -468,7 +484,7 @@ export class Trainer {
         save: (extra) => this.saveCheckpoint(extra),
         extra: () => {
           const last = evaluation.last?.result.live;
-          return last ? { lastEval: { top1: last.top1, top5: last.top5 } } : undefined;
+          return last ? { lastEval: this.task.scores(last) } : undefined;
         },
       }),
     ];
@@ -483,11 +499,12 @@ export class Trainer {
       stepsPerEpoch: this.stepsPerEpoch,
       setName: name,
       evaluate: () => this.evaluateBoth(this.data.evaluation, name),
+      fields: (r) => ({ ...this.task.scores(r.live), ...(r.ema ? emaFields(this.task.scores(r.ema)) : {}) }),
       write: (r) => this.appendMetric(r),
       log: (e, r) =>
         this.log(
-          `epoch ${e.epoch + 1}/${epochs}: ${name} top-1 ${pct(r.live.top1)} top-5 ${pct(r.live.top5)} loss ${r.live.loss.toFixed(4)}` +
-            (r.ema ? ` | EMA top-1 ${pct(r.ema.top1)}` : '') +
+          `epoch ${e.epoch + 1}/${epochs}: ${name} ${this.task.describe(r.live)}` +
+            (r.ema ? ` | ${this.task.describeEma(r.ema)}` : '') +
             ` | ${formatDuration(this.elapsed())} elapsed`,
         ),
     });
@@ -495,7 +512,8 @@ export class Trainer {
 
   private stopConditions(): StopCondition[] {
     const after = this.options.stopAfterStep;
-    return [() => this.stopRequested, ...(after !== undefined ? [(step: number) => step >= after] : [])];
+    const signal = this.options.signal;
+    return [() => this.stopRequested || !!signal?.aborted, ...(after !== undefined ? [(step: number) => step >= after] : [])];
   }
 
   private elapsed(): number {
@@ -523,7 +541,7 @@ export class Trainer {
             stats = await this.trainStep(b.x, b.y, b.labels);
           } finally {
             b.x.dispose();
-            b.y.dispose();
+            b.y?.dispose();
           }
           const batch = this.position.batch + 1;
           const endOfEpoch = batch >= epochSteps;
@@ -546,16 +564,16 @@ export class Trainer {
     }
     if (stopped) for (const h of hooks) h.stopped?.();
 
-    const result: TrainResult = { stopped, step: this.step, totalSteps: this.totalSteps, elapsed: this.elapsed(), outDir: this.outDir, checkpoint: this.checkpointFile };
+    const result: TrainResultBase = { stopped, step: this.step, totalSteps: this.totalSteps, elapsed: this.elapsed(), outDir: this.outDir, checkpoint: this.checkpointFile };
     if (stopped) {
       this.log(`stopped at step ${this.step}/${this.totalSteps}; checkpoint ${this.checkpointFile} (continue with --resume)`);
-      return result;
+      return this.withScores(result);
     }
     return this.finish(result, evaluation.last);
   }
 
   /** The end of a finished run: final weights, the test-set evaluation, eval.json, the report and the summary. */
-  private async finish(result: TrainResult, lastEval: { result: EvalPair; step: number } | undefined): Promise<TrainResult> {
+  private async finish(result: TrainResultBase, lastEval: { result: EvalPair; step: number } | undefined): Promise<TrainResult> {
     const meta = this.inferenceMetadata();
     const intact = () => `The checkpoint ${this.checkpointFile} (step ${this.lastCheckpointStep}) holds the same weights.`;
     const modelFile = path.join(this.outDir, 'model.safetensors');
@@ -569,49 +587,54 @@ export class Trainer {
       final = await this.evaluateBoth(this.data.test, 'test');
       finalName = 'test';
     }
-    result.final = final?.live;
-    result.finalEma = final?.ema;
     result.elapsed = this.elapsed();
     if (final) {
       const evalFile = path.join(this.outDir, 'eval.json');
       await writingOutput('the final evaluation', evalFile, this.step, () => fs.writeFile(evalFile, JSON.stringify({ set: finalName, ...final.live, ema: final.ema }, null, 1)));
     }
     if (this.options.report !== false) await this.writeReport(final, finalName, result.elapsed);
-    if (final) {
-      this.log(
-        `${finalName} top-1 accuracy: ${pct(final.live.top1)} (top-5 ${pct(final.live.top5)}, ${final.live.count} images)` +
-          (final.ema ? `; EMA weights: top-1 ${pct(final.ema.top1)}` : ''),
-      );
-    }
+    if (final) this.log(this.task.finalLine(finalName, final));
     this.log(`wall time: ${formatDuration(result.elapsed)} (${result.elapsed.toFixed(1)} s) for ${this.totalSteps} steps; outputs in ${this.outDir}`);
-    return result;
+    return this.withScores(result, final);
   }
 
-  async writeReport(final: { live: EvalResult; ema?: EvalResult } | undefined, finalName: string, elapsed: number): Promise<string> {
+  /** The run's result with the task's name and final scores (the task's evaluation type, which `task` names). */
+  private withScores(result: TrainResultBase, final?: EvalPair): TrainResult {
+    return { ...result, task: this.spec.task, final: final?.live, finalEma: final?.ema } as TrainResult;
+  }
+
+  /** Writes report.html: the task's report (curves and final scores; segmentation adds predicted masks). */
+  async writeReport(final: EvalPair | undefined, finalName: string, elapsed: number): Promise<string> {
     const records = (await fs.readFile(this.metricsFile, 'utf8'))
       .split('\n')
       .filter((l) => l.trim())
       .map((l) => JSON.parse(l) as MetricRecord);
     const counts = this.model.countParameters();
     const file = path.join(this.outDir, 'report.html');
-    const html = renderReport({
-      title: `vitkit training report: ${this.loaded.name}`,
-      records,
-      final: final ? { ...final.live, name: `${finalName} set` } : undefined,
-      finalEma: final?.ema ? { ...final.ema, name: `${finalName} set, EMA weights` } : undefined,
-      stepsPerEpoch: this.stepsPerEpoch,
-      spec: this.loaded.raw,
-      summary: [
-        ['spec', this.loaded.file ?? '(object)'],
-        ['model', `${typeof this.spec.model === 'string' ? this.spec.model : (this.spec.model as { type?: string; preset?: string }).preset ?? (this.spec.model as { type: string }).type} — ${counts.total.toLocaleString('en-US')} parameters`],
-        ['training images', String(this.data.trainSize)],
-        ['steps', `${this.step} (${(this.step / this.stepsPerEpoch).toFixed(2)} epochs of ${this.stepsPerEpoch} steps, batch ${this.spec.data.batchSize})`],
-        ['backend', tf.getBackend()],
-        ['wall time', `${formatDuration(elapsed)} (${elapsed.toFixed(1)} s)`],
-        ...(final ? ([[`${finalName} top-1`, pct(final.live.top1)], [`${finalName} top-5`, pct(final.live.top5)]] as Array<[string, string]>) : []),
-      ],
-    });
-    await writingOutput('the report', file, this.step, () => fs.writeFile(file, html));
+    const summary: Array<[string, string]> = [
+      ['spec', this.loaded.file ?? '(object)'],
+      ['model', `${typeof this.spec.model === 'string' ? this.spec.model : (this.spec.model as { type?: string; preset?: string }).preset ?? (this.spec.model as { type: string }).type} — ${counts.total.toLocaleString('en-US')} parameters`],
+      ['training images', String(this.data.trainSize)],
+      ['steps', `${this.step} (${(this.step / this.stepsPerEpoch).toFixed(2)} epochs of ${this.stepsPerEpoch} steps, batch ${this.spec.data.batchSize})`],
+      ['backend', tf.getBackend()],
+      ['wall time', `${formatDuration(elapsed)} (${elapsed.toFixed(1)} s)`],
+      ...(final ? this.task.summaryRows(finalName, final.live) : []),
+    ];
+    await writingOutput('the report', file, this.step, () =>
+      this.task.writeReport({
+        file,
+        title: `vitkit training report: ${this.loaded.name}`,
+        model: this.model,
+        data: this.data,
+        records,
+        final,
+        finalName,
+        summary,
+        spec: this.loaded.raw,
+        parsed: this.spec,
+        stepsPerEpoch: this.stepsPerEpoch,
+      }),
+    );
     return file;
   }
 
@@ -625,8 +648,10 @@ export class Trainer {
   }
 }
 
-function pct(x: number): string {
-  return `${(x * 100).toFixed(2)}%`;
+/** Classification's soft targets of a batch (a data-parallel step and distillation need them). */
+function softTargets(y: tf.Tensor2D | undefined): tf.Tensor2D {
+  if (!y) throw new Error('this step needs the batch soft targets (y), which only classification loaders deliver');
+  return y;
 }
 
 function isLoaded(x: unknown): x is LoadedSpec {

@@ -35,7 +35,7 @@ def test_unsupported_data_and_training_parts(tmp_path):
     from vitkit_torch.data import build_data
     from vitkit_torch.optim import build_schedule
 
-    with pytest.raises(UnsupportedSpecError, match=r"data\.train\.type: dataset \"cifar10\" is not supported by vitkit-torch"):
-        build_data({"train": {"type": "cifar10", "split": "train"}, "test": {"type": "cifar10", "split": "test"}}, 0, str(tmp_path))
+    with pytest.raises(UnsupportedSpecError, match=r"data\.train\.type: dataset \"imagenet\" is not supported by vitkit-torch"):
+        build_data({"train": {"type": "imagenet", "split": "train"}, "test": {"type": "imagenet", "split": "test"}}, 0, str(tmp_path))
     with pytest.raises(UnsupportedSpecError, match=r"train\.schedule\.type: schedule \"poly\""):
         build_schedule({"type": "poly"}, 0.1, 10, 5)

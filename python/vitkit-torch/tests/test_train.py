@@ -2,6 +2,7 @@
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -88,7 +89,12 @@ def test_two_processes_match_one_on_uneven_batches(tmp_path):
     one, two = str(tmp_path / "one"), str(tmp_path / "two")
     assert main(["--spec", f, "--out-dir", one]) == 0
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path), "OMP_NUM_THREADS": "1"}
-    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--standalone", "--redirects", "1", "--tee", "1",
+    # A free port, not --standalone's fixed 29400: other torchrun jobs may run on this machine at the same time.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    rendezvous = ["--nnodes", "1", "--rdzv_backend", "c10d", "--rdzv_endpoint", f"localhost:{port}", "--rdzv_id", f"test-{port}"]
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", *rendezvous, "--redirects", "1", "--tee", "1",
            "-m", "vitkit_torch.train", "--spec", f, "--out-dir", two]
     r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr[-3000:]

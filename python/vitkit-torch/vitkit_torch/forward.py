@@ -3,7 +3,8 @@
     python -m vitkit_torch.forward --spec s.json --weights w.safetensors --input x.safetensors --output y.safetensors
 
 The spec may be a training spec (its `model` is used) or a model spec; `--input` holds `__input__` (NCHW float32);
-`--output` receives `__logits__`. Each option may be repeated to run several checks in one process."""
+`--output` receives `__logits__` in vitkit's layout: `[B, numClasses]`, or NHWC `[B, H, W, numClasses]` for a
+segmentation model's per-pixel logits. Each option may be repeated to run several checks in one process."""
 import argparse
 import json
 import sys
@@ -33,6 +34,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             load_state_dict(model, read_weights(weights), source=weights)
             with torch.no_grad():
                 logits = model(load_file(inp)["__input__"])
+            if logits.ndim == 4:  # per-pixel logits: NCHW here, NHWC in vitkit
+                logits = logits.permute(0, 2, 3, 1)
             save_tensors(out, {"__logits__": logits}, {})
     except (SpecError, ValueError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)

@@ -81,6 +81,12 @@ def build_loss(spec: Any) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor
     raise UnsupportedSpecError("train.loss.type", f"loss \"{kind}\"")
 
 
+def global_grad_norm(params: List[torch.Tensor]) -> float:
+    """The norm of all gradients together (vitkit's `globalNorm`), before any clipping."""
+    grads = [p.grad for p in params if p.grad is not None]
+    return float(torch.sqrt(sum((g.float() ** 2).sum() for g in grads))) if grads else 0.0
+
+
 def clip_grad_norm(params: List[torch.Tensor], max_norm: float) -> None:
     """vitkit: coef = min(max / (‖g‖ + 1e-6), 1) over the global norm of all gradients."""
     grads = [p.grad for p in params if p.grad is not None]

@@ -2,7 +2,7 @@
 
     torchrun --nproc-per-node N [--nnodes M --rdzv-endpoint HOST:PORT --rdzv-id RUN] -m vitkit_torch.train --spec s.json
 
-Same semantics as `vitkit train`: data order and augmentation, optimizer, schedule, loss, clipping, EMA, evaluation
+Same semantics as `vitkit train` (classification, and segmentation for `"task": "segmentation"`): data order and augmentation, optimizer, schedule, loss, clipping, EMA, evaluation
 every `evalEvery` epochs, `metrics.jsonl` lines, `checkpoint.safetensors` (atomic; `--resume` continues after a
 kill), `model.safetensors` / `model-ema.safetensors` / `eval.json` at the end — all readable by vitkit."""
 import argparse
@@ -20,19 +20,23 @@ import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 from .checkpoint import FORMAT, VERSION, from_vitkit_layout, layouts, load_checkpoint, read_weights, save_checkpoint, save_tensors, to_vitkit_layout
-from .data import Loader, RunData, build_data
-from .errors import SpecError, UnsupportedSpecError
+from .data import Loader, build_data
+from .segmentation import EXTRA_TOP, ConfusionMatrix, check_report, ema_fields, pixel_cross_entropy_sum, pixel_loss_options
+from .segmentation_data import IGNORE_INDEX, build_segmentation_data
+from .errors import SpecError
 from .models import build_model
-from .optim import WeightEma, build_loss, build_optimizer, build_schedule, clip_grad_norm
+from .distillation import build_teacher, distillation_loss, distillation_options
+from .divergence import DivergenceGuard, divergence_options
+from .optim import WeightEma, build_loss, build_optimizer, build_schedule, clip_grad_norm, global_grad_norm
 from .options import REQUIRED, resolve
 from .state_dict import load_state_dict, state_dict
 from .sync_batch_norm import convert_global_batch_norm
 
-TOP = {"$schema": None, "description": None, "plugins": [], "seed": 0, "backend": "auto", "model": REQUIRED, "data": REQUIRED, "train": REQUIRED}
+TOP = {"$schema": None, "description": None, "plugins": [], "seed": 0, "backend": "auto", "task": "classification", "model": REQUIRED, "data": REQUIRED, "train": REQUIRED}
 TRAIN = {
     "epochs": REQUIRED, "optimizer": {"type": "adamw"}, "schedule": {"type": "cosine"}, "loss": {"type": "cross-entropy"},
     "clipGradNorm": None, "ema": None, "distillation": None, "checkpointEvery": None, "evalEvery": 1, "logEvery": 20,
-    "outDir": None, "workers": 1,
+    "outDir": None, "workers": 1, "divergence": None,
 }
 
 
@@ -83,12 +87,23 @@ class TorchTrainer:
             self.raw = json.load(f)
         self.spec_dir = os.path.abspath(base_dir) if base_dir else os.path.dirname(os.path.abspath(spec_file))
         self.name = os.path.splitext(os.path.basename(spec_file))[0]
-        s = resolve(self.raw, TOP, "")
-        t = resolve(s["train"], TRAIN, "train")
-        if s["plugins"]:
-            raise UnsupportedSpecError("plugins", "third-party plugins")
-        if t["distillation"]:
-            raise UnsupportedSpecError("train.distillation", "distillation")
+        # The task picks the schema (vitkit: "segmentation", else classification), so it is checked first.
+        task = self.raw.get("task", "classification") if isinstance(self.raw, dict) else None
+        if task not in ("classification", "segmentation"):
+            raise SpecError("task", f"{task!r} is not valid; expected one of classification, segmentation")
+        self.segmentation = task == "segmentation"
+        s = resolve(self.raw, {**TOP, **EXTRA_TOP} if self.segmentation else TOP, "")
+        # Distillation is classification's (a teacher classifier); the segmentation spec has no such key.
+        t = resolve(s["train"], {k: v for k, v in TRAIN.items() if k != "distillation"} if self.segmentation else TRAIN, "train")
+        if self.segmentation:
+            check_report(s["report"])
+            if t["workers"] > 1:
+                raise SpecError("train.workers", f"segmentation trains on one replica (the data-parallel workers exchange per-image labels); set train.workers to 1 (got {t['workers']})")
+            t["distillation"] = None
+        # `plugins` lists vitkit (npm) modules; their components' Python counterparts come from the twin's registry
+        # (vitkit_torch.plugins), and a component without one stops the build naming it.
+        self.distill_opts = distillation_options(t["distillation"]) if t["distillation"] else None
+        self.divergence_opts = divergence_options(t["divergence"])
         self.spec, self.t = s, t
         self.ema_opts = resolve(t["ema"], {"decay": 0.9998, "evaluate": True}, "train.ema") if t["ema"] else None
         self.d = Dist.get()
@@ -96,17 +111,29 @@ class TorchTrainer:
         self.stop_after = stop_after
         torch.manual_seed(s["seed"])
         self.model = build_model(s["model"], "model").to(self.d.device)
+        if self.segmentation != (getattr(self.model, "vitkit_type", None) == "segmentation"):
+            kind = "a segmentation model (\"type\": \"segmentation\")" if self.segmentation else "a classifier"
+            raise SpecError("model", f"a {s['task']} spec needs {kind}")
         if init_weights:
             load_state_dict(self.model, {k: v for k, v in read_weights(init_weights).items()}, source=init_weights)
-        self.data: RunData = build_data(s["data"], s["seed"], self.spec_dir)
+        self.data: Any = build_segmentation_data(s["data"], s["seed"], self.spec_dir) if self.segmentation else build_data(s["data"], s["seed"], self.spec_dir)
         head_classes = self._num_classes()
         if head_classes is not None and head_classes != self.data.num_classes:
             raise SpecError("model.numClasses", f"is {head_classes} but the dataset has {self.data.num_classes} classes; set \"numClasses\": {self.data.num_classes}")
+        # ln(numClasses), a uniform guess's loss: below it a loss is never called an explosion (as vitkit).
+        self.guard = DivergenceGuard(self.divergence_opts, math.log(self.data.num_classes))
         self.steps_per_epoch = self.data.train.batches_per_epoch
         self.total_steps = max(1, round(t["epochs"] * self.steps_per_epoch))
         self.opt_type, base_lr, self.optimizer, self.param_names = build_optimizer(t["optimizer"], self.model)
         self.lr = build_schedule(t["schedule"], base_lr, self.total_steps, self.steps_per_epoch)
-        self.loss_fn = build_loss(t["loss"])
+        if self.segmentation:
+            if "loss" not in s["train"]:
+                t["loss"] = {"type": "pixel-cross-entropy"}  # the segmentation task's default loss
+            self.ignore_index = pixel_loss_options(t["loss"])
+        else:
+            self.loss_fn = build_loss(t["loss"])
+        self.teacher = build_teacher(self.distill_opts, self.spec_dir, self.d.device) if self.distill_opts else None
+        self.distill = distillation_loss(self.loss_fn, self.distill_opts) if self.distill_opts else None
         self.ema = WeightEma(self.model, self.ema_opts["decay"]) if self.ema_opts else None
         self.layout = layouts(self.model)
         self.out_dir = os.path.abspath(out_dir or t["outDir"] or os.path.join("runs", self.name))
@@ -131,6 +158,8 @@ class TorchTrainer:
         self.model.train()
 
     def _num_classes(self) -> Optional[int]:
+        if self.segmentation:
+            return self.model.num_classes
         for name in ("head", "fc"):
             m = getattr(self.model, name, None)
             if isinstance(m, torch.nn.Linear):
@@ -222,9 +251,16 @@ class TorchTrainer:
         x, y, labels = self.data.train.batch(epoch, index, (lo, hi))
         for g in self.optimizer.param_groups:
             g["lr"] = self.lr(self.step)
+        if self.segmentation:
+            return self.segmentation_step(x, labels)
         xt, yt = self.to_tensor(x), torch.from_numpy(y).to(self.d.device)
         logits = self.ddp(xt)
-        loss = self.loss_fn(logits, yt)
+        if self.teacher is not None:
+            with torch.no_grad():
+                teacher_logits = self.teacher(xt)
+            loss = self.distill(logits, yt, teacher_logits)
+        else:
+            loss = self.loss_fn(logits, yt)
         self.optimizer.zero_grad(set_to_none=True)
         rows = end - start
         if (hi - lo) * self.d.world != rows:
@@ -234,19 +270,71 @@ class TorchTrainer:
             loss.backward()
         correct = (logits.argmax(dim=-1).cpu().numpy() == labels).sum()
         loss_sum, correct_sum, count = self.d.sum([loss.item() * len(labels), float(correct), float(len(labels))])
-        mean_loss = loss_sum / count
+        return self.apply_update(loss_sum / count, correct_sum, count)
+
+    def segmentation_step(self, x: np.ndarray, labels: np.ndarray) -> Tuple[float, float, float]:
+        """Per-pixel cross-entropy, mean over the labelled pixels of the whole (global) batch; accuracy over the
+        pixels not labelled 255, as vitkit."""
+        lab = torch.from_numpy(labels).to(self.d.device)
+        logits = self.ddp(self.to_tensor(x))
+        loss_sum = pixel_cross_entropy_sum(logits, lab, self.ignore_index)
+        labelled = float((lab != self.ignore_index).sum().item())
+        counted = labels != IGNORE_INDEX
+        correct = float(((logits.argmax(dim=1).reshape(-1).cpu().numpy() == labels) & counted).sum())
+        total_loss, total_labelled, correct_sum, count = self.d.sum([loss_sum.item(), labelled, correct, float(counted.sum())])
+        self.optimizer.zero_grad(set_to_none=True)
+        # DDP averages the ranks' gradients: each rank's share of the global sum, times the world, gives the global mean's.
+        (loss_sum * (self.d.world / max(total_labelled, 1.0))).backward()
+        return self.apply_update(total_loss / max(total_labelled, 1.0), correct_sum, count)
+
+    def apply_update(self, mean_loss: float, correct_sum: float, count: float) -> Tuple[float, float, float]:
         if not math.isfinite(mean_loss):
             raise FloatingPointError(f"loss is {mean_loss} at step {self.step + 1}; training stopped before applying that update")
+        params = list(self.param_names)
+        self.guard.check(self.step + 1, mean_loss, global_grad_norm(params))
         if self.t["clipGradNorm"]:
-            clip_grad_norm(list(self.param_names), self.t["clipGradNorm"])
+            clip_grad_norm(params, self.t["clipGradNorm"])
         self.optimizer.step()
         if self.ema:
             self.ema.update()
         self.step += 1
         return mean_loss, correct_sum, count
 
+    def _eval_rows(self, loader: Any, i: int) -> Tuple[int, int]:
+        start, end = loader.batch_rows(i)
+        rows = end - start
+        per = math.ceil(rows / self.d.world)
+        return min(rows, self.d.rank * per), min(rows, (self.d.rank + 1) * per)
+
+    @torch.no_grad()
+    def evaluate_segmentation(self, loader: Any) -> Dict[str, Any]:
+        """mIoU, pixel accuracy, per-class IoU and the per-pixel cross-entropy over the labelled pixels."""
+        was = self.model.training
+        self.model.eval()
+        cm = ConfusionMatrix(self.data.num_classes, IGNORE_INDEX)
+        loss = samples = 0.0
+        try:
+            for i in range(loader.batches_per_epoch):
+                lo, hi = self._eval_rows(loader, i)
+                if hi <= lo:
+                    continue
+                x, _, labels = loader.batch(0, i, (lo, hi))
+                logits = self.model(self.to_tensor(x)).float()
+                loss += pixel_cross_entropy_sum(logits, torch.from_numpy(labels).to(logits.device), IGNORE_INDEX).item()
+                cm.update(logits.argmax(dim=1).reshape(-1).cpu().numpy(), labels)
+                samples += hi - lo
+        finally:
+            self.model.train(was)
+        k = self.data.num_classes
+        summed = self.d.sum([loss, samples] + cm.counts.reshape(-1).tolist())
+        cm.counts = np.asarray(summed[2:], dtype=np.float64).reshape(k, k)
+        scores = cm.scores()
+        return {**scores, "loss": summed[0] / scores["pixels"] if scores["pixels"] else 0.0, "samples": int(summed[1])}
+
     @torch.no_grad()
     def evaluate(self, loader: Loader) -> Dict[str, float]:
+        if self.segmentation:
+            return self.evaluate_segmentation(loader)
         was = self.model.training
         self.model.eval()
         k5 = min(5, self.data.num_classes)
@@ -282,6 +370,17 @@ class TorchTrainer:
             finally:
                 self.ema.swap()
         return live, ema
+
+    def scores(self, e: Mapping[str, Any]) -> Dict[str, Any]:
+        """What an eval line and the checkpoint's lastEval carry (vitkit's task.scores)."""
+        if self.segmentation:
+            return {"mIoU": e["mIoU"], "pixelAccuracy": e["pixelAccuracy"], "perClassIoU": e["perClassIoU"]}
+        return {"top1": e["top1"], "top5": e["top5"]}
+
+    def describe(self, e: Mapping[str, Any]) -> str:
+        if self.segmentation:
+            return f"mIoU {e['mIoU'] * 100:.2f}% pixel accuracy {e['pixelAccuracy'] * 100:.2f}% loss {e['loss']:.4f}"
+        return f"top-1 {e['top1'] * 100:.2f}% top-5 {e['top5'] * 100:.2f}% loss {e['loss']:.4f}"
 
     # ---- the loop (vitkit's Trainer.fitLoop) ---------------------------------------------------------------------
     def fit(self) -> Dict[str, Any]:
@@ -326,12 +425,12 @@ class TorchTrainer:
                 if last or (epoch + 1) % t["evalEvery"] == 0:
                     live, ema = self.evaluate_both()
                     last_eval = (live, ema)
-                    rec = {"type": "eval", "step": self.step, "epoch": self.step / bpe, "set": "test", "loss": live["loss"], "top1": live["top1"], "top5": live["top5"]}
+                    rec = {"type": "eval", "step": self.step, "epoch": self.step / bpe, "set": "test", "loss": live["loss"], **self.scores(live)}
                     if ema:
-                        rec.update({"emaTop1": ema["top1"], "emaTop5": ema["top5"]})
+                        rec.update(ema_fields(self.scores(ema)))
                     self.append_metric(rec)
-                    self.log(f"epoch {epoch + 1}/{epochs}: test top-1 {live['top1'] * 100:.2f}% top-5 {live['top5'] * 100:.2f}% loss {live['loss']:.4f}" + (f" | EMA top-1 {ema['top1'] * 100:.2f}%" if ema else ""))
-                self.save_checkpoint({"lastEval": {"top1": last_eval[0]["top1"], "top5": last_eval[0]["top5"]}} if last_eval else None)
+                    self.log(f"epoch {epoch + 1}/{epochs}: test {self.describe(live)}" + (f" | EMA {self.describe(ema)}" if ema else ""))
+                self.save_checkpoint({"lastEval": self.scores(last_eval[0])} if last_eval else None)
             if stopped:
                 break
         self.d.barrier()
@@ -351,7 +450,10 @@ class TorchTrainer:
             live, ema = last_eval
             with open(os.path.join(self.out_dir, "eval.json"), "w") as f:
                 json.dump({"set": "test", **live, "ema": ema, "engine": "torch", "world": self.d.world}, f, indent=1)
-            self.log(f"test top-1 accuracy: {live['top1'] * 100:.2f}% (top-5 {live['top5'] * 100:.2f}%, {live['count']} images)")
+            if self.segmentation:
+                self.log(f"test mIoU: {live['mIoU'] * 100:.2f}% (pixel accuracy {live['pixelAccuracy'] * 100:.2f}%, {live['samples']} images)")
+            else:
+                self.log(f"test top-1 accuracy: {live['top1'] * 100:.2f}% (top-5 {live['top5'] * 100:.2f}%, {live['count']} images)")
             self.log(f"wall time: {self.elapsed():.1f} s for {self.total_steps} steps on {self.d.world} process(es); outputs in {self.out_dir}")
         result["final"] = last_eval[0]
         return result

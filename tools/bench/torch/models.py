@@ -4,7 +4,9 @@ Each builder mirrors the vitkit preset of the same name (see packages/backbones/
 /work/shared/reference/models.md): same layer widths, depths, token counts, normalisation epsilons and
 frozen tensors, so parameter counts match exactly and the compute per image is the same.
 """
+import json
 import math
+import os
 
 import torch
 import torch.nn as nn
@@ -402,3 +404,25 @@ MODELS = {
     'crossvit_9_240': (lambda: CrossViT(), 240),
     'vt_resnet18': (lambda: VtResNet(), 224),
 }
+
+
+def _spec_vit(spec_file):
+    """The model of a bench spec file when it is a plain ViT (patch tokenizer, class-token pooling, vitkit's defaults:
+    qkv bias, LayerNorm eps 1e-6, 3 channels), else None."""
+    with open(spec_file) as f:
+        m = json.load(f)['model']
+    tok = m.get('tokenizer', {})
+    plain = m.get('type') == 'vit' and isinstance(tok, dict) and tok.get('type') == 'patch' and m.get('globalPool', 'token') == 'token'
+    if not plain or not isinstance(m.get('imgSize'), int):
+        return None
+    args = (m['imgSize'], tok['patchSize'], m.get('inChans', 3), m['numClasses'], m['embedDim'], m['depth'], m['numHeads'], float(m['mlpRatio']))
+    return (lambda: ViT(*args), m['imgSize'])
+
+
+# The bench's spec files (e.g. the M config, tools/bench/specs/vit_m_bench_224.json), named by the path bench.js passes.
+_SPECS = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'specs')
+for _name in sorted(os.listdir(_SPECS)):
+    if _name.endswith('.json'):
+        _entry = _spec_vit(os.path.join(_SPECS, _name))
+        if _entry:
+            MODELS[f'tools/bench/specs/{_name}'] = _entry

@@ -52,11 +52,11 @@ describe.each(TEST_BACKENDS.filter((b) => b !== 'cpu'))('T2T-ViT parity with the
     expect(diff).toBeLessThanOrEqual(1e-4);
   });
 
-  it.each(ALL)('%s through runForward (`vitkit forward`: first-party plugins, spec object, strict load, __logits__ written)', async (name) => {
+  it.each(ALL)('%s through runForward (`vitkit forward`: given registry, spec object, strict load, __logits__ written)', async (name) => {
     const meta = JSON.parse(await fs.readFile(path.join(FIXTURES, `${name}.json`), 'utf8')) as { constructor: string };
     const file = path.join(FIXTURES, `${name}.safetensors`);
     const out = path.join(os.tmpdir(), `vitkit-t2t-${process.pid}-${name}.safetensors`);
-    const res = await runForward({ spec: fixtureSpec(meta.constructor), weights: file, input: file, output: out });
+    const res = await runForward({ spec: fixtureSpec(meta.constructor), registry: t2tRegistry(), weights: file, input: file, output: out });
     const want = (await readSafetensors(file)).tensors.get('__logits__')!;
     const written = (await readSafetensors(out)).tensors.get('__logits__')!;
     await fs.unlink(out);

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { buildModel, countMacs, selectBackend, tf } from '@vitkit/core';
 import { testRegistry } from '../testing';
+import { referencePath } from '@vitkit/core/testing';
 
 
-const COUNTS = JSON.parse(fs.readFileSync(path.resolve(__dirname, '../../../..', '../shared/reference/counts.json'), 'utf8')) as Record<
+const COUNTS = JSON.parse(fs.readFileSync(referencePath('counts.json'), 'utf8')) as Record<
   string,
   { reference_fn: string; params_total: number; macs_matmul_conv: number }
 >;

@@ -4,20 +4,16 @@ import {
   buildModel,
   loadStateDict,
   readSafetensors,
-  RegistryLike,
   runForward,
   selectBackend,
   SpecError,
   tf,
   TensorMap,
-  VitkitPlugin,
 } from '@vitkit/core';
-import { registerConvStem } from '@vitkit/tokenizers';
-import { registerDualBranch } from './index';
 import { testRegistry } from '../testing';
+import { fixturePath } from '@vitkit/core/testing';
 
-/** Repo root is /work/main; the shared reference data sits next to it. */
-const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');
+const FIXTURES = fixturePath();
 
 
 /** The spec equivalent of a fixture's official constructor. */
@@ -57,20 +53,6 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
 }
-
-type Probe = RegistryLike & { has?(kind: string, name: string): boolean };
-
-/**
- * Plugin for the `vitkit forward` runs below (this file passes itself in the run spec's `plugins`): adds the
- * dual-branch backbone and the conv-stem tokenizer unless the first-party plugins already registered them.
- */
-export const plugin: VitkitPlugin = {
-  name: 'x-test-dual-branch',
-  register(registry: Probe) {
-    if (!registry.has?.('tokenizer', 'conv-stem')) registerConvStem(registry);
-    if (!registry.has?.('backbone', 'dual-branch')) registerDualBranch(registry);
-  },
-};
 
 const NAMES_PARITY = ['crossvit_tiny', 'crossvit_tiny_rand', 'crossvit_tiny_conv', 'crossvit_tiny_conv_rand', 'crossvit_tiny_xattn_seq', 'crossvit_tiny_xattn_seq_rand'];
 
@@ -272,7 +254,8 @@ describe('every crossvit fixture through vitkit forward (runForward)', () => {
   it.each(NAMES_PARITY)('%s: logits within 1e-4 of __logits__', async (name) => {
     const file = path.join(FIXTURES, `${name}.safetensors`);
     const { logits, shape } = await runForward({
-      spec: { plugins: [__filename], model: fixtureSpec(name) as never },
+      spec: { model: fixtureSpec(name) as never },
+      registry: testRegistry(),
       weights: file,
       input: file,
     });

@@ -9,7 +9,7 @@ import {
   LayerNorm,
   Module,
   ModuleList,
-  Parameter,
+  ParameterList,
   resizeBicubic,
   s,
   Sequential,
@@ -50,17 +50,6 @@ export const dualBranchOptions = s.object({
 });
 
 export type DualBranchOptions = SchemaType<typeof dualBranchOptions>;
-
-/** A module holding parameters named `0`, `1`, … (PyTorch `nn.ParameterList`: `pos_embed.0`, `cls_token.1`). */
-export class ParameterList extends Module {
-  readonly items: Parameter[] = [];
-
-  push(value: tf.Tensor): Parameter {
-    const p = this.addParameter(String(this.items.length), value, { decay: false });
-    this.items.push(p);
-    return p;
-  }
-}
 
 /**
  * One multi-scale transformer encoder (official `MultiScaleBlock`): per-branch stacks of transformer blocks
@@ -155,8 +144,8 @@ export class DualBranchViT extends Classifier {
     const numPatches = this.patch_embed.items.map((t) => t.numTokens);
     this.pos_embed = this.addModule('pos_embed', new ParameterList());
     this.cls_token = this.addModule('cls_token', new ParameterList());
-    o.embedDim.forEach((d, i) => this.pos_embed.push(init.truncNormal(0.02)([1, numPatches[i] + 1, d])));
-    o.embedDim.forEach((d) => this.cls_token.push(init.truncNormal(0.02)([1, 1, d])));
+    o.embedDim.forEach((d, i) => this.pos_embed.push(init.truncNormal(0.02)([1, numPatches[i] + 1, d]), { decay: false }));
+    o.embedDim.forEach((d) => this.cls_token.push(init.truncNormal(0.02)([1, 1, d]), { decay: false }));
     this.posDrop = this.addModule('pos_drop', new Dropout(o.dropRate));
 
     // Stochastic depth as the official code: linspace(0, rate, Σ_k (deepest branch + fusion depth)), each

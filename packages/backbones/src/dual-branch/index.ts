@@ -2,7 +2,7 @@ import type { RegistryLike } from '@vitkit/core';
 import { dualBranchOptions, DualBranchViT } from './dual-branch';
 import { crossvitPresets } from './presets';
 
-export { DualBranchViT, MultiScaleBlock, ParameterList, checkOptions, dualBranchOptions } from './dual-branch';
+export { DualBranchViT, MultiScaleBlock, checkOptions, dualBranchOptions } from './dual-branch';
 export type { DualBranchOptions } from './dual-branch';
 export { crossvitPresets, CROSSVIT_T2T_TOKENIZERS } from './presets';
 

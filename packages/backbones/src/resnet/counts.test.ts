@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildModel, countMacs, createRegistry, selectBackend, tf } from '@vitkit/core';
 import { registerResNet } from './index';
+import { sharedDir } from '@vitkit/core/testing';
 
-const SHARED = path.resolve(__dirname, '../../../..', '../shared');
+const SHARED = sharedDir();
 const COUNTS = JSON.parse(fs.readFileSync(path.join(SHARED, 'reference/counts.json'), 'utf8')) as Record<string, { params_total: number; macs_matmul_conv: number }>;
 
 function registry() {

@@ -5,8 +5,10 @@ import { buildModel, createRegistry, loadStateDict, manualSeed, parseSafetensors
 import * as core from '@vitkit/core';
 import { registerResNet } from './index';
 import { fastNormal, maxPool2d } from './resnet';
+import { sharedDir } from '@vitkit/core/testing';
+import { resnetFixtureSpec } from '../testing';
 
-const SHARED = path.resolve(__dirname, '../../../..', '../shared');
+const SHARED = sharedDir();
 const FIXTURES = path.join(SHARED, 'fixtures');
 
 function registry() {
@@ -103,9 +105,8 @@ describe.each(TEST_BACKENDS)('resnet on %s', (backend) => {
 
   it('reproduces both fixtures through runForward (the `vitkit forward` path) with the spec files', async () => {
     for (const name of ['resnet18_narrow', 'resnet_bottleneck_narrow']) {
-      const spec = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixture-specs', `${name}.json`), 'utf8')) as { model: { type: string } };
       const file = path.join(FIXTURES, `${name}.safetensors`);
-      const { logits, shape } = await runForward({ spec: { plugins: [path.join(__dirname, '../testing/resnet-plugin.ts')], model: spec.model }, weights: file, input: file });
+      const { logits, shape } = await runForward({ spec: { plugins: [path.join(__dirname, '../testing/resnet-plugin.ts')], model: resnetFixtureSpec(name) }, weights: file, input: file });
       const ref = parseSafetensors(fs.readFileSync(file)).tensors.get('__logits__')!;
       expect(shape).toEqual(ref.shape);
       const d = Math.max(...Array.from(logits, (v, i) => Math.abs(v - (ref.data as Float32Array)[i])));

@@ -35,11 +35,22 @@ export function resizeBilinear(x: tf.Tensor4D, size: readonly [number, number]):
   return tf.tidy(() => lerpAxis(lerpAxis(x, 1, size[0]), 2, size[1]).clone());
 }
 
-/** PyTorch `F.interpolate(x, size, mode="nearest")` on NHWC (source index `floor(dst · in / out)`). */
+/** Source indices of PyTorch's nearest interpolation from `n` to `m`: `floor(i · n / m)`. */
+function nearestTaps(n: number, m: number): number[] {
+  return Array.from({ length: m }, (_, i) => Math.min(Math.floor((i * n) / m), n - 1));
+}
+
+/**
+ * PyTorch `F.interpolate(x, size, mode="nearest")` on NHWC, as one gather per axis. Written out because tfjs'
+ * ResizeNearestNeighborGrad on the cpu backend mixes the images of a batch (its gradient is wrong for batch > 1);
+ * gathers differentiate exactly on every backend.
+ */
 export function resizeNearest(x: tf.Tensor4D, size: readonly [number, number]): tf.Tensor4D {
   const [, h, w] = x.shape;
-  if (h === size[0] && w === size[1]) return x.clone();
-  return tf.image.resizeNearestNeighbor(x, [size[0], size[1]], false, false);
+  return tf.tidy(() => {
+    const rows = h === size[0] ? x : tf.gather(x, nearestTaps(h, size[0]), 1);
+    return (w === size[1] ? rows : tf.gather(rows, nearestTaps(w, size[1]), 2)).clone();
+  });
 }
 
 /** `nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False)`: parameter-free, keeps its index in a Sequential. */

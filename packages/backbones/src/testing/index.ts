@@ -3,3 +3,4 @@ export * from './t2t';
 export * from './train';
 export * from './vt-resnet';
 export * from './dual-branch';
+export * from './resnet-fixtures';

@@ -4,9 +4,9 @@ import { buildModel, createRegistry, selectBackend, tf } from '@vitkit/core';
 import type { Registry } from '@vitkit/core';
 import { registerT2T } from '@vitkit/tokenizers';
 import { registerDeepNarrow } from '../deep-narrow';
+import { sharedDir } from '@vitkit/core/testing';
 
-export const REPO_ROOT = path.resolve(__dirname, '../../../..');
-export const SHARED = path.resolve(REPO_ROOT, '../shared');
+export const SHARED = sharedDir();
 export const FIXTURES = path.join(SHARED, 'fixtures');
 
 /** A registry with the t2t tokenizer and the deep-narrow backbone only (what the package plugins will wire in). */

@@ -3,8 +3,9 @@ import * as path from 'path';
 import { buildModel, loadStateDict, parseSafetensors, selectBackend, SpecError, tf } from '@vitkit/core';
 import { TINY, vtRegistry } from '../testing';
 import { VtResNet } from './vt-resnet';
+import { sharedDir } from '@vitkit/core/testing';
 
-const SHARED = path.resolve(__dirname, '../../../..', '../shared');
+const SHARED = sharedDir();
 
 describe('vt-resnet structure (wasm)', () => {
   beforeAll(() => selectBackend('wasm', { quiet: true }));

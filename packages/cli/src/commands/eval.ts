@@ -5,7 +5,7 @@ import { formatEvaluation } from '../format-eval';
 import { loadTrainedModel } from '../load-weights';
 import { engineOption, openEngine, parseEngine } from '../onnx-package';
 import { createRunRegistry } from '../run-setup';
-import { evalSegmentation, isSegmentationSpecFile } from '../segmentation';
+import { evalSegmentation } from '../segmentation';
 import { trainerPackage } from '../trainer-packages';
 
 export const evalCommand = defineCommand({
@@ -22,16 +22,15 @@ export const evalCommand = defineCommand({
   async run({ values }) {
     const engine = parseEngine(values.engine);
     const trainer = trainerPackage();
-    if (isSegmentationSpecFile(values.spec!)) {
-      if (engine !== 'tfjs') throw new UsageError('--engine onnxruntime serves classification models only');
-      await selectBackend({ flag: values.backend, quiet: values.json });
-      const r = await evalSegmentation(trainer, values.spec!, createRunRegistry({ use: [trainer.plugin] }), values.weights!);
+    const loaded = await trainer.loadTrainSpec(values.spec!);
+    if (loaded.spec.task === 'segmentation' && engine !== 'tfjs') throw new UsageError('--engine onnxruntime serves classification models only');
+    const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
+    await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
+    if (loaded.spec.task === 'segmentation') {
+      const r = await evalSegmentation(trainer, values.spec!, registry, values.weights!);
       process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `test mIoU: ${((r.mIoU as number) * 100).toFixed(2)}% (pixel accuracy ${((r.pixelAccuracy as number) * 100).toFixed(2)}%, ${r.images} images)\nper-class IoU: ${(r.perClassIoU as number[]).map((v) => (Number.isFinite(v) ? (v * 100).toFixed(1) : '-')).join(' ')}\n`);
       return EXIT.ok;
     }
-    const loaded = await trainer.loadTrainSpec(values.spec!);
-    const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
-    await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
     const { model } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
     const served = await openEngine(engine, model, (loaded.spec.plugins ?? []).map((id) => ({ id, dir: loaded.dir }))).catch((e) => {
       model.dispose();

@@ -6,7 +6,7 @@ import { EXIT, UsageError } from '../exit-codes';
 import { loadTrainedModel } from '../load-weights';
 import { engineOption, openEngine, parseEngine } from '../onnx-package';
 import { createRunRegistry } from '../run-setup';
-import { isSegmentationSpecFile, predictSegmentation } from '../segmentation';
+import { predictSegmentation } from '../segmentation';
 import { dataPackage, trainerPackage, TrainerPackage } from '../trainer-packages';
 
 interface InferenceInfo {
@@ -67,22 +67,21 @@ export const predictCommand = defineCommand({
     if (values.preset !== undefined) {
       if (values.spec !== undefined) throw new UsageError('give --spec or --preset, not both');
       await selectBackend({ flag: values.backend, quiet: values.json });
-      const { predictions } = await trainer.predictWithPreset({ preset: values.preset, weights: values.weights!, images, top });
+      const { predictions } = await trainer.predictWithPreset({ preset: values.preset, weights: values.weights!, images, top, registry: createRunRegistry() });
       printPredictions(predictions, !!values.json);
       return EXIT.ok;
     }
     if (values.spec === undefined) throw new UsageError('--spec <file.json> or --preset <name> is required');
     const data = dataPackage();
-    if (isSegmentationSpecFile(values.spec)) {
-      if (engine !== 'tfjs') throw new UsageError('--engine onnxruntime serves classification models only');
-      await selectBackend({ flag: values.backend, quiet: values.json });
-      const masks = await predictSegmentation(trainer, data, values.spec, createRunRegistry({ use: [trainer.plugin, data.plugin] }), values.weights!, images, values.out);
+    const loaded = await trainer.loadTrainSpec(values.spec!);
+    if (loaded.spec.task === 'segmentation' && engine !== 'tfjs') throw new UsageError('--engine onnxruntime serves classification models only');
+    const registry = createRunRegistry({ use: [trainer.plugin, data.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
+    await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
+    if (loaded.spec.task === 'segmentation') {
+      const masks = await predictSegmentation(trainer, data, values.spec, registry, values.weights!, images, values.out);
       process.stdout.write(values.json ? `${JSON.stringify(masks)}\n` : masks.map((m) => `${m.file} → ${m.mask}\n`).join(''));
       return EXIT.ok;
     }
-    const loaded = await trainer.loadTrainSpec(values.spec!);
-    const registry = createRunRegistry({ use: [trainer.plugin, data.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
-    await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
     const { model, metadata } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
     const served = await openEngine(engine, model, (loaded.spec.plugins ?? []).map((id) => ({ id, dir: loaded.dir }))).catch((e) => {
       model.dispose();
@@ -90,7 +89,7 @@ export const predictCommand = defineCommand({
     });
     try {
       const info = await inferenceInfo(trainer, loaded, registry, metadata);
-      const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms as never, 'data.evalTransforms');
+      const transforms = data.createTransforms(registry, loaded.spec.data.evalTransforms, 'data.evalTransforms');
       const { inputSize, inChans, numClasses } = model.config;
       const [h0, w0, c0] = info.imageShape;
       const results: Prediction[] = [];

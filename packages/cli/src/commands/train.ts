@@ -1,8 +1,7 @@
 import { commonOptions, defineCommand } from '../command';
 import { EXIT, UsageError } from '../exit-codes';
-import { selectBackend } from '@vitkit/core';
 import { createRunRegistry } from '../run-setup';
-import { isSegmentationSpecFile, trainSegmentation } from '../segmentation';
+import { segmentationSummary } from '../segmentation';
 import { trainerPackage } from '../trainer-packages';
 
 export const trainCommand = defineCommand({
@@ -47,15 +46,8 @@ the same files, in vitkit's checkpoint format.`,
         rdzvId: values['rdzv-id'],
         outDir: values.out,
         resume: values.checkpoint ?? !!values.resume,
+        registry: createRunRegistry({ use: [trainer.plugin] }),
       });
-    }
-    if (isSegmentationSpecFile(values.spec!)) {
-      // "task": "segmentation": backbone → neck → seg head, mIoU (see @vitkit/trainer, "Semantic segmentation").
-      await selectBackend({ flag: values.backend, quiet: values.json });
-      const log = values.json ? (line: string) => void process.stderr.write(`${line}\n`) : (line: string) => void process.stdout.write(`${line}\n`);
-      const summary = await trainSegmentation(trainer, values.spec!, createRunRegistry({ use: [trainer.plugin] }), log);
-      if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-      return EXIT.ok;
     }
     const loaded = await trainer.loadTrainSpec(values.spec!);
     const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
@@ -78,6 +70,8 @@ the same files, in vitkit's checkpoint format.`,
     process.on('SIGINT', onSigint);
     try {
       const r = await run.fit();
+      // "task": "segmentation" (backbone → neck → seg head) trains in the same loop; its summary adds mIoU and the neck's MACs.
+      const segmentation = r.task === 'segmentation' ? segmentationSummary(trainer, run, r, log) : {};
       if (values.json) {
         const summary = {
           stopped: r.stopped,
@@ -88,6 +82,7 @@ the same files, in vitkit's checkpoint format.`,
           checkpoint: r.checkpoint,
           final: r.final,
           ...(r.finalEma ? { finalEma: r.finalEma } : {}),
+          ...segmentation,
         };
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       }

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readSafetensors } from './safetensors';
+import { fixturePath } from '../testing';
 
-const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');
+const FIXTURES = fixturePath();
 const list = (d: string) =>
   fs
     .readdirSync(d)

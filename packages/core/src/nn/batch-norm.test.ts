@@ -5,8 +5,9 @@ import { useBackend, TEST_BACKENDS } from '../testing/backends';
 import { expectGradientsMatch, maxAbsDiff, seededValues } from '../testing/gradcheck';
 import { BatchNorm2d } from './batch-norm';
 import { Conv2d } from './conv2d';
+import { fixturePath } from '../testing';
 
-const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');
+const FIXTURES = fixturePath();
 
 /** Per-channel statistics of an NHWC array in float64: mean, biased and unbiased variance. */
 function channelStats(x: ArrayLike<number>, c: number): { mean: number[]; biased: number[]; unbiased: number[] } {

@@ -5,8 +5,9 @@ import { countMacs } from '../ops/macs';
 import { useBackend, TEST_BACKENDS } from '../testing/backends';
 import { expectGradientsMatch, maxAbsDiff, seededValues } from '../testing/gradcheck';
 import { Conv2d } from './conv2d';
+import { fixturePath } from '../testing';
 
-const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');
+const FIXTURES = fixturePath();
 
 /**
  * Direct convolution as PyTorch defines it, in float64: NCHW input, OIHW weight, zero padding, floor output size.

@@ -3,8 +3,9 @@ import { readSafetensors } from '../io/safetensors';
 import { useBackend } from '../testing/backends';
 import { maxAbsDiff } from '../testing/gradcheck';
 import { sinusoidTable } from './position';
+import { fixturePath } from '../testing';
 
-const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');
+const FIXTURES = fixturePath();
 
 describe('sinusoidTable', () => {
   beforeAll(() => useBackend('cpu'));

@@ -4,8 +4,9 @@ import { readSafetensors } from '../io/safetensors';
 import { useBackend, TEST_BACKENDS } from '../testing/backends';
 import { expectGradientsMatch, maxAbsDiff, seededValues } from '../testing/gradcheck';
 import { bicubicMatrix, resizeBicubic } from './resize';
+import { fixturePath } from '../testing';
 
-const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');
+const FIXTURES = fixturePath();
 
 /**
  * PyTorch `upsample_bicubic2d` (align_corners=False, no antialias) written directly from its definition:

@@ -17,7 +17,7 @@ export const FIRST_PARTY_COMPONENTS: Readonly<Record<string, Readonly<Record<str
     transform: ['center-crop', 'channels', 'horizontal-flip', 'normalize', 'rand-augment', 'random-crop', 'random-erasing', 'random-resized-crop', 'resize'],
     'batch-transform': ['cutmix', 'mixup', 'mixup-cutmix'],
   },
-  '@vitkit/trainer': { loss: ['cross-entropy', 'soft-target-cross-entropy'], optimizer: ['adamw', 'sgd'], schedule: ['constant', 'cosine', 'step'] },
+  '@vitkit/trainer': { loss: ['cross-entropy', 'soft-target-cross-entropy', 'pixel-cross-entropy'], optimizer: ['adamw', 'sgd'], schedule: ['constant', 'cosine', 'step'] },
 };
 
 /** The first-party package that provides `name` of `kind`, if any. */

@@ -2,7 +2,7 @@ import { promises as fsp } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createRegistry } from './create-registry';
-import { loadPlugins, PluginNotFoundError, usePlugin } from './plugins';
+import { loadInstalledPlugins, loadPlugins, PluginNotFoundError, usePlugin } from './plugins';
 import { Registry } from './registry';
 import type { VitkitPlugin } from './types';
 
@@ -16,6 +16,11 @@ beforeAll(async () => {
   await fsp.writeFile(path.join(dir, 'esm-default.js'), `exports.default = { plugin: { name: 'esm-plugin', register(r) { r.register(${def('from-esm', 'esm-plugin')}); } } };`);
   await fsp.writeFile(path.join(dir, 'clash.js'), `exports.plugin = { name: 'clash-plugin', register(r) { r.register(${def('from-named', 'clash-plugin')}); } };`);
   await fsp.writeFile(path.join(dir, 'not-a-plugin.js'), `exports.something = 1;`);
+  // an installed package with an exports map (its subpaths are not requireable)
+  const pkg = path.join(dir, 'node_modules', 'vitkit-plugin-installed');
+  await fsp.mkdir(pkg, { recursive: true });
+  await fsp.writeFile(path.join(pkg, 'package.json'), JSON.stringify({ name: 'vitkit-plugin-installed', exports: { '.': './index.js' } }));
+  await fsp.writeFile(path.join(pkg, 'index.js'), `exports.plugin = { name: 'vitkit-plugin-installed', register(r) { r.register(${def('from-installed', 'vitkit-plugin-installed')}); } };`);
 });
 afterAll(async () => {
   await fsp.rm(dir, { recursive: true, force: true });
@@ -74,5 +79,19 @@ describe('plugin loading', () => {
     expect(calls).toBe(1);
     expect(r.loadedPlugins()).toEqual(['@vitkit/core', '@test/counting', 'named-plugin']);
     expect(r.has('tokenizer', 'from-named')).toBe(true);
+  });
+
+  it('loadInstalledPlugins loads the installed packages of a list the caller gives and skips the others', () => {
+    const r = createRegistry();
+    const loaded = loadInstalledPlugins(r, ['vitkit-plugin-absent', 'vitkit-plugin-installed', 'vitkit-plugin-installed/tests', '@vitkit/core'], dir);
+    expect(loaded).toEqual(['vitkit-plugin-installed']);
+    expect(r.loadedPlugins()).toEqual(['@vitkit/core', 'vitkit-plugin-installed']);
+    expect(r.has('tokenizer', 'from-installed')).toBe(true);
+    // again: already loaded, nothing new
+    expect(loadInstalledPlugins(r, ['vitkit-plugin-installed'], dir)).toEqual([]);
+  });
+
+  it('core loads no plugin by itself: a new registry holds core only', () => {
+    expect(createRegistry().loadedPlugins()).toEqual(['@vitkit/core']);
   });
 });

@@ -4,9 +4,6 @@ import type { Registry } from './registry';
 import type { RegistryLike, VitkitPlugin } from './types';
 import { usePlugin } from './use-plugin';
 
-/** The first-party plugins the CLI loads when they are installed. */
-export const FIRST_PARTY_PLUGINS = ['@vitkit/tokenizers', '@vitkit/backbones', '@vitkit/fusion', '@vitkit/data', '@vitkit/trainer'];
-
 export class PluginNotFoundError extends Error {
   constructor(readonly plugin: string, where: string) {
     super(
@@ -77,14 +74,32 @@ function tryRequire(request: string, paths: string[]): unknown {
   }
 }
 
-/** Loads those first-party plugins that are installed; returns their names. */
-export function loadInstalledFirstParty(registry: Registry): string[] {
+/**
+ * Loads those of `ids` (package names) that are installed and returns their names; the others are skipped. Core keeps
+ * no list of its own: which packages a caller loads by default is the caller's choice (the CLI's `DEFAULT_PLUGINS`, a
+ * data-parallel worker replaying its main thread's plugins).
+ */
+export function loadInstalledPlugins(registry: Registry, ids: readonly string[], baseDir = process.cwd()): string[] {
   const loaded: string[] = [];
-  for (const id of FIRST_PARTY_PLUGINS) {
-    const mod = tryRequire(id, [process.cwd()]);
+  for (const id of ids) {
+    if (registry.loadedPlugins().includes(id)) continue;
+    const mod = tryRequireInstalled(id, [baseDir, process.cwd()]);
     if (mod === undefined) continue;
     usePlugin(registry, asPlugin(mod, id));
     loaded.push(id);
   }
   return loaded;
+}
+
+/**
+ * `tryRequire` for a name that may not be a package at all (a plugin object's name such as `my-tests/extra`): a
+ * subpath the package does not export counts as not installed too.
+ */
+function tryRequireInstalled(id: string, paths: string[]): unknown {
+  try {
+    return tryRequire(id, paths);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException)?.code === 'ERR_PACKAGE_PATH_NOT_EXPORTED') return undefined;
+    throw e;
+  }
 }

@@ -7,8 +7,8 @@ import type { WeightsChoice } from '../io/pth/checkpoint-layout';
 import { buildModel, ModelSpec } from '../spec/model-spec';
 import { buildPretrainedModel, splitPretrained } from '../spec/pretrained-spec';
 import { loadRunSpec, RunSpec } from '../spec/run-spec';
+import { createRegistry } from '../registry/create-registry';
 import type { Registry } from '../registry/registry';
-import { registryFor } from './open-spec';
 
 export interface ForwardArgs {
   /** Preset name, spec file, or spec object. */
@@ -21,7 +21,10 @@ export interface ForwardArgs {
   input: string;
   /** Where to write `__logits__`; omitted = do not write. */
   output?: string;
-  /** Registry to build from; default: core + the installed first-party plugins + the spec's plugins. */
+  /**
+   * Registry to build from, holding the plugins the model needs (`createRegistry({ plugins: [...] })`); default: core
+   * and the spec's `plugins` only. Core loads no package the caller or the spec did not name.
+   */
   registry?: Registry;
 }
 
@@ -33,7 +36,7 @@ export interface ForwardResult {
 /** Reads `__input__`, runs the model in eval mode, writes `__logits__`: the parity check from outside the code. */
 export async function runForward(args: ForwardArgs): Promise<ForwardResult> {
   const loaded = await loadRunSpec(args.spec);
-  const registry = args.registry ?? registryFor(loaded);
+  const registry = args.registry ?? createRegistry({ load: loaded.spec.plugins ?? [], baseDir: loaded.baseDir });
   const { tensors } = await readSafetensors(args.input);
   const input = tensors.get('__input__');
   if (!input) throw new Error(`${args.input}: has no tensor "__input__" (expected NCHW float32)`);

@@ -7,3 +7,4 @@ export { gradcheck, expectGradientsMatch, describeGradcheck, maxAbsDiff, seededV
 export type { GradcheckOptions, GradcheckResult, GradcheckEntry } from './gradcheck';
 export { randomData, randomTensor, runOn, relError, measureTensorLeak, NO_TENSOR_LEAK } from './numerics';
 export type { TensorLeak } from './numerics';
+export { sharedDir, fixturePath, referencePath } from './reference-data';

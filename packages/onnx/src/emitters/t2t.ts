@@ -1,5 +1,5 @@
 import { DeepNarrowViT } from '@vitkit/backbones';
-import { T2TTokenizer, TokenAttention, TokenPerformer, TokenTransformer } from '@vitkit/tokenizers';
+import { ConvolutionT2TTokenizer, PerformerT2TTokenizer, SoftSplitT2TTokenizer, TokenAttention, TokenPerformer, TokenTransformer, TransformerT2TTokenizer } from '@vitkit/tokenizers';
 import type { ExportContext } from '../context';
 import type { OnnxPlugin } from '../registry';
 import { emitHeads } from './core';
@@ -56,19 +56,22 @@ export function emitTokenTransformer(m: TokenTransformer, [x]: string[], ctx: Ex
   return [ctx.op1('Add', [y, ctx.emit1(m.mlp, ctx.emit1(m.norm2, y))], {}, ctx.pathOf(m))];
 }
 
-export function emitT2TTokenizer(m: T2TTokenizer, [x]: string[], ctx: ExportContext): string[] {
+export function emitConvolutionT2TTokenizer(m: ConvolutionT2TTokenizer, [x]: string[], ctx: ExportContext): string[] {
+  const o = m.options;
+  let y = x;
+  m.convs.forEach((conv, i) => {
+    y = ctx.emit1(conv, y);
+    if (m.norms[i]) y = ctx.emit1(m.norms[i], y);
+    if (o.convActivation === 'relu') y = ctx.op1('Relu', [y]);
+    if (o.convActivation === 'gelu') y = ctx.gelu(y);
+  });
+  return [ctx.reshape(ctx.emit1(m.project, y), [0, -1, m.embedDim], ctx.pathOf(m))];
+}
+
+/** The performer and transformer variants: soft splits (unfold) around the T2T layers. */
+export function emitSoftSplitT2TTokenizer(m: SoftSplitT2TTokenizer, [x]: string[], ctx: ExportContext): string[] {
   const path = ctx.pathOf(m);
   const o = m.options;
-  if (m.attention === 'convolution') {
-    let y = x;
-    m.convs.forEach((conv, i) => {
-      y = ctx.emit1(conv, y);
-      if (m.norms[i]) y = ctx.emit1(m.norms[i], y);
-      if (o.convActivation === 'relu') y = ctx.op1('Relu', [y]);
-      if (o.convActivation === 'gelu') y = ctx.gelu(y);
-    });
-    return [ctx.reshape(ctx.emit1(m.project, y), [0, -1, m.embedDim], path)];
-  }
   let channels = o.inChans;
   let tokens = emitSoftSplit(ctx, x, channels, o.kernelSizes[0], o.strides[0], o.paddings[0], `${path}.soft_split0`);
   m.layers.forEach((layer, i) => {
@@ -92,7 +95,9 @@ export function emitDeepNarrowViT(m: DeepNarrowViT, [x]: string[], ctx: ExportCo
 export const t2tOnnx: OnnxPlugin = {
   name: 't2t',
   register(e) {
-    e.register(T2TTokenizer, emitT2TTokenizer, '@vitkit/tokenizers');
+    e.register(PerformerT2TTokenizer, emitSoftSplitT2TTokenizer, '@vitkit/tokenizers');
+    e.register(TransformerT2TTokenizer, emitSoftSplitT2TTokenizer, '@vitkit/tokenizers');
+    e.register(ConvolutionT2TTokenizer, emitConvolutionT2TTokenizer, '@vitkit/tokenizers');
     e.register(TokenPerformer, emitTokenPerformer, '@vitkit/tokenizers');
     e.register(TokenTransformer, emitTokenTransformer, '@vitkit/tokenizers');
     e.register(TokenAttention, emitTokenAttention, '@vitkit/tokenizers');

@@ -1,27 +1,27 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { buildModel, createRegistry, ImageClassifier, loadStateDict, readSafetensors, tf } from '@vitkit/core';
-import type { Registry } from '@vitkit/core';
+import type { ModelSpec, Registry } from '@vitkit/core';
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as fusion } from '@vitkit/fusion';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
-import { fixtureSpec as t2tFixtureSpec } from '@vitkit/backbones/testing';
+import { fixtureSpec as t2tFixtureSpec, resnetFixtureSpec } from '@vitkit/backbones/testing';
+import { fixturePath } from '@vitkit/core/testing';
 
-export const FIXTURES = path.resolve(__dirname, '../../../../../shared/fixtures');
+export const FIXTURES = fixturePath();
 
 export function firstPartyRegistry(): Registry {
   return createRegistry({ plugins: [tokenizers, backbones, fusion] });
 }
 
 /** The model spec of a parity fixture (official constructor → vitkit spec), per family. */
-export function fixtureSpec(name: string): Record<string, unknown> {
+export function fixtureSpec(name: string): ModelSpec {
   if (name.startsWith('t2t_')) {
     const meta = JSON.parse(fs.readFileSync(path.join(FIXTURES, `${name}.json`), 'utf8')) as { constructor: string };
     return t2tFixtureSpec(meta.constructor);
   }
   if (name.startsWith('resnet')) {
-    const file = path.resolve(__dirname, '../../../backbones/src/resnet/fixture-specs', `${name}.json`);
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { model: Record<string, unknown> }).model;
+    return resnetFixtureSpec(name);
   }
   if (name.startsWith('crossvit_')) {
     // VisionTransformer(img_size=[48, 32], patch_size=[12, 16], embed_dim=[24, 48], num_heads=[2, 2], mlp_ratio=[2, 2, 1], ...)
@@ -38,7 +38,7 @@ export function fixtureSpec(name: string): Record<string, unknown> {
 /** A fixture's model (official weights loaded strictly), its NHWC input and reference logits. */
 export async function loadFixture(name: string): Promise<{ model: ImageClassifier; input: tf.Tensor4D; logits: Float32Array }> {
   const { tensors } = await readSafetensors(path.join(FIXTURES, `${name}.safetensors`));
-  const model = buildModel(firstPartyRegistry(), fixtureSpec(name) as never);
+  const model = buildModel(firstPartyRegistry(), fixtureSpec(name));
   loadStateDict(model, tensors, { strict: true, source: name });
   model.eval();
   const x = tensors.get('__input__')!;

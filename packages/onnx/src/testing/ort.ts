@@ -1,6 +1,6 @@
 /// <reference types="jest" />
 import { BatchNorm2d, buildModel, ImageClassifier, Module, selectBackend, tf } from '@vitkit/core';
-import type { Registry } from '@vitkit/core';
+import type { ModelSpec, Registry } from '@vitkit/core';
 import * as ort from 'onnxruntime-node';
 import { exportOnnx, ExportOnnxOptions, INPUT_NAME, OUTPUT_NAME } from '../export';
 
@@ -60,14 +60,14 @@ export function randomizeBatchNorms(model: Module): void {
  * One test per case: the model built from the spec (BatchNorm statistics randomised) exports, and onnxruntime-node
  * reproduces its logits to 1e-4 at each batch size.
  */
-export function describeExportParity(title: string, registry: () => Registry, cases: Array<[string, Record<string, unknown>]>, batches = [1, 3]): void {
+export function describeExportParity(title: string, registry: () => Registry, cases: Array<[string, ModelSpec]>, batches = [1, 3]): void {
   describe(title, () => {
     beforeAll(async () => {
       await selectBackend('cpu', { quiet: true });
     });
 
     it.each(cases)(`%s: logits match vitkit to 1e-4 at batch ${batches.join(' and ')}`, async (_name, spec) => {
-      const model = buildModel(registry(), spec as never);
+      const model = buildModel(registry(), spec);
       try {
         randomizeBatchNorms(model);
         const diffs = await maxDiffAtBatches(model, batches);

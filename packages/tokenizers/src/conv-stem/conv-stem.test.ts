@@ -2,9 +2,10 @@ import * as path from 'path';
 import { createRegistry, readSafetensors, selectBackend, SpecError, tf, TensorMap, loadStateDict } from '@vitkit/core';
 import { ConvStem } from './conv-stem';
 import { registerConvStem } from './index';
+import { fixturePath } from '@vitkit/core/testing';
 
-const DEBUG = path.resolve(__dirname, '../../../..', '../shared/fixtures/debug');
-const FIXTURES = path.resolve(__dirname, '../../../..', '../shared/fixtures');
+const DEBUG = fixturePath('debug');
+const FIXTURES = fixturePath();
 
 function nhwc(t: { data: Float32Array | ArrayLike<number>; shape: number[] }): tf.Tensor4D {
   return tf.tidy(() => tf.transpose(tf.tensor4d(t.data as Float32Array, t.shape as [number, number, number, number]), [0, 2, 3, 1]));

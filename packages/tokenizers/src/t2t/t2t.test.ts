@@ -2,10 +2,10 @@ import * as path from 'path';
 import { createRegistry, loadStateDict, readSafetensors, selectBackend, SpecError, tf } from '@vitkit/core';
 import type { HostTensor, TensorMap } from '@vitkit/core';
 import { LayerNorm } from '@vitkit/core';
-import { registerT2T, softSplit, T2TTokenizer, t2tOptions } from './index';
+import { fixturePath } from '@vitkit/core/testing';
+import { ConvolutionT2TTokenizer, createT2TTokenizer, PerformerT2TTokenizer, registerT2T, softSplit, T2TTokenizer, t2tOptions, TransformerT2TTokenizer } from './index';
 
-const ROOT = path.resolve(__dirname, '../../../..');
-const FIXTURES = path.resolve(ROOT, '../shared/fixtures');
+const FIXTURES = fixturePath();
 
 /** The fixtures' constructor: T2T_ViT(img_size=64, embed_dim=64, token_dim=32, ...). */
 const FIXTURE_T2T = { imgSize: 64, embedDim: 64, tokenDim: 32 };
@@ -79,7 +79,7 @@ describe.each(['wasm', 'cpu'] as const)('t2t tokenizer on %s', (backend) => {
       const { tensors } = await readSafetensors(path.join(FIXTURES, `${name}.safetensors`));
       const { tensors: dbg } = await readSafetensors(path.join(FIXTURES, 'debug', `${name}.debug.safetensors`));
       const attention = name.includes('performer') ? 'performer' : 'transformer';
-      const tok = new T2TTokenizer(t2tOptions({ ...FIXTURE_T2T, attention }));
+      const tok = createT2TTokenizer(t2tOptions({ ...FIXTURE_T2T, attention }));
       loadStateDict(tok, subDict(tensors, 'tokens_to_token.'), { strict: true, source: name });
       tok.eval();
       const input = tf.tidy(() => tf.transpose(hostToTensor(tensors.get('__input__')!), [0, 2, 3, 1]) as tf.Tensor4D);
@@ -135,7 +135,7 @@ describe.each(['wasm', 'cpu'] as const)('t2t tokenizer on %s', (backend) => {
 
   it('every LayerNorm of the T2T layers uses eps 1e-5', () => {
     for (const attention of ['performer', 'transformer'] as const) {
-      const tok = new T2TTokenizer(t2tOptions({ imgSize: 32, embedDim: 16, tokenDim: 8, attention }));
+      const tok = createT2TTokenizer(t2tOptions({ imgSize: 32, embedDim: 16, tokenDim: 8, attention }));
       const norms = tok.namedModules().filter(([, m]) => m instanceof LayerNorm) as Array<[string, LayerNorm]>;
       expect(norms.map(([n]) => n)).toEqual(['attention1.norm1', 'attention1.norm2', 'attention2.norm1', 'attention2.norm2']);
       for (const [, m] of norms) expect(m.eps).toBe(1e-5);
@@ -174,6 +174,24 @@ describe('t2t tokenizer through the registry', () => {
     expect(y.shape).toEqual([1, 400, 24]);
     y.dispose();
     tok.dispose();
+  });
+
+  it('builds one class per variant (the attention option), each with the official parameter names', () => {
+    const build = (attention: string) =>
+      registry.build<T2TTokenizer>('tokenizer', { type: 't2t', imgSize: 32, embedDim: 16, tokenDim: 8, attention, kernelSizes: [7, 3, 3], strides: [4, 2, 1], paddings: [2, 1, 1] }, 'model.tokenizer');
+    const cases = [
+      ['performer', PerformerT2TTokenizer, ['attention1.w', 'attention1.kqv.weight', 'attention2.w', 'project.weight']],
+      ['transformer', TransformerT2TTokenizer, ['attention1.attn.qkv.weight', 'attention2.attn.qkv.weight', 'project.weight']],
+      ['convolution', ConvolutionT2TTokenizer, ['soft_split0.weight', 'soft_split1.weight', 'project.weight']],
+    ] as const;
+    for (const [attention, cls, names] of cases) {
+      const tok = build(attention);
+      expect(tok).toBeInstanceOf(cls);
+      expect(tok).toBeInstanceOf(T2TTokenizer);
+      expect(tok.attention).toBe(attention);
+      expect(tok.namedParameters().map(([n]) => n)).toEqual(expect.arrayContaining([...names]));
+      tok.dispose();
+    }
   });
 
   it('spec errors name the option', () => {

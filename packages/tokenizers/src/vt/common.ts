@@ -20,7 +20,10 @@ export function l2normalize(x: tf.Tensor): tf.Tensor {
 }
 
 /** Identity in the forward pass, zero gradient (PyTorch `.detach()`). */
-export const stopGradient = tf.customGrad(((x: tf.Tensor) => ({ value: tf.clone(x), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) })) as never) as unknown as (x: tf.Tensor) => tf.Tensor;
+export const stopGradient: (x: tf.Tensor) => tf.Tensor = tf.customGrad((...inputs: Array<tf.Tensor | tf.GradSaveFunc>) => ({
+  value: tf.clone(inputs[0] as tf.Tensor),
+  gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy),
+}));
 
 /**
  * Common part of the Visual Transformer tokenizers (Wu et al. 2020, Eq. 1, 2, 6 and the pooling baseline):

@@ -1,12 +1,8 @@
-import type { EvalResult } from '../metrics';
 import type { MetricRecord } from '../report';
+import type { EvalPair } from '../task/task';
 import type { EpochEnd, LoopHook } from './hooks';
 
-/** An evaluation of the live weights and, with train.ema, of the EMA weights. */
-export interface EvalPair {
-  live: EvalResult;
-  ema?: EvalResult;
-}
+export type { EvalPair };
 
 export interface EvaluationHookOptions {
   /** Evaluate every N epochs (and always after the last step). */
@@ -16,6 +12,8 @@ export interface EvaluationHookOptions {
   /** Name of the evaluated set ('test', 'validation'). */
   setName: string;
   evaluate(): Promise<EvalPair>;
+  /** The task's scores for the eval line (top-1/top-5; mIoU, pixel accuracy, per-class IoU), EMA ones included. */
+  fields(result: EvalPair): Record<string, unknown>;
   write(r: MetricRecord): Promise<void>;
   /** One summary line per evaluation. */
   log(e: EpochEnd, result: EvalPair): void;
@@ -42,9 +40,7 @@ export class EvaluationHook implements LoopHook {
       epoch: e.step / this.o.stepsPerEpoch,
       set: this.o.setName,
       loss: result.live.loss,
-      top1: result.live.top1,
-      top5: result.live.top5,
-      ...(result.ema ? { emaTop1: result.ema.top1, emaTop5: result.ema.top5 } : {}),
+      ...this.o.fields(result),
     });
     this.o.log(e, result);
   }

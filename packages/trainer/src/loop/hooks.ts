@@ -3,9 +3,14 @@
 
 /** What one optimizer step produced. */
 export interface StepStats {
+  /** Mean loss over the labelled targets. */
   loss: number;
+  /** Correct predictions among … */
   correct: number;
+  /** … the labelled targets: one per image for classification, the labelled pixels for segmentation. */
   count: number;
+  /** Images in the batch. */
+  images: number;
 }
 
 /** Told to every hook after each optimizer step. */

@@ -6,6 +6,7 @@ export interface MetricWindow {
   loss: number;
   correct: number;
   count: number;
+  images: number;
   steps: number;
 }
 
@@ -37,6 +38,7 @@ export class MetricsHook implements LoopHook {
     w.loss += e.stats.loss * e.stats.count;
     w.correct += e.stats.correct;
     w.count += e.stats.count;
+    w.images += e.stats.images;
     w.steps += 1;
     if (e.step % this.o.logEvery !== 0 && !e.endOfEpoch) return;
     const seconds = (Date.now() - this.since) / 1000;
@@ -47,10 +49,10 @@ export class MetricsHook implements LoopHook {
       loss: w.loss / w.count,
       acc: w.correct / w.count,
       lr: this.o.lr(e.step - 1),
-      imagesPerSecond: w.count / Math.max(seconds, 1e-9),
+      imagesPerSecond: w.images / Math.max(seconds, 1e-9),
       elapsed: this.o.elapsed(),
     });
-    Object.assign(w, { loss: 0, correct: 0, count: 0, steps: 0 });
+    Object.assign(w, { loss: 0, correct: 0, count: 0, images: 0, steps: 0 });
     this.since = Date.now();
   }
 }

@@ -10,7 +10,7 @@ export interface ProgressHookOptions {
 
 /** Draws the epoch's progress bar: running loss and accuracy of the epoch, images per second, time left. */
 export class ProgressHook implements LoopHook {
-  private epoch = { loss: 0, correct: 0, count: 0, since: Date.now() };
+  private epoch = { loss: 0, correct: 0, count: 0, images: 0, since: Date.now() };
 
   constructor(
     private readonly bar: ProgressBar,
@@ -18,7 +18,7 @@ export class ProgressHook implements LoopHook {
   ) {}
 
   beginEpoch(): void {
-    this.epoch = { loss: 0, correct: 0, count: 0, since: Date.now() };
+    this.epoch = { loss: 0, correct: 0, count: 0, images: 0, since: Date.now() };
   }
 
   afterStep(e: StepEnd): void {
@@ -26,7 +26,8 @@ export class ProgressHook implements LoopHook {
     ep.loss += e.stats.loss * e.stats.count;
     ep.correct += e.stats.correct;
     ep.count += e.stats.count;
-    const imagesPerSecond = ep.count / Math.max((Date.now() - ep.since) / 1000, 1e-9);
+    ep.images += e.stats.images;
+    const imagesPerSecond = ep.images / Math.max((Date.now() - ep.since) / 1000, 1e-9);
     const remainingImages = (this.o.totalSteps - e.step) * this.o.batchSize;
     this.bar.update(
       `epoch ${e.epoch + 1}/${this.o.epochs}`,

@@ -4,11 +4,14 @@ import { promises as fs } from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { createRegistry, selectBackend, SpecError, stateDict, tf } from '@vitkit/core';
+import type { ImageClassifier } from '@vitkit/core';
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { syntheticData } from '../testing/synthetic';
 import { TINY_VIT, tinyRunSpec } from '../testing/tiny-run';
 import { evaluateModel } from '../evaluate';
+import type { EvalResult } from '../metrics';
+import { classificationResult } from '../testing/results';
 import { Trainer } from '../trainer';
 import { splitRows, workerStepSeed } from './protocol';
 
@@ -93,18 +96,19 @@ describe('data-parallel training (train.workers)', () => {
       { ...quiet, data: syntheticData({ train: 28, test: 23 }), registry: registry() },
     );
     try {
-      const r = await t.fit(); // its final evaluations ran on both replicas (workers close at the end of fit)
+      const r = classificationResult(await t.fit()); // its final evaluations ran on both replicas (workers close at the end of fit)
       const test = t.data.test!;
       const stats = t.model.namedBuffers().find(([n]) => n.endsWith('running_mean'));
       expect(stats).toBeDefined();
       expect(Math.max(...Array.from(stats![1].dataSync()).map(Math.abs))).toBeGreaterThan(0); // trained statistics
-      const single = await evaluateModel(t.model, test, t.data.numClasses);
-      const singleEma = await t.ema!.withWeights(() => evaluateModel(t.model, test, t.data.numClasses));
+      const model = t.model as ImageClassifier;
+      const single = await evaluateModel(model, test, t.data.numClasses);
+      const singleEma = await t.ema!.withWeights(() => evaluateModel(model, test, t.data.numClasses));
       expect(single.loss).not.toBeCloseTo(singleEma.loss, 5); // the EMA weights really differ
       for (const [split, one] of [
         [r.final!, single],
         [r.finalEma!, singleEma],
-        [await t.evaluate(test, 'test'), single], // 23 images in batches of 9 (5 + 4) and 5 (3 + 2)
+        [(await t.evaluate(test, 'test')) as EvalResult, single], // 23 images in batches of 9 (5 + 4) and 5 (3 + 2)
       ]) {
         expect(split.count).toBe(23);
         expect(split.top1).toBe(one.top1);

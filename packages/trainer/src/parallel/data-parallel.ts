@@ -12,7 +12,7 @@ import { FromWorker, GradientWorkerInit, paramOffsets, splitRows, ToWorker } fro
 
 /** What the workers are built from (as in their init message), plus the main thread's variables. */
 export interface DataParallelOptions
-  extends Pick<GradientWorkerInit, 'model' | 'loss' | 'plugins' | 'dir' | 'backend' | 'seed' | 'numClasses' | 'maxRows'> {
+  extends Pick<GradientWorkerInit, 'model' | 'loss' | 'packages' | 'plugins' | 'dir' | 'backend' | 'seed' | 'numClasses' | 'maxRows'> {
   /** Replicas in all, the main thread's included (2 = one worker). */
   replicas: number;
   params: ReadonlyArray<{ name: string; variable: tf.Variable }>;
@@ -69,6 +69,7 @@ export class DataParallel {
         rank,
         model: options.model,
         loss: options.loss,
+        packages: options.packages,
         plugins: options.plugins,
         dir: options.dir,
         backend: options.backend,

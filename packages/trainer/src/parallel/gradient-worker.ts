@@ -3,11 +3,9 @@
 // computes the loss and gradients of its rows of the batch and writes them to shared memory. For an evaluation it also
 // loads the main thread's non-trainable state (BatchNorm statistics) and writes its rows' eval-mode logits.
 import { parentPort, workerData } from 'worker_threads';
-import { buildModel, createRegistry, loadInstalledFirstParty, loadPlugins, manualSeed, selectBackend, tf, usePlugin } from '@vitkit/core';
-import type { ImageClassifier } from '@vitkit/core';
-import { trainerPlugin } from '../components';
-import type { LossFn } from '../loss/losses';
-import { ensureWasmKernels } from '../trainer';
+import { manualSeed, tf } from '@vitkit/core';
+import { assembleReplica } from '../run-assembly';
+import { prepareBackend, runRegistry } from '../run-registry';
 import { FromWorker, GradientWorkerInit, paramOffsets, ToWorker, workerStepSeed } from './protocol';
 
 function send(m: FromWorker): void {
@@ -15,15 +13,9 @@ function send(m: FromWorker): void {
 }
 
 async function main(init: GradientWorkerInit): Promise<void> {
-  await selectBackend(init.backend, { quiet: true, threads: 1 });
-  ensureWasmKernels();
-  const registry = createRegistry();
-  usePlugin(registry, trainerPlugin);
-  loadInstalledFirstParty(registry);
-  if (init.plugins.length) loadPlugins(registry, init.plugins, init.dir);
-  manualSeed(init.seed);
-  const model = buildModel(registry, init.model as never, 'model') as ImageClassifier;
-  const loss = registry.build<LossFn>('loss', init.loss, 'train.loss');
+  await prepareBackend({ flag: init.backend, quiet: true, threads: 1 });
+  const registry = runRegistry({ packages: init.packages, specPlugins: init.plugins, dir: init.dir });
+  const { model, loss } = assembleReplica(registry, { model: init.model, loss: init.loss, seed: init.seed });
   const byName = new Map(model.namedParameters().map(([n, p]) => [n, p]));
   const params = init.params.map(({ name, shape }) => {
     const p = byName.get(name);

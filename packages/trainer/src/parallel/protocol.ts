@@ -10,6 +10,12 @@ export interface GradientWorkerInit {
   rank: number;
   model: TrainSpec['model'];
   loss: ComponentSpec;
+  /**
+   * The main thread's plugins by name (`registry.loadedPlugins()`): the worker loads those that are installed packages,
+   * so its registry holds what the main thread's did (a plugin object passed in-process cannot travel to a worker).
+   */
+  packages: string[];
+  /** The spec's "plugins" (package names or paths), loaded strictly. */
   plugins: string[];
   /** Directory the spec's relative plugin paths resolve from. */
   dir: string;

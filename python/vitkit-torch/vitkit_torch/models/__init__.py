@@ -1,3 +1,3 @@
-from .build import BACKBONES, build_model
+from .build import build_model
 
-__all__ = ["BACKBONES", "build_model"]
+__all__ = ["build_model"]

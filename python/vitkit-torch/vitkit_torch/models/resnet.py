@@ -85,10 +85,12 @@ class ResNetStages(nn.Module):
         self.bn1 = nn.BatchNorm2d(o["widths"][0])
         inplanes = o["widths"][0]
         self.stage_names = []
+        self.stage_widths = []
         for i in range(count):
             layer, inplanes = make_layer(o["block"], inplanes, o["widths"][i], o["layers"][i], 1 if i == 0 else 2)
             self.add_module(f"layer{i + 1}", layer)
             self.stage_names.append(f"layer{i + 1}")
+            self.stage_widths.append(inplanes)
         return inplanes
 
     def forward_stages(self, x: torch.Tensor) -> torch.Tensor:
@@ -103,6 +105,22 @@ class ResNet(ResNetStages):
         super().__init__()
         feats = self._build_stages(o, 4, path)
         self.fc = nn.Linear(feats, o["numClasses"]) if o["numClasses"] > 0 else nn.Identity()
+
+    feature_strides = (4, 8, 16, 32)
+
+    @property
+    def feature_channels(self) -> List[int]:
+        """Output channels of stages C2–C5 (what a segmentation neck reads), as vitkit's `featureChannels`."""
+        return list(self.stage_widths)
+
+    def forward_feature_maps(self, x: torch.Tensor) -> List[torch.Tensor]:
+        """The outputs of `layer1..4` at strides 4, 8, 16, 32 (vitkit's forwardFeatureMaps)."""
+        h = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
+        maps = []
+        for n in self.stage_names:
+            h = getattr(self, n)(h)
+            maps.append(h)
+        return maps
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.fc(self.forward_stages(x).mean(dim=(2, 3)))
@@ -260,6 +278,7 @@ class VtResNet(ResNetStages):
         inplanes = self._build_stages(o, 3, path)
         one_of(o["interaction"], ["transformer", "graph-conv", "none"], f"{path}.interaction")
         c = o["channels"] or inplanes
+        self._feature_channels = [self.stage_widths[0], self.stage_widths[1], c]
         if c != inplanes:
             self.vt_in = nn.Sequential(nn.Conv2d(inplanes, c, 1, bias=False), nn.BatchNorm2d(c))
         else:
@@ -289,8 +308,15 @@ class VtResNet(ResNetStages):
         self.vt = nn.ModuleList(modules)
         self.fc = nn.Linear(ct, o["numClasses"]) if o["numClasses"] > 0 else nn.Identity()
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.forward_stages(x)
+    feature_strides = (4, 8, 16)
+
+    @property
+    def feature_channels(self) -> List[int]:
+        """C2, C3 and the VT-refined stride-16 map (the VT modules replace stage 4), as vitkit's `featureChannels`."""
+        return list(self._feature_channels)
+
+    def forward_vt(self, h: torch.Tensor):
+        """`vt_in` (when present) and the VT modules on a stage-3 map: (refined map NCHW, last tokens)."""
         if self.vt_in is not None:
             h = F.relu(self.vt_in(h))
         b, c, hh, ww = h.shape
@@ -298,4 +324,18 @@ class VtResNet(ResNetStages):
         t = None
         for m in self.vt:
             x3, t = m(x3, t, (hh, ww))
-        return self.fc(t.mean(dim=1))
+        return x3.transpose(1, 2).reshape(b, c, hh, ww), t
+
+    def forward_feature_maps(self, x: torch.Tensor) -> List[torch.Tensor]:
+        """Stages 1–2 and the stage-3 map refined by the VT modules (vitkit's forwardFeatureMaps)."""
+        h = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 3, 2, 1)
+        maps = []
+        for i, n in enumerate(self.stage_names):
+            h = getattr(self, n)(h)
+            if i < 2:
+                maps.append(h)
+        maps.append(self.forward_vt(h)[0])
+        return maps
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.forward_vt(self.forward_stages(x))[1].mean(dim=1))

@@ -8,8 +8,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..errors import SpecError, UnsupportedSpecError
+from ..errors import SpecError
 from ..options import REQUIRED, one_of, resolve, split_type
+from ..plugins import register_tokenizer, tokenizer
 from .layers import Mlp, linear
 
 
@@ -228,15 +229,22 @@ class T2TTokenizer(nn.Module):
         return self.project(tokens)
 
 
+def _patch(o: Dict[str, Any], path: str) -> nn.Module:
+    img = o["imgSize"] if isinstance(o["imgSize"], list) else [o["imgSize"], o["imgSize"]]
+    return PatchEmbed(img, o["patchSize"], o["inChans"], o["embedDim"], path)
+
+
+register_tokenizer("patch", {"imgSize": REQUIRED, "patchSize": 16, "inChans": 3, "embedDim": REQUIRED}, _patch)
+register_tokenizer(
+    "conv-stem",
+    {"imgSize": REQUIRED, "patchSize": REQUIRED, "inChans": 3, "embedDim": REQUIRED},
+    lambda o, path: ConvStem(o["imgSize"], o["patchSize"], o["inChans"], o["embedDim"], path),
+)
+register_tokenizer("t2t", T2T_DEFAULTS, T2TTokenizer)
+
+
 def build_tokenizer(spec: Any, path: str, hints: Mapping[str, Any]) -> nn.Module:
+    """A registered tokenizer (first-party or a plugin's Python counterpart) from its spec, with the backbone's hints."""
     kind, given = split_type(spec, path)
-    if kind == "patch":
-        o = resolve(given, {"imgSize": REQUIRED, "patchSize": 16, "inChans": 3, "embedDim": REQUIRED}, path, hints)
-        img = o["imgSize"] if isinstance(o["imgSize"], list) else [o["imgSize"], o["imgSize"]]
-        return PatchEmbed(img, o["patchSize"], o["inChans"], o["embedDim"], path)
-    if kind == "conv-stem":
-        o = resolve(given, {"imgSize": REQUIRED, "patchSize": REQUIRED, "inChans": 3, "embedDim": REQUIRED}, path, hints)
-        return ConvStem(o["imgSize"], o["patchSize"], o["inChans"], o["embedDim"], path)
-    if kind == "t2t":
-        return T2TTokenizer(resolve(given, T2T_DEFAULTS, path, hints), path)
-    raise UnsupportedSpecError(f"{path}.type" if not isinstance(spec, str) else path, f"tokenizer \"{kind}\"")
+    defaults, build = tokenizer(kind, f"{path}.type" if not isinstance(spec, str) else path)
+    return build(resolve(given, defaults, path, hints), path)

@@ -7,8 +7,9 @@ import { checkpointWeights } from './checkpoint-layout';
 import { OpaqueObject } from './pickle-values';
 import { PthError } from './pth-error';
 import { parsePth } from './read-pth';
+import { fixturePath } from '../../testing';
 
-const SHARED_PTH = path.resolve(__dirname, '../../../../..', '../shared/fixtures/pth');
+const SHARED_PTH = fixturePath('pth');
 const SHARED = path.dirname(SHARED_PTH);
 const DATA = path.join(__dirname, 'testdata');
 const PWNED = '/tmp/vitkit-pth-pwned';

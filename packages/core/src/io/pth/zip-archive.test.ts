@@ -1,7 +1,7 @@
 import * as fs from 'fs';
-import * as path from 'path';
 import { deflateRawSync } from 'zlib';
 import { readZipEntries } from './zip-archive';
+import { fixturePath } from '../../testing';
 
 /**
  * A minimal zip writer for the test: stored or deflated entries; `zip64` saturates every size and offset in the
@@ -78,7 +78,7 @@ describe('readZipEntries', () => {
   });
 
   it('returns stored entries as views of the file (a checkpoint is not copied)', () => {
-    const bytes = fs.readFileSync(path.resolve(__dirname, '../../../../..', '../shared/fixtures/pth/resnet18_narrow.pth'));
+    const bytes = fs.readFileSync(fixturePath('pth', 'resnet18_narrow.pth'));
     const entries = readZipEntries(bytes, 'r.pth');
     const e = entries.get('resnet18_narrow/data/0')!;
     expect(e.buffer).toBe(bytes.buffer);
