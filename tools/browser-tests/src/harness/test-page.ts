@@ -8,7 +8,7 @@ import type { BrowserTestApi } from '../page/protocol';
 
 const PAGE_ENTRY = path.join(__dirname, '../page/entry.ts');
 const WASM_DIR = path.join(REPO_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist');
-const HTML = '<!doctype html><meta charset="utf-8"><title>vitkit browser tests</title><script type="module" src="/page.js"></script>\n';
+const HTML = '<!doctype html><meta charset="utf-8"><title>vitkit browser tests</title><link rel="icon" href="data:,"><script type="module" src="/page.js"></script>\n';
 
 export interface TestPage {
   origin: string;

@@ -27,11 +27,18 @@ export interface TrainingRequest {
   /** Raw MNIST bytes: 28×28 uint8 pixels per digit, then one uint8 label per digit. */
   imagesUrl: string;
   labelsUrl: string;
+  /** The images' side: the 28 px digits centred on a background of this size (the model's input size). */
+  side: number;
+  /** Normalisation of the [0, 1] pixel values. */
+  mean: number;
+  std: number;
   trainCount: number;
   evalCount: number;
   batchSize: number;
   steps: number;
+  /** Peak learning rate of the cosine schedule, reached after `warmupSteps` of linear warm-up. */
   lr: number;
+  warmupSteps: number;
   seed: number;
   spec: { type: string } & Record<string, unknown>;
 }

@@ -2,15 +2,13 @@ import { buildModel, createRegistry, manualSeed, selectBackend } from '@vitkit/c
 import type { ImageClassifier, ModelSpec } from '@vitkit/core';
 import { plugin as backbones } from '@vitkit/backbones';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
-import { AdamW, constantSchedule, crossEntropy, evaluateModel, fitBatches, InMemoryBatches, trainableParams } from '@vitkit/trainer';
+import { AdamW, cosineSchedule, crossEntropy, evaluateModel, fitBatches, InMemoryBatches, trainableParams } from '@vitkit/trainer';
 import type { InMemoryData } from '@vitkit/trainer';
 import type { TrainingRequest, TrainingRun } from './protocol';
 
-const SIDE = 28;
-const PIXELS = SIDE * SIDE;
-/** MNIST's pixel mean and standard deviation (of [0, 1] values), the normalisation torchvision's examples use. */
-const MEAN = 0.1307;
-const STD = 0.3081;
+/** MNIST digits are 28×28. */
+const DIGIT = 28;
+const PIXELS = DIGIT * DIGIT;
 
 async function fetchBytes(url: string): Promise<Uint8Array> {
   const response = await fetch(url);
@@ -18,20 +16,29 @@ async function fetchBytes(url: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
-/** Digits `from..from+count` of the served bytes, normalised, as NHWC grey images. */
-function digits(pixels: Uint8Array, labels: Uint8Array, from: number, count: number): InMemoryData {
+/** Digits `from..from+count` of the served bytes, normalised and centred on a `r.side`² background, as NHWC grey images. */
+function digits(r: TrainingRequest, pixels: Uint8Array, labels: Uint8Array, from: number, count: number): InMemoryData {
   if (labels.length < from + count) throw new Error(`the page was served ${labels.length} digits, it needs ${from + count}`);
-  const images = new Float32Array(count * PIXELS);
-  for (let i = 0; i < images.length; i++) images[i] = (pixels[from * PIXELS + i] / 255 - MEAN) / STD;
-  return { images, shape: [SIDE, SIDE, 1], labels: Array.from(labels.subarray(from, from + count)), numClasses: 10 };
+  if (!(r.side >= DIGIT)) throw new Error(`side must be at least the digits' ${DIGIT} px, got ${r.side}`);
+  const side = r.side;
+  const offset = Math.floor((side - DIGIT) / 2);
+  const images = new Float32Array(count * side * side).fill(-r.mean / r.std);
+  for (let k = 0; k < count; k++) {
+    for (let row = 0; row < DIGIT; row++) {
+      for (let col = 0; col < DIGIT; col++) {
+        images[(k * side + row + offset) * side + col + offset] = (pixels[(from + k) * PIXELS + row * DIGIT + col] / 255 - r.mean) / r.std;
+      }
+    }
+  }
+  return { images, shape: [side, side, 1], labels: Array.from(labels.subarray(from, from + count)), numClasses: 10 };
 }
 
 /** Trains the request's model on the first digits with the trainer's loop and measures it on the next ones. */
 export async function runTraining(r: TrainingRequest): Promise<TrainingRun> {
   const choice = await selectBackend(r.backend, { quiet: true });
   const [pixels, labels] = await Promise.all([fetchBytes(r.imagesUrl), fetchBytes(r.labelsUrl)]);
-  const train = new InMemoryBatches(digits(pixels, labels, 0, r.trainCount), { batchSize: r.batchSize, shuffleSeed: r.seed });
-  const held = new InMemoryBatches(digits(pixels, labels, r.trainCount, r.evalCount), { batchSize: r.evalCount });
+  const train = new InMemoryBatches(digits(r, pixels, labels, 0, r.trainCount), { batchSize: r.batchSize, shuffleSeed: r.seed });
+  const held = new InMemoryBatches(digits(r, pixels, labels, r.trainCount, r.evalCount), { batchSize: r.evalCount });
   manualSeed(r.seed);
   const model = buildModel(createRegistry({ plugins: [tokenizers, backbones] }), r.spec as ModelSpec) as ImageClassifier;
   const params = trainableParams(model);
@@ -39,7 +46,7 @@ export async function runTraining(r: TrainingRequest): Promise<TrainingRun> {
   try {
     const accuracyBefore = (await evaluateModel(model, held, 10)).top1;
     const started = performance.now();
-    const { losses } = await fitBatches({ model, params, optimizer, schedule: constantSchedule({ baseLr: r.lr }), loss: crossEntropy(), data: train, steps: r.steps, clipGradNorm: 1 });
+    const { losses } = await fitBatches({ model, params, optimizer, schedule: cosineSchedule({ baseLr: r.lr, totalSteps: r.steps, warmupSteps: r.warmupSteps }), loss: crossEntropy(), data: train, steps: r.steps, clipGradNorm: 1 });
     const trainSeconds = (performance.now() - started) / 1000;
     const accuracyAfter = (await evaluateModel(model, held, 10)).top1;
     return { backend: choice.backend, losses, accuracyBefore, accuracyAfter, trainSeconds };
