@@ -7,6 +7,7 @@ import type { Optimizer, OptimParam } from '../optim/optimizer';
 import type { LrSchedule } from '../optim/schedule';
 import type { TrainableModel } from '../task/trainable';
 import { batchGradients } from './batch-gradients';
+import type { BatchGradients } from './batch-gradients';
 import type { StepStats } from './hooks';
 
 export interface FitBatchesOptions {
@@ -47,7 +48,7 @@ export async function fitBatches(o: FitBatchesOptions): Promise<FitBatchesResult
       if (!batch.y) throw new Error('fitBatches: a batch has no soft targets `y` (classification batches carry them)');
       const lr = o.schedule.lr(losses.length);
       const labelsT = tf.tensor1d(batch.labels, 'int32');
-      let r;
+      let r: BatchGradients;
       try {
         r = await batchGradients(o.params, () => {
           const logits = o.model.forward(batch.x);
