@@ -1,16 +1,11 @@
 import { SpecError, usePlugin } from '@vitkit/core';
 import type { Registry } from '@vitkit/core';
 import type { TrainSpec } from './spec';
-import type { TaskBatch } from './task/task';
 import type { Batch, Dataset, LoaderPosition } from '@vitkit/data';
+import type { BatchSource } from './loop/batch-source';
 
 export type { Batch, Dataset, LoaderPosition };
-
-/** The loader surface the trainer uses (`DataLoader` from @vitkit/data and the segmentation loader satisfy it). */
-export interface BatchSource {
-  readonly batchesPerEpoch: number;
-  iterate(from: LoaderPosition): AsyncGenerator<TaskBatch & { position?: LoaderPosition }>;
-}
+export type { BatchSource } from './loop/batch-source';
 
 /** The data side of a run, assembled from `spec.data`. */
 export interface RunData {

@@ -1,6 +1,6 @@
 import { tf } from '@vitkit/core';
 import type { ImageClassifier } from '@vitkit/core';
-import type { BatchSource } from './data';
+import type { BatchSource } from './loop/batch-source';
 import { ClassificationMetrics, EvalResult } from './metrics';
 
 /** Runs the model in eval mode over every batch of `source` and returns top-1/top-5, per-class accuracy, confusion. */

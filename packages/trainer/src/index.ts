@@ -4,33 +4,7 @@ import { trainerPlugin } from './components';
 /** Registers the trainer's optimizers ('adamw', 'sgd'), schedules ('cosine', 'constant', 'step') and losses. */
 export const plugin: VitkitPlugin = trainerPlugin;
 
-export {
-  registerTrainerComponents,
-  adamwComponent,
-  sgdComponent,
-  cosineComponent,
-  constantComponent,
-  stepComponent,
-  crossEntropyComponent,
-  softTargetComponent,
-  pixelCrossEntropyComponent,
-} from './components';
-export type { OptimizerFactory, ScheduleFactory, ScheduleContext } from './components';
-export { Optimizer } from './optim/optimizer';
-export type { OptimParam, OptimizerState } from './optim/optimizer';
-export { AdamW } from './optim/adamw';
-export type { AdamWOptions } from './optim/adamw';
-export { SGD } from './optim/sgd';
-export type { SGDOptions } from './optim/sgd';
-export { cosineSchedule, constantSchedule, stepSchedule } from './optim/schedule';
-export type { LrSchedule, CosineOptions } from './optim/schedule';
-export { clipGradNorm, globalNorm } from './optim/clip';
-export { WeightEma } from './optim/ema';
-export { crossEntropy, softTargetCrossEntropy, softTargetLoss, distillationLoss } from './loss/losses';
-export type { LossFn, LossTargets, DistillationOptions } from './loss/losses';
-export { ClassificationMetrics } from './metrics';
-export type { EvalResult, PerClass } from './metrics';
-export { evaluateModel } from './evaluate';
+export * from './portable';
 export { saveCheckpoint, loadCheckpoint, serializeCheckpoint, readWeights, CheckpointError, CHECKPOINT_FORMAT } from './checkpoint';
 export type { Checkpoint, CheckpointMeta } from './checkpoint';
 export { trainSpecSchema, parseTrainSpec, loadTrainSpec, isSegmentationSpec } from './spec';
@@ -42,13 +16,13 @@ export { runRegistry, prepareBackend, ensureWasmKernels } from './run-registry';
 export type { RunRegistryOptions } from './run-registry';
 export { classificationTask } from './task/classification';
 export { taskOf } from './task/tasks';
-export type { TrainingTask, TrainableModel, TaskBatch, BatchLoss, TaskEvaluation, EvalPair, TaskEvaluateOptions, TaskReportInput } from './task/task';
+export type { TrainingTask, BatchLoss, TaskEvaluation, EvalPair, TaskEvaluateOptions, TaskReportInput } from './task/task';
 export { train } from './train';
 export { launchTorchTraining, torchrunArgs, writeTorchReport, TorchEngineError } from './torch-engine';
 export type { TorchLaunchOptions } from './torch-engine';
 export { defaultDataFactory } from './data';
-export type { BatchSource, DataFactory, RunData } from './data';
-export { Trainer, paramDecays } from './trainer';
+export type { DataFactory, RunData } from './data';
+export { Trainer } from './trainer';
 export { DivergenceGuard, DivergenceError, NonFiniteLossError, DEFAULT_DIVERGENCE } from './divergence';
 export type { DivergenceOptions, StepVerdict, CheckpointRecord } from './divergence';
 export { removeStaleTempFiles } from './stale-temp-files';

@@ -9,6 +9,7 @@ import type { LossFn } from './loss/losses';
 import { WeightEma } from './optim/ema';
 import type { Optimizer, OptimParam } from './optim/optimizer';
 import type { LrSchedule } from './optim/schedule';
+import { trainableParams } from './optim/trainable-params';
 import { ensureWasmKernels, prepareBackend } from './run-registry';
 import type { LoadedSpec } from './spec';
 import { taskOf } from './task/tasks';
@@ -49,12 +50,7 @@ export interface AssemblyOptions {
   log?: (line: string) => void;
 }
 
-const NO_DECAY_NAME = /(^|\.)(pos_embed|cls_token|dist_token)(\.|_|$)|(^|\.)[^.]*_token$/;
-
-/** Whether AdamW/SGD apply weight decay: never to norms/biases (core marks those), position embeddings or tokens. */
-export function paramDecays(name: string, decay: boolean): boolean {
-  return decay && !NO_DECAY_NAME.test(name);
-}
+export { paramDecays } from './optim/trainable-params';
 
 /**
  * Selects the backend and builds the run's parts through the registry, so any registered backbone, optimizer,
@@ -97,10 +93,7 @@ export async function assembleRun(loaded: LoadedSpec, registry: Registry, option
     const stepsPerEpoch = data.train.batchesPerEpoch;
     if (stepsPerEpoch < 1) throw new Error(`the training set yields no batch of ${spec.data.batchSize}; lower data.batchSize`);
     const totalSteps = Math.max(1, Math.round(spec.train.epochs * stepsPerEpoch));
-    const params = model
-      .namedParameters()
-      .filter(([, p]) => p.trainable)
-      .map(([name, p]) => ({ name, variable: p.variable, decay: paramDecays(name, p.decay) }));
+    const params = trainableParams(model);
     const opt = registry.build<OptimizerFactory>('optimizer', spec.train.optimizer, 'train.optimizer');
     const optimizer = opt.create(params);
     built.push(optimizer);

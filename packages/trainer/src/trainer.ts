@@ -6,6 +6,8 @@ import { CHECKPOINT_FORMAT, CHECKPOINT_VERSION, Checkpoint, loadCheckpoint, read
 import type { BatchSource, DataFactory, RunData } from './data';
 import type { EvalResult } from './metrics';
 import { clipGradNorm, globalNorm } from './optim/clip';
+import { batchGradients } from './loop/batch-gradients';
+import type { BatchGradients } from './loop/batch-gradients';
 import { CheckpointRecord, DivergenceError, DivergenceGuard, NonFiniteLossError, StepVerdict } from './divergence';
 import { removeStaleTempFiles } from './stale-temp-files';
 import { assembleRun } from './run-assembly';
@@ -108,7 +110,6 @@ export class Trainer {
   readonly stepsPerEpoch: number;
   private readonly distill?: RunParts['distill'];
   private readonly guard: DivergenceGuard;
-  private readonly varToParam = new Map<string, string>();
   private readonly log: (line: string) => void;
   private dp?: DataParallel;
   /** Where the run stands; changed by training steps and restored from checkpoints only. */
@@ -146,7 +147,6 @@ export class Trainer {
       totalSteps: this.totalSteps,
       stepsPerEpoch: this.stepsPerEpoch,
     } = parts);
-    for (const p of this.params) this.varToParam.set(p.variable.name, p.name);
     this.guard = new DivergenceGuard(loaded.spec.train.divergence, Math.log(this.data.numClasses));
   }
 
@@ -405,25 +405,21 @@ export class Trainer {
   }
 
   /** Loss, correct count and gradients (by parameter name; caller disposes) of a batch on this thread's model. */
-  private async localGradients(x: tf.Tensor4D, y: tf.Tensor2D | undefined, labels: Int32Array): Promise<{ loss: number; correct: number; grads: Map<string, tf.Tensor> }> {
+  private async localGradients(x: tf.Tensor4D, y: tf.Tensor2D | undefined, labels: Int32Array): Promise<BatchGradients> {
     const labelsT = tf.tensor1d(labels, 'int32');
     const teacherLogits = this.teacher ? tf.tidy(() => this.teacher!.forward(x)) : undefined;
-    let correctT: tf.Tensor | undefined;
-    const vars = this.params.map((p) => p.variable);
-    const { value, grads } = tf.variableGrads(() => {
-      const logits = this.model.forward(x);
-      correctT = tf.keep(this.task.correct(logits, labelsT));
-      return this.distill ? this.distill(logits as tf.Tensor2D, { y: softTargets(y), labels }, teacherLogits!) : this.loss(logits, { x, y, labels });
-    }, vars);
-    labelsT.dispose();
-    teacherLogits?.dispose();
-    const gmap = new Map<string, tf.Tensor>();
-    // A trainable parameter the loss does not depend on has no gradient (tfjs gives null): it is left untouched.
-    for (const [vn, g] of Object.entries(grads)) if (g) gmap.set(this.varToParam.get(vn)!, g);
-    const [lossArr, correctArr] = await Promise.all([value.data(), correctT!.data()]);
-    value.dispose();
-    correctT!.dispose();
-    return { loss: lossArr[0], correct: correctArr[0], grads: gmap };
+    try {
+      return await batchGradients(this.params, () => {
+        const logits = this.model.forward(x);
+        return {
+          correct: this.task.correct(logits, labelsT),
+          loss: this.distill ? this.distill(logits as tf.Tensor2D, { y: softTargets(y), labels }, teacherLogits!) : this.loss(logits, { x, y, labels }),
+        };
+      });
+    } finally {
+      labelsT.dispose();
+      teacherLogits?.dispose();
+    }
   }
 
   private evalBatchSize(): number {

@@ -10,32 +10,10 @@ import {
   tf,
   TensorMap,
 } from '@vitkit/core';
-import { testRegistry } from '../testing';
+import { crossvitFixtureSpec, testRegistry } from '../testing';
 import { fixturePath } from '@vitkit/core/testing';
 
 const FIXTURES = fixturePath();
-
-
-/** The spec equivalent of a fixture's official constructor. */
-function fixtureSpec(name: string): Record<string, unknown> {
-  const conv = name.includes('_conv');
-  const seq = name.includes('xattn_seq');
-  return {
-    type: 'dual-branch',
-    imgSize: [48, 32],
-    patchSize: [12, 16],
-    inChans: 3,
-    numClasses: 10,
-    embedDim: [24, 48],
-    depth: seq ? [[1, 2, 2], [1, 1, 1]] : [[1, 2, 0], [1, 2, 0]],
-    numHeads: [2, 2],
-    mlpRatio: [2, 2],
-    qkvBias: true,
-    normEps: 1e-6,
-    tokenizer: conv ? 'conv-stem' : 'patch',
-    fusion: 'cross-attention',
-  };
-}
 
 async function readFixture(name: string): Promise<{ tensors: TensorMap; input: tf.Tensor4D; logits: Float32Array; logitsShape: number[] }> {
   const { tensors } = await readSafetensors(path.join(FIXTURES, `${name}.safetensors`));
@@ -63,7 +41,7 @@ describe.each(TEST_BACKENDS.filter((b) => b !== 'cpu'))('dual-branch parity with
 
   it.each(NAMES_PARITY)('%s reproduces __logits__ to 1e-4', async (name) => {
     const registry = testRegistry();
-    const model = buildModel(registry, fixtureSpec(name) as never);
+    const model = buildModel(registry, crossvitFixtureSpec(name) as never);
     const { tensors, input, logits, logitsShape } = await readFixture(name);
     loadStateDict(model, tensors, { strict: true, source: name });
     model.eval();
@@ -97,7 +75,7 @@ describe('dual-branch specs, names and inputs', () => {
 
   it('loads a checkpoint with timm names (pos_embed_0, cls_token_0) and reproduces the logits', async () => {
     const registry = testRegistry();
-    const model = buildModel(registry, fixtureSpec('crossvit_tiny_rand') as never);
+    const model = buildModel(registry, crossvitFixtureSpec('crossvit_tiny_rand') as never);
     const { tensors, input, logits } = await readFixture('crossvit_tiny_rand');
     const timm: TensorMap = new Map();
     for (const [k, v] of tensors) timm.set(k.replace(/^(pos_embed|cls_token)\.(\d+)$/, '$1_$2'), v);
@@ -111,7 +89,7 @@ describe('dual-branch specs, names and inputs', () => {
   });
 
   it('uses the official parameter names', () => {
-    const model = buildModel(testRegistry(), fixtureSpec('crossvit_tiny_xattn_seq') as never);
+    const model = buildModel(testRegistry(), crossvitFixtureSpec('crossvit_tiny_xattn_seq') as never);
     const names = model.namedParameters().map(([n]) => n);
     expect(names.slice(0, 8)).toEqual([
       'patch_embed.0.proj.weight',
@@ -142,46 +120,46 @@ describe('dual-branch specs, names and inputs', () => {
   });
 
   it('rejects a branch image size not divisible by its patch size, naming the option', () => {
-    const e = specError(() => buildModel(testRegistry(), { ...fixtureSpec('crossvit_tiny'), imgSize: [48, 36] } as never));
+    const e = specError(() => buildModel(testRegistry(), { ...crossvitFixtureSpec('crossvit_tiny'), imgSize: [48, 36] } as never));
     expect(e.issues[0].path).toBe('model.imgSize[1]');
     expect(e.message).toMatch(/36 is not divisible by patchSize\[1\] = 16/);
   });
 
   it('rejects mismatched branch counts, naming each option', () => {
     const e = specError(() =>
-      buildModel(testRegistry(), { ...fixtureSpec('crossvit_tiny'), embedDim: [24, 48, 96], mlpRatio: [2, 2, 1], depth: [[1, 2], [1, 2, 0]] } as never),
+      buildModel(testRegistry(), { ...crossvitFixtureSpec('crossvit_tiny'), embedDim: [24, 48, 96], mlpRatio: [2, 2, 1], depth: [[1, 2], [1, 2, 0]] } as never),
     );
     const paths = e.issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(['model.embedDim', 'model.mlpRatio', 'model.depth[0]']));
     expect(e.message).toMatch(/model\.embedDim: has 3 entries but imgSize has 2/);
     expect(e.message).toMatch(/trailing fusion entry is never used/);
-    const t = specError(() => buildModel(testRegistry(), { ...fixtureSpec('crossvit_tiny'), tokenizer: ['patch'] } as never));
+    const t = specError(() => buildModel(testRegistry(), { ...crossvitFixtureSpec('crossvit_tiny'), tokenizer: ['patch'] } as never));
     expect(t.issues[0].path).toBe('model.tokenizer');
   });
 
   it('rejects numClasses 0 when the branch widths differ (the mean of the heads would not be defined)', () => {
-    const e = specError(() => buildModel(testRegistry(), { ...fixtureSpec('crossvit_tiny'), numClasses: 0 } as never));
+    const e = specError(() => buildModel(testRegistry(), { ...crossvitFixtureSpec('crossvit_tiny'), numClasses: 0 } as never));
     expect(e.issues[0].path).toBe('model.numClasses');
   });
 
   it('rejects an unknown fusion, listing the registered ones', () => {
     const before = tf.memory().numTensors;
-    const e = specError(() => buildModel(testRegistry(), { ...fixtureSpec('crossvit_tiny'), fusion: 'cross-attn' } as never));
+    const e = specError(() => buildModel(testRegistry(), { ...crossvitFixtureSpec('crossvit_tiny'), fusion: 'cross-attn' } as never));
     expect(tf.memory().numTensors).toBe(before); // the partly built model was disposed
     expect(e.issues[0].path).toBe('model.fusion.type');
     expect(e.message).toMatch(/"cross-attn" is not registered as a fusion; registered: all-attention, class-token, cross-attention, none, pairwise/);
   });
 
   it('rejects bad fusion and tokenizer options with their paths', () => {
-    const e = specError(() => buildModel(testRegistry(), { ...fixtureSpec('crossvit_tiny'), fusion: { type: 'class-token', depth: 2 } } as never));
+    const e = specError(() => buildModel(testRegistry(), { ...crossvitFixtureSpec('crossvit_tiny'), fusion: { type: 'class-token', depth: 2 } } as never));
     expect(e.issues[0].path).toBe('model.fusion.depth');
-    const c = specError(() => buildModel(testRegistry(), { ...fixtureSpec('crossvit_tiny_conv'), patchSize: [12, 8], imgSize: [48, 32] } as never));
+    const c = specError(() => buildModel(testRegistry(), { ...crossvitFixtureSpec('crossvit_tiny_conv'), patchSize: [12, 8], imgSize: [48, 32] } as never));
     expect(c.issues[0].path).toBe('model.tokenizer.patchSize');
     expect(c.message).toMatch(/allowed: 12, 16/);
   });
 
   it('feeds the 32 px branch a bicubic resize identical to the official one (debug activations)', async () => {
-    const model = buildModel(testRegistry(), fixtureSpec('crossvit_tiny_rand') as never);
+    const model = buildModel(testRegistry(), crossvitFixtureSpec('crossvit_tiny_rand') as never);
     const { input } = await readFixture('crossvit_tiny_rand');
     const { tensors: dbg } = await readSafetensors(path.join(FIXTURES, 'debug', 'crossvit_tiny_rand.debug.safetensors'));
     const want = dbg.get('__dbg__.patch_embed.1.input')!;
@@ -195,7 +173,7 @@ describe('dual-branch specs, names and inputs', () => {
   });
 
   it('refuses non-square inputs with a clear error', () => {
-    const model = buildModel(testRegistry(), fixtureSpec('crossvit_tiny') as never);
+    const model = buildModel(testRegistry(), crossvitFixtureSpec('crossvit_tiny') as never);
     const x = tf.zeros([1, 48, 40, 3]) as tf.Tensor4D;
     expect(() => model.forward(x)).toThrow(/input must be square/);
     x.dispose();
@@ -232,7 +210,7 @@ describe('dual-branch parity on cpu', () => {
   });
 
   it('crossvit_tiny_rand reproduces __logits__ to 1e-4 on cpu', async () => {
-    const model = buildModel(testRegistry(), fixtureSpec('crossvit_tiny_rand') as never);
+    const model = buildModel(testRegistry(), crossvitFixtureSpec('crossvit_tiny_rand') as never);
     const { tensors, input, logits } = await readFixture('crossvit_tiny_rand');
     loadStateDict(model, tensors, { strict: true });
     model.eval();
@@ -254,7 +232,7 @@ describe('every crossvit fixture through vitkit forward (runForward)', () => {
   it.each(NAMES_PARITY)('%s: logits within 1e-4 of __logits__', async (name) => {
     const file = path.join(FIXTURES, `${name}.safetensors`);
     const { logits, shape } = await runForward({
-      spec: { model: fixtureSpec(name) as never },
+      spec: { model: crossvitFixtureSpec(name) as never },
       registry: testRegistry(),
       weights: file,
       input: file,

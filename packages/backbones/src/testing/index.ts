@@ -4,3 +4,4 @@ export * from './train';
 export * from './vt-resnet';
 export * from './dual-branch';
 export * from './resnet-fixtures';
+export * from './parity-fixtures';

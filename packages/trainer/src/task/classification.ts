@@ -6,6 +6,7 @@ import type { ImageClassifier } from '@vitkit/core';
 import { defaultDataFactory } from '../data';
 import { evaluateModel } from '../evaluate';
 import type { LossFn } from '../loss/losses';
+import { correctPredictions } from '../loss/correct-predictions';
 import type { EvalResult } from '../metrics';
 import { renderReport } from '../report';
 import { pct } from './task';
@@ -34,7 +35,7 @@ export const classificationTask: TrainingTask<EvalResult> = {
     const loss = registry.build<LossFn>('loss', spec.train.loss, 'train.loss');
     return (logits, b) => loss(logits as tf.Tensor2D, { y: softTargets(b.y), labels: b.labels });
   },
-  correct: (logits, labels) => tf.sum(tf.cast(tf.equal(tf.argMax(logits, -1), labels), 'float32')) as tf.Scalar,
+  correct: correctPredictions,
   targets: (labels) => labels.length,
   evaluate: (model, source, o) => evaluateModel(model as ImageClassifier, source, o.numClasses, { classNames: o.classNames, onBatch: o.onBatch, forward: o.forward }),
   scores: (e) => ({ top1: e.top1, top5: e.top5 }),

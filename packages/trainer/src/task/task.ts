@@ -2,26 +2,13 @@
 // clipping, checkpoints, divergence guard and metric lines are the same for every task; a task supplies the pieces
 // that differ: the model kind, the loaders, the loss bound to its batch layout, what counts as a correct prediction,
 // the evaluation and its metric fields, and the report.
-import type { ImageModelConfig, Module, Registry, tf } from '@vitkit/core';
+import type { Registry, tf } from '@vitkit/core';
+import type { TaskBatch, TrainableModel } from './trainable';
+
+export type { TaskBatch, TrainableModel } from './trainable';
 import type { BatchSource, DataFactory, RunData } from '../data';
 import type { MetricRecord } from '../report';
 import type { TrainSpec } from '../spec';
-
-/** The model a task trains: NHWC images in, logits out with the classes last (`[B, K]` or `[B, H, W, K]`). */
-export interface TrainableModel extends Module {
-  readonly config: ImageModelConfig;
-  forward(x: tf.Tensor4D): tf.Tensor;
-}
-
-/**
- * A batch as the loop sees it: normalised images and the labels of every target (one per image for classification,
- * one per pixel for segmentation, 255 = ignored). `y` holds classification's (possibly mixed) soft targets.
- */
-export interface TaskBatch {
-  x: tf.Tensor4D;
-  y?: tf.Tensor2D;
-  labels: Int32Array;
-}
 
 /** The spec's loss, bound to the task's batch layout; called inside the gradient tape. */
 export type BatchLoss = (logits: tf.Tensor, batch: TaskBatch) => tf.Scalar;

@@ -20,25 +20,4 @@ const BROWSER_FIXTURES = {
       tokenizer: { type: 't2t', attention: 'transformer', tokenDim: 32 },
     },
   },
-  crossvit_tiny: {
-    constructor:
-      'VisionTransformer(img_size=[48, 32], patch_size=[12, 16], in_chans=3, num_classes=10, embed_dim=[24, 48], depth=[[1, 2, 0], [1, 2, 0]], num_heads=[2, 2], mlp_ratio=[2, 2, 1], qkv_bias=True, norm_layer=partial(nn.LayerNorm, eps=1e-6), multi_conv=False)',
-    spec: {
-      type: 'dual-branch',
-      imgSize: [48, 32],
-      patchSize: [12, 16],
-      inChans: 3,
-      numClasses: 10,
-      embedDim: [24, 48],
-      depth: [[1, 2, 0], [1, 2, 0]],
-      numHeads: [2, 2],
-      mlpRatio: [2, 2],
-      qkvBias: true,
-      normEps: 1e-6,
-      tokenizer: 'patch',
-      fusion: 'cross-attention',
-    },
-  },
 };
-
-module.exports = { BROWSER_FIXTURES };
