@@ -1,4 +1,4 @@
-// The parity fixtures the browser check runs, each with the model spec equivalent to its official constructor (as
+// The parity fixture the onnxruntime-web check exports, with the model spec equivalent to its official constructor (as
 // the Node parity tests build them: backbones' testing/t2t.ts and dual-branch.test.ts). The constructor string is
 // kept so the runner can refuse a fixture whose JSON no longer describes the model the spec builds.
 'use strict';
@@ -21,3 +21,5 @@ const BROWSER_FIXTURES = {
     },
   },
 };
+
+module.exports = { BROWSER_FIXTURES };

@@ -118,6 +118,6 @@ async function main() {
 }
 
 main().catch((e) => {
-  process.stderr.write(`browser parity: ${e.stack ?? e}\n`);
+  process.stderr.write(`onnxruntime-web check: ${e.stack ?? e}\n`);
   process.exit(1);
 });
