@@ -17,7 +17,9 @@ const { machineInfo, loadAvg, cpuTimes, backgroundCores } = require('./system');
 const pytorch = require('./pytorch');
 
 /** The benchmark models: the S config of the performance study, T2T-ViT (small-image preset and 224), CrossViT, VT. */
-const DEFAULT_MODELS = ['vit_s_bench_32', 't2t_vit_7_small', 't2t_vit_7', 'crossvit_9_240', 'vt_resnet18'];
+// The S and M configs of the performance study and the 224/240 px presets issue 16 measures against PyTorch.
+const M_CONFIG = 'tools/bench/specs/vit_m_bench_224.json';
+const DEFAULT_MODELS = ['vit_s_bench_32', M_CONFIG, 't2t_vit_7_small', 't2t_vit_7', 'crossvit_9_240', 'vt_resnet18'];
 /** Default batch per model: 32 for 32 px inputs; 4 for 224/240 px (a tfjs training step keeps ~0.6 GB of tape per 224 px image and the wasm32 heap stops at 4 GiB). */
 const DEFAULT_BATCH = { vit_s_bench_32: 32, t2t_vit_7_small: 32, t2t_vit_7: 4, crossvit_9_240: 4, vt_resnet18: 4 };
 
@@ -36,7 +38,7 @@ const USAGE = `usage: npm run bench -- [options]
   --batch N          batch size for every model (default: 32 for 32 px models, 4 for 224/240 px)
   --steps N          timed steps (median reported; default 5)
   --warmup N         untimed steps first (default 2)
-  --threads 1,2      wasm threads (and torch threads); a list runs each (default 2)
+  --threads 1,2      engine threads (and torch threads); a list runs each (default 1,2)
   --kernels LIST     vitkit wasm kernel pack: on (with its generated FMA GEMM and SIMD GELU/LayerNorm), xnnpack
                      (the pack with XNNPACK GEMM and JS loops: VITKIT_WASM_JIT=0) or off (stock tfjs-wasm);
                      a list runs each (default on)
@@ -63,7 +65,7 @@ function parseOptions(argv) {
       batch: { type: 'string' },
       steps: { type: 'string', default: '5' },
       warmup: { type: 'string', default: '2' },
-      threads: { type: 'string', default: '2' },
+      threads: { type: 'string', default: '1,2' },
       kernels: { type: 'string', default: 'on' },
       strategy: { type: 'string', default: 'threads' },
       plugins: { type: 'string', default: '' },
