@@ -5,7 +5,10 @@
 #include "vitkit-native.h"
 
 static napi_value init(napi_env env, napi_value exports) {
+  // OpenBLAS's default thread count ($OPENBLAS_NUM_THREADS, else every core) becomes the pool's; OpenBLAS itself
+  // then runs each GEMM part on the calling thread (sgemm.h says why).
   if (vk_pool_threads() == 1) vk_set_pool_threads(openblas_get_num_threads());
+  openblas_set_num_threads(1);
   const napi_property_descriptor props[] = {
       {"gemmBatched", NULL, vk_gemm_batched, NULL, NULL, NULL, napi_default, NULL},
       {"setThreads", NULL, vk_set_threads, NULL, NULL, NULL, napi_default, NULL},

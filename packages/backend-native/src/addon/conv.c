@@ -1,11 +1,11 @@
 // 2-D convolution (NHWC input, HWIO filter, any stride, dilation and padding) as im2col + one OpenBLAS GEMM per group
 // of images, forward and both gradients. Neither OpenBLAS nor tfjs offers im2col/col2im on Node memory; oneDNN does
 // convolutions, but its primitive setup per call costs more than these copies for the sizes vitkit runs (README).
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 #include "napi-util.h"
 #include "parallel.h"
+#include "sgemm.h"
 #include "vitkit-native.h"
 
 typedef struct {
@@ -165,17 +165,17 @@ static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pa
   }
   for (int64_t b0 = 0; b0 < g.batch; b0 += group) {
     const int64_t nb = g.batch - b0 < group ? g.batch - b0 : group;
-    const blasint rows = (blasint)(nb * ohw);
+    const int64_t rows = nb * ohw;
     if (pass == FORWARD) {
       const float *x = p0 + b0 * hw;
       if (!direct) im2col_group(&g, x, cols, nb);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (blasint)g.cout, (blasint)K, 1.f, direct ? x : cols, (blasint)K, p1,
-                  (blasint)g.cout, 0.f, p2 + b0 * ohw * g.cout, (blasint)g.cout);
+      vk_sgemm(false, false, rows, g.cout, K, 1.f, direct ? x : cols, K, p1,
+                  g.cout, 0.f, p2 + b0 * ohw * g.cout, g.cout);
     } else if (pass == BACKPROP_INPUT) {
       float *dx = p2 + b0 * hw;
       // dcols = dy · wᵀ; for a pointwise conv dcols is dx itself
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, rows, (blasint)K, (blasint)g.cout, 1.f, p0 + b0 * ohw * g.cout, (blasint)g.cout, p1,
-                  (blasint)g.cout, 0.f, direct ? dx : cols, (blasint)K);
+      vk_sgemm(false, true, rows, K, g.cout, 1.f, p0 + b0 * ohw * g.cout, g.cout, p1,
+                  g.cout, 0.f, direct ? dx : cols, K);
       if (!direct) {
         group_job job = {&g, cols, dx};
         vk_parallel_for(nb, 1, col2im_images, &job);
@@ -184,8 +184,8 @@ static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pa
       const float *x = p0 + b0 * hw;
       if (!direct) im2col_group(&g, x, cols, nb);
       // dw += colsᵀ · dy
-      cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (blasint)K, (blasint)g.cout, rows, 1.f, direct ? x : cols, (blasint)K,
-                  p1 + b0 * ohw * g.cout, (blasint)g.cout, b0 == 0 ? 0.f : 1.f, p2, (blasint)g.cout);
+      vk_sgemm(true, false, K, g.cout, rows, 1.f, direct ? x : cols, K,
+                  p1 + b0 * ohw * g.cout, g.cout, b0 == 0 ? 0.f : 1.f, p2, g.cout);
     }
   }
   free(cols);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include "napi-util.h"
 #include "parallel.h"
+#include "sgemm.h"
 #include "vitkit-native.h"
 
 // Last element index touched by a row-major rows×cols operand with leading dimension ld, plus one.
@@ -51,18 +52,7 @@ napi_value vk_gemm_batched(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  if (m == 0 || n == 0) return undefined_value(env);
-  for (size_t i = 0; i < na; i++) {
-    float *ci = c + (size_t)co[i];
-    if (k == 0) {
-      // BLAS leaves C untouched for k = 0 only when beta = 1; make the empty sum explicit.
-      for (int64_t r = 0; r < m; r++)
-        for (int64_t j = 0; j < n; j++) ci[r * ldc + j] = beta == 0 ? 0 : beta * ci[r * ldc + j];
-      continue;
-    }
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, alpha,
-                a + (size_t)ao[i], (blasint)lda, b + (size_t)bo[i], (blasint)ldb, beta, ci, (blasint)ldc);
-  }
+  vk_sgemm_batched(ta, tb, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc, (int64_t)na);
   return undefined_value(env);
 }
 
@@ -73,15 +63,14 @@ napi_value vk_set_threads(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "setThreads: thread count must be >= 1");
     return NULL;
   }
-  openblas_set_num_threads((int)t);
-  vk_set_pool_threads((int)t);  // the hand-written loops use as many threads as the GEMMs
+  vk_set_pool_threads((int)t);  // GEMMs and the hand-written loops share this one pool (sgemm.h)
   return undefined_value(env);
 }
 
 napi_value vk_get_threads(napi_env env, napi_callback_info info) {
   (void)info;
   napi_value r;
-  napi_create_int32(env, openblas_get_num_threads(), &r);
+  napi_create_int32(env, vk_pool_threads(), &r);
   return r;
 }
 

@@ -1,15 +1,30 @@
 #include "parallel.h"
 #include <pthread.h>
+#include <stdatomic.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define CPU_RELAX() _mm_pause()
+#elif defined(__aarch64__)
+#define CPU_RELAX() __asm__ __volatile__("yield")
+#else
+#define CPU_RELAX() ((void)0)
+#endif
 
 #define MAX_THREADS 64
+// How long a worker (and the caller waiting for the workers) polls before sleeping: a few tens of microseconds,
+// about the gap between two kernels of a training step. Sleeping at once let the scheduler put a woken worker on the
+// caller's core, and a step of ~300 short kernels then ran on one core (BENCHMARKS.md, "One thread pool").
+#define SPIN_ROUNDS 20000
 
 static pthread_mutex_t use_lock = PTHREAD_MUTEX_INITIALIZER;  // one job at a time
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake = PTHREAD_COND_INITIALIZER;
 static pthread_cond_t done = PTHREAD_COND_INITIALIZER;
 static int wanted = 1, started = 0;
-static uint64_t generation = 0;
-static int pending = 0;
+static atomic_uint_fast64_t generation = 0;
+static atomic_int pending = 0;
+static atomic_int sleepers = 0;
+static uint64_t born_at[MAX_THREADS + 1];  // the generation a worker was created in: its first job is the next one
 static struct {
   vk_range_fn fn;
   void *ctx;
@@ -25,16 +40,30 @@ static void run_chunk(int c) {
 
 static void *worker(void *arg) {
   int id = (int)(intptr_t)arg;
-  uint64_t seen = 0;
-  pthread_mutex_lock(&lock);
+  uint64_t seen = born_at[id];
   for (;;) {
-    while (generation == seen) pthread_cond_wait(&wake, &lock);
-    seen = generation;
-    int mine = id < job.chunks;
-    pthread_mutex_unlock(&lock);
-    if (mine) run_chunk(id);
-    pthread_mutex_lock(&lock);
-    if (mine && --pending == 0) pthread_cond_signal(&done);
+    uint64_t g;
+    int spins = 0;
+    while ((g = atomic_load_explicit(&generation, memory_order_acquire)) == seen && spins < SPIN_ROUNDS) {
+      CPU_RELAX();
+      spins++;
+    }
+    if (g == seen) {
+      pthread_mutex_lock(&lock);
+      atomic_fetch_add(&sleepers, 1);
+      while ((g = atomic_load(&generation)) == seen) pthread_cond_wait(&wake, &lock);
+      atomic_fetch_sub(&sleepers, 1);
+      pthread_mutex_unlock(&lock);
+    }
+    seen = g;
+    if (id < job.chunks) {
+      run_chunk(id);
+      if (atomic_fetch_sub_explicit(&pending, 1, memory_order_acq_rel) == 1) {
+        pthread_mutex_lock(&lock);
+        pthread_cond_signal(&done);
+        pthread_mutex_unlock(&lock);
+      }
+    }
   }
   return NULL;
 }
@@ -60,24 +89,33 @@ void vk_parallel_for(int64_t n, int64_t grain, vk_range_fn fn, void *ctx) {
   // workers are numbered 1..; chunk 0 runs on the caller
   while (started < chunks - 1) {
     pthread_t t;
+    born_at[started + 1] = atomic_load(&generation);
     if (pthread_create(&t, NULL, worker, (void *)(intptr_t)(started + 1)) != 0) break;
     pthread_detach(t);
     started++;
   }
   if (chunks > started + 1) chunks = started + 1;
-  pthread_mutex_lock(&lock);
   job.fn = fn;
   job.ctx = ctx;
   job.n = n;
   job.chunks = (int)chunks;
   job.per = (n + chunks - 1) / chunks;
-  pending = (int)chunks - 1;
-  generation++;
-  pthread_cond_broadcast(&wake);
+  atomic_store(&pending, (int)chunks - 1);
+  // publish the job (release), then wake only if someone sleeps; spinning workers see the new generation
+  pthread_mutex_lock(&lock);
+  atomic_fetch_add_explicit(&generation, 1, memory_order_release);
+  if (atomic_load(&sleepers) > 0) pthread_cond_broadcast(&wake);
   pthread_mutex_unlock(&lock);
   run_chunk(0);
-  pthread_mutex_lock(&lock);
-  while (pending > 0) pthread_cond_wait(&done, &lock);
-  pthread_mutex_unlock(&lock);
+  int spins = 0;
+  while (atomic_load_explicit(&pending, memory_order_acquire) > 0 && spins < SPIN_ROUNDS) {
+    CPU_RELAX();
+    spins++;
+  }
+  if (atomic_load(&pending) > 0) {
+    pthread_mutex_lock(&lock);
+    while (atomic_load(&pending) > 0) pthread_cond_wait(&done, &lock);
+    pthread_mutex_unlock(&lock);
+  }
   pthread_mutex_unlock(&use_lock);
 }

@@ -1,0 +1,93 @@
+#include "sgemm.h"
+#include <cblas.h>
+#include "parallel.h"
+
+// Below this many multiply-adds a product runs on the calling thread: waking a worker costs more than it saves.
+#define PARALLEL_MIN_MACS ((int64_t)1 << 18)
+// Parts are whole multiples of this many rows or columns, so every part keeps OpenBLAS's full-width SIMD tiles.
+#define PART_ALIGN 16
+
+typedef struct {
+  bool ta, tb;
+  int64_t m, n, k, lda, ldb, ldc;
+  float alpha, beta;
+  const float *a, *b;
+  float *c;
+  const double *ao, *bo, *co;
+  bool split_rows;
+} gemm_job;
+
+// k = 0: BLAS leaves C untouched only when beta = 1; make the empty sum explicit.
+static void scale_c(float beta, float *c, int64_t m, int64_t n, int64_t ldc) {
+  for (int64_t r = 0; r < m; r++)
+    for (int64_t j = 0; j < n; j++) c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j];
+}
+
+static void one(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+                float beta, float *c, int64_t ldc) {
+  if (m == 0 || n == 0) return;
+  if (k == 0) {
+    scale_c(beta, c, m, n, ldc);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, alpha, a,
+              (blasint)lda, b, (blasint)ldb, beta, c, (blasint)ldc);
+}
+
+// Parts [begin, end) of PART_ALIGN rows (or columns) of one product.
+static void part_range(void *ctx, int64_t begin, int64_t end, int chunk) {
+  (void)chunk;
+  const gemm_job *j = ctx;
+  const int64_t total = j->split_rows ? j->m : j->n;
+  const int64_t lo = begin * PART_ALIGN, hi = end * PART_ALIGN < total ? end * PART_ALIGN : total;
+  if (lo >= hi) return;
+  if (j->split_rows) {
+    // rows lo..hi of op(A): row r of A, or column r of A when A is transposed
+    const float *a = j->ta ? j->a + lo : j->a + lo * j->lda;
+    one(j->ta, j->tb, hi - lo, j->n, j->k, j->alpha, a, j->lda, j->b, j->ldb, j->beta, j->c + lo * j->ldc, j->ldc);
+  } else {
+    // columns lo..hi of op(B): column r of B, or row r of B when B is transposed
+    const float *b = j->tb ? j->b + lo * j->ldb : j->b + lo;
+    one(j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda, b, j->ldb, j->beta, j->c + lo, j->ldc);
+  }
+}
+
+void vk_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+              float beta, float *c, int64_t ldc) {
+  const int threads = vk_pool_threads();
+  if (threads <= 1 || m * n * k < PARALLEL_MIN_MACS || m == 0 || n == 0 || k == 0) {
+    one(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  gemm_job job = {.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c};
+  job.split_rows = m >= n;
+  const int64_t total = job.split_rows ? m : n;
+  const int64_t parts = (total + PART_ALIGN - 1) / PART_ALIGN;
+  vk_parallel_for(parts, 1, part_range, &job);
+}
+
+// Products [begin, end) of a batch.
+static void product_range(void *ctx, int64_t begin, int64_t end, int chunk) {
+  (void)chunk;
+  const gemm_job *j = ctx;
+  for (int64_t i = begin; i < end; i++)
+    one(j->ta, j->tb, j->m, j->n, j->k, j->alpha, j->a + (size_t)j->ao[i], j->lda, j->b + (size_t)j->bo[i], j->ldb, j->beta,
+        j->c + (size_t)j->co[i], j->ldc);
+}
+
+void vk_sgemm_batched(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, const double *a_offsets, int64_t lda,
+                      const float *b, const double *b_offsets, int64_t ldb, float beta, float *c, const double *c_offsets, int64_t ldc,
+                      int64_t count) {
+  const int threads = vk_pool_threads();
+  if (count >= 2 * threads && threads > 1) {
+    gemm_job job = {.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,
+                    .a = a, .b = b, .c = c, .ao = a_offsets, .bo = b_offsets, .co = c_offsets};
+    // enough products for every thread: whole products per thread, unless they are too small to be worth a wake-up
+    const int64_t macs = m * n * k;
+    const int64_t grain = macs >= PARALLEL_MIN_MACS ? 1 : (PARALLEL_MIN_MACS + macs - 1) / (macs > 0 ? macs : 1);
+    vk_parallel_for(count, grain, product_range, &job);
+    return;
+  }
+  for (int64_t i = 0; i < count; i++)
+    vk_sgemm(ta, tb, m, n, k, alpha, a + (size_t)a_offsets[i], lda, b + (size_t)b_offsets[i], ldb, beta, c + (size_t)c_offsets[i], ldc);
+}
