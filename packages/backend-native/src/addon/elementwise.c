@@ -6,6 +6,7 @@
 #include <string.h>
 #include "napi-util.h"
 #include <stdlib.h>
+#include "fast-math.h"
 #include "parallel.h"
 #include "vitkit-native.h"
 
@@ -34,7 +35,7 @@ static void gelu_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   const ew_job *j = ctx;
   for (int64_t i = begin; i < end; i++) {
     float v = j->x[i];
-    j->y[i] = 0.5f * v * (1.f + erff(v * (float)M_SQRT1_2));
+    j->y[i] = v * vk_normal_cdf(v);
   }
 }
 
@@ -44,8 +45,8 @@ static void gelu_grad_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   const float inv_sqrt_2pi = 0.3989422804014327f;
   for (int64_t i = begin; i < end; i++) {
     float v = j->x[i];
-    float cdf = 0.5f * (1.f + erff(v * (float)M_SQRT1_2));
-    float pdf = inv_sqrt_2pi * expf(-0.5f * v * v);
+    float cdf = vk_normal_cdf(v);
+    float pdf = inv_sqrt_2pi * vk_expf(-0.5f * v * v);
     j->dx[i] = j->dy[i] * (cdf + v * pdf);
   }
 }
@@ -196,7 +197,7 @@ static void softmax_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
     for (size_t k = 0; k < d; k++) mx = xr[k] > mx ? xr[k] : mx;
     double s = 0;
     for (size_t k = 0; k < d; k++) {
-      yr[k] = expf(xr[k] - mx);
+      yr[k] = vk_expf(xr[k] - mx);
       s += yr[k];
     }
     float inv = (float)(1.0 / s);

@@ -16,6 +16,38 @@ describeNative('native GELU, LayerNorm and softmax against cpu', () => {
     expect(await nativeVsCpu((x) => gelu(x), [{ shape: [4, 33], seed: 1, scale: 4 }])).toBeLessThan(1e-5);
   });
 
+  // The kernels use their own vectorised exp and erfc (src/addon/fast-math.h), not libm's: check them on a dense grid
+  // against double-precision references, including the tails where 1 + erf(x/√2) would cancel.
+  it('gelu, its gradient and softmax hold float accuracy on a dense grid of -12 … 12', async () => {
+    await tf.setBackend('native');
+    const n = 24001;
+    const xs = Float64Array.from({ length: n }, (_, i) => -12 + (24 * i) / (n - 1));
+    const x = tf.tensor1d(Float32Array.from(xs));
+    const [y, dx] = tf.tidy(() => {
+      const g = tf.grad((t: tf.Tensor) => gelu(t));
+      return [gelu(x), g(x)];
+    });
+    const yv = await y.data();
+    const dv = await dx.data();
+    let worstY = 0;
+    let worstD = 0;
+    xs.forEach((v, i) => {
+      const xf = Math.fround(v);
+      const cdf = normalCdf(xf);
+      const pdf = Math.exp(-0.5 * xf * xf) / Math.sqrt(2 * Math.PI);
+      worstY = Math.max(worstY, Math.abs(yv[i] - xf * cdf) / Math.max(1, Math.abs(xf * cdf)));
+      worstD = Math.max(worstD, Math.abs(dv[i] - (cdf + xf * pdf)));
+    });
+    expect(worstY).toBeLessThan(1e-6);
+    expect(worstD).toBeLessThan(1e-6);
+    const logits = tf.tensor2d(Float32Array.from({ length: 2 * 200 }, (_, i) => (i % 200) * 0.5 - 50), [2, 200]);
+    const p = await tf.softmax(logits).data();
+    const row = Array.from({ length: 200 }, (_, i) => Math.fround(i * 0.5 - 50));
+    const z = row.reduce((a, v) => a + Math.exp(v - row[199]), 0);
+    row.forEach((v, i) => expect(Math.abs(p[i] - Math.exp(v - row[199]) / z)).toBeLessThan(1e-7 + 2e-6 * (Math.exp(v - row[199]) / z)));
+    tf.dispose([x, y, dx, logits]);
+  });
+
   it('layerNorm over the last axis: values and the gradients of x, gamma and beta', async () => {
     const diff = await nativeVsCpu((x, g, b) => layerNorm(x, g, b, 1e-6), [
       { shape: [3, 5, 24], seed: 1, scale: 3 },
@@ -29,3 +61,23 @@ describeNative('native GELU, LayerNorm and softmax against cpu', () => {
     expect(await nativeVsCpu((x) => tf.softmax(x), [{ shape: [2, 3, 17], seed: 1, scale: 8 }])).toBeLessThan(1e-5);
   });
 });
+
+/** Φ(x) in double precision: erfc by its continued fraction in the tails, the Taylor series of erf near 0. */
+function normalCdf(x: number): number {
+  const z = Math.abs(x) / Math.SQRT2;
+  let erfc: number;
+  if (z < 2) {
+    let term = z;
+    let sum = z;
+    for (let k = 1; k < 80; k++) {
+      term *= (-z * z) / k;
+      sum += term / (2 * k + 1);
+    }
+    erfc = 1 - (2 / Math.sqrt(Math.PI)) * sum;
+  } else {
+    let f = 0;
+    for (let k = 120; k >= 1; k--) f = k / 2 / (z + f);
+    erfc = Math.exp(-z * z) / Math.sqrt(Math.PI) / (z + f);
+  }
+  return x < 0 ? erfc / 2 : 1 - erfc / 2;
+}
