@@ -3,7 +3,7 @@
  */
 import { promises as fs } from 'fs';
 import * as path from 'path';
-import { buildModel, readSafetensors, saveSafetensors, tf } from '@vitkit/core';
+import { buildModel, buildSegmenter, readSafetensors, saveSafetensors, tf } from '@vitkit/core';
 import { useBackend } from '@vitkit/core/testing';
 import * as ort from 'onnxruntime-node';
 import { fixtureSpec as t2tFixtureSpec } from '@vitkit/backbones/testing';
@@ -57,6 +57,37 @@ describe('vitkit export | eval --engine onnxruntime | predict --engine onnxrunti
     let diff = 0;
     (y.data as Float32Array).forEach((v, i) => (diff = Math.max(diff, Math.abs(v - want[i]))));
     expect(diff).toBeLessThanOrEqual(1e-4);
+  });
+
+  it('export of a segmentation spec (VT-FPN) writes per-pixel logits that onnxruntime reproduces', async () => {
+    const model = {
+      type: 'segmentation',
+      backbone: { type: 'resnet', block: 'basic', layers: [1, 1, 1, 1], widths: [4, 8, 8, 16] },
+      neck: { type: 'vt-fpn', outChannels: 8, numTokens: 2, tokenChannels: 16, projDim: 4 },
+      head: { type: 'semantic-fpn', convDims: 8, groups: 2 },
+      numClasses: 3,
+      imgSize: [32, 64],
+    };
+    const spec = await writeJson(path.join(dir, 'seg.json'), { model });
+    const seg = buildSegmenter(createRunRegistry(), model as never);
+    const segWeights = path.join(dir, 'seg.safetensors');
+    await saveSafetensors(seg, segWeights);
+    const out = path.join(dir, 'seg.onnx');
+    const r = await runVitkit(['export', '--spec', spec, '--weights', segWeights, '--onnx', out]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/input \[batch, 32, 64, 3\] NHWC → logits \[batch, 32, 64, 3\] per pixel/);
+    const x = tf.randomNormal([2, 32, 64, 3], 0, 1, 'float32', 5) as tf.Tensor4D;
+    const want = tf.tidy(() => seg.eval().forward(x));
+    const session = await ort.InferenceSession.create(out);
+    const y = (await session.run({ input: new ort.Tensor('float32', x.dataSync() as Float32Array, x.shape) })).logits;
+    await session.release();
+    expect(y.dims).toEqual([2, 32, 64, 3]);
+    const w = want.dataSync();
+    let diff = 0;
+    (y.data as Float32Array).forEach((v, i) => (diff = Math.max(diff, Math.abs(v - w[i]))));
+    expect(diff).toBeLessThanOrEqual(1e-4);
+    tf.dispose([x, want]);
+    seg.dispose();
   });
 
   it('export of a plugin component without an emitter fails naming it (exit 1)', async () => {

@@ -1,4 +1,4 @@
-import type { ImageClassifier } from '@vitkit/core';
+import type { ImageClassifier, SegmentationModel } from '@vitkit/core';
 import { onnx } from 'onnx-proto';
 import { ExportContext } from './context';
 import { defaultEmitters } from './emitters';
@@ -22,20 +22,29 @@ export interface ExportOnnxOptions {
 export const INPUT_NAME = 'input';
 export const OUTPUT_NAME = 'logits';
 
+/** What exports: an image classifier, or a segmentation model (`type: "segmentation"`). */
+export type ExportableModel = ImageClassifier | SegmentationModel;
+
+/** Whether the model gives per-pixel logits (a segmentation model: it has a neck and a seg head). */
+export function isSegmentationModel(model: ExportableModel): model is SegmentationModel {
+  return 'segHead' in model && 'neck' in model;
+}
+
 /**
  * Exports an image classifier to an ONNX model (opset 17, IR 8): input `input` float32 `[batch, H, W, C]` (NHWC,
- * as vitkit models take it; `batch` is dynamic), output `logits` `[batch, numClasses]`. The graph is the eval-mode
+ * as vitkit models take it; `batch` is dynamic), output `logits` `[batch, numClasses]`; for a segmentation model,
+ * per-pixel `logits` `[batch, H, W, numClasses]` (NHWC, as its forward gives them). The graph is the eval-mode
  * forward pass (dropouts are identities, BatchNorm uses its running statistics) with the current weights, whatever
  * mode the model is in. Parameters keep their state-dict names as initializer names.
  * Throws `OnnxExportError` naming the module path and class of the first module without an emitter.
  */
-export function exportOnnx(model: ImageClassifier, options: ExportOnnxOptions = {}): Uint8Array {
+export function exportOnnx(model: ExportableModel, options: ExportOnnxOptions = {}): Uint8Array {
   const emitters = defaultEmitters();
   for (const p of options.plugins ?? []) emitters.use(p);
   return onnx.ModelProto.encode(buildModelProto(model, emitters, options)).finish();
 }
 
-export function buildModelProto(model: ImageClassifier, emitters: OnnxEmitters, options: ExportOnnxOptions = {}): onnx.IModelProto {
+export function buildModelProto(model: ExportableModel, emitters: OnnxEmitters, options: ExportOnnxOptions = {}): onnx.IModelProto {
   const ctx = new ExportContext(emitters, model);
   const [h, w] = model.config.inputSize;
   ctx.fresh(INPUT_NAME);
@@ -54,13 +63,18 @@ export function buildModelProto(model: ImageClassifier, emitters: OnnxEmitters, 
       node: ctx.nodes,
       initializer: ctx.initializers,
       input: [floatValue(INPUT_NAME, ['batch', h, w, model.config.inChans])],
-      // numClasses 0 (an Identity head, timm's features-only model) outputs the pooled features: width left symbolic
-      output: [floatValue(OUTPUT_NAME, ['batch', model.config.numClasses > 0 ? model.config.numClasses : 'features'])],
+      output: [floatValue(OUTPUT_NAME, outputDims(model))],
     },
     metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
   };
   checkModel(proto);
   return proto;
+}
+
+function outputDims(model: ExportableModel): Array<number | string> {
+  if (isSegmentationModel(model)) return ['batch', ...model.config.inputSize, model.config.numClasses];
+  // numClasses 0 (an Identity head, timm's features-only model) outputs the pooled features: width left symbolic
+  return ['batch', model.config.numClasses > 0 ? model.config.numClasses : 'features'];
 }
 
 function floatValue(name: string, dims: Array<number | string>): onnx.IValueInfoProto {

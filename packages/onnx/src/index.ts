@@ -1,5 +1,5 @@
-export { exportOnnx, buildModelProto, INPUT_NAME, OUTPUT_NAME } from './export';
-export type { ExportOnnxOptions } from './export';
+export { exportOnnx, buildModelProto, isSegmentationModel, INPUT_NAME, OUTPUT_NAME } from './export';
+export type { ExportableModel, ExportOnnxOptions } from './export';
 export { OnnxEmitters, OnnxExportError } from './registry';
 export type { OnnxEmitter, OnnxPlugin, ModuleClass } from './registry';
 export { ExportContext } from './context';

@@ -16,6 +16,7 @@ export type { ConvSegHeadOptions } from './conv-seg-head';
 export { Segmenter, segmenter, segmenterOptions } from './segmenter';
 export type { SegmenterOptions } from './segmenter';
 export { ConvGnRelu } from './conv';
+export { bilinearTaps, nearestTaps, Upsample2x } from './upsample';
 export { resizeBilinear, resizeNearest } from './upsample';
 
 const owner = '@vitkit/backbones';

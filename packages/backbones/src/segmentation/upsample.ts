@@ -1,7 +1,10 @@
 import { Layer, tf } from '@vitkit/core';
 
-/** Source rows of PyTorch's align_corners=False interpolation from `n` to `m`: lower index, upper index, weight of the upper. */
-function bilinearTaps(n: number, m: number): { lo: number[]; hi: number[]; frac: number[] } {
+/**
+ * Source rows of PyTorch's align_corners=False interpolation from `n` to `m`: lower index, upper index, weight of the
+ * upper. Exported so that exporters (ONNX) gather the same rows.
+ */
+export function bilinearTaps(n: number, m: number): { lo: number[]; hi: number[]; frac: number[] } {
   const lo: number[] = [];
   const hi: number[] = [];
   const frac: number[] = [];
@@ -35,8 +38,8 @@ export function resizeBilinear(x: tf.Tensor4D, size: readonly [number, number]):
   return tf.tidy(() => lerpAxis(lerpAxis(x, 1, size[0]), 2, size[1]).clone());
 }
 
-/** Source indices of PyTorch's nearest interpolation from `n` to `m`: `floor(i · n / m)`. */
-function nearestTaps(n: number, m: number): number[] {
+/** Source indices of PyTorch's nearest interpolation from `n` to `m`: `floor(i · n / m)` (exported for exporters). */
+export function nearestTaps(n: number, m: number): number[] {
   return Array.from({ length: m }, (_, i) => Math.min(Math.floor((i * n) / m), n - 1));
 }
 

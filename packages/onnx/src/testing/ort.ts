@@ -1,8 +1,8 @@
 /// <reference types="jest" />
-import { BatchNorm2d, buildModel, ImageClassifier, Module, selectBackend, tf } from '@vitkit/core';
+import { BatchNorm2d, buildModel, Module, selectBackend, tf } from '@vitkit/core';
 import type { ModelSpec, Registry } from '@vitkit/core';
 import * as ort from 'onnxruntime-node';
-import { exportOnnx, ExportOnnxOptions, INPUT_NAME, OUTPUT_NAME } from '../export';
+import { exportOnnx, ExportableModel, ExportOnnxOptions, INPUT_NAME, OUTPUT_NAME } from '../export';
 
 /** Runs an exported model in onnxruntime-node on an NHWC batch; returns the logits and their dims. */
 export async function runOrt(bytes: Uint8Array, x: tf.Tensor4D): Promise<{ data: Float32Array; dims: readonly number[] }> {
@@ -17,7 +17,7 @@ export async function runOrt(bytes: Uint8Array, x: tf.Tensor4D): Promise<{ data:
 }
 
 /** max |ort − vitkit| of the model's logits on a seeded random batch of each size (one export for all sizes). */
-export async function maxDiffAtBatches(model: ImageClassifier, batches: number[], options?: ExportOnnxOptions): Promise<number[]> {
+export async function maxDiffAtBatches(model: ExportableModel, batches: number[], options?: ExportOnnxOptions): Promise<number[]> {
   model.eval();
   const bytes = exportOnnx(model, options);
   const [h, w] = model.config.inputSize;
