@@ -10,3 +10,5 @@ export { heatmapOverlay, upsampleBilinear } from './heatmap';
 export { sideBySide, stackVertically } from './compose';
 export type { RgbaImage } from './compose';
 export { inputToRgba, splitChannels } from './input-image';
+export { explainImage, noAttentionMessage } from './explain-image';
+export type { ExplainInput, Explanation } from './explain-image';

@@ -20,3 +20,13 @@ export async function writePng(file: string, image: RgbaImage): Promise<void> {
     .png()
     .toFile(file);
 }
+
+/** RGBA pixels as PNG bytes (for a data URI or an HTTP response). */
+export async function encodePng(image: RgbaImage): Promise<Buffer> {
+  const { rgba, width, height } = image;
+  if (rgba.length !== width * height * 4) throw new Error(`encodePng: ${rgba.length} values for a ${width}×${height} RGBA image (${width * height * 4} expected)`);
+  const sharp = loadSharp();
+  return sharp(Buffer.from(rgba.buffer, rgba.byteOffset, rgba.byteLength), { raw: { width, height, channels: 4 } })
+    .png()
+    .toBuffer();
+}

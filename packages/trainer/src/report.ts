@@ -85,6 +85,8 @@ export interface ReportInput {
   summary: Array<[string, string]>;
   spec: unknown;
   stepsPerEpoch: number;
+  /** Further sections (HTML), after the final scores: e.g. the attention pictures. */
+  sections?: string[];
 }
 
 function confusionTable(r: EvalResult): string {
@@ -148,6 +150,10 @@ th,td{border:1px solid #ccc;padding:3px 8px;text-align:right}
 th{background:#f4f4f4}
 .cm td{min-width:28px;text-align:center}
 .row{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
+img.attn{image-rendering:pixelated}
+figure{margin:0}
+figcaption{font-size:13px}
+.note{color:#555}
 pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}
 </style></head><body>
 <h1>${esc(input.title)}</h1>
@@ -155,6 +161,7 @@ pre{background:#f7f7f7;padding:8px;font-size:12px;overflow:auto}
 <div class="row">${lossChart}${accChart}</div>
 <div class="row">${lrChart}</div>
 ${finalHtml}
+${(input.sections ?? []).join('\n')}
 <h3>Spec</h3><pre>${esc(JSON.stringify(input.spec, null, 2))}</pre>
 </body></html>
 `;

@@ -1,11 +1,12 @@
 import * as path from 'path';
 import { buildModel, loadStateDict, readWeights, selectBackend } from '@vitkit/core';
 import type { ImageClassifier, Registry } from '@vitkit/core';
+import type * as Explain from '@vitkit/explain';
+import type { ExplainInput } from '@vitkit/explain';
 import type * as ExplainNode from '@vitkit/explain/node';
 import { commonOptions, defineCommand } from '../command';
 import { inferenceInfo, specEvalImageReader } from '../eval-input';
 import { EXIT, UsageError } from '../exit-codes';
-import { explainImage, ExplainInput, ExplainPackage } from '../explain-render';
 import { loadTrainedModel } from '../load-weights';
 import { requirePackage } from '../optional-package';
 import { createRunRegistry } from '../run-setup';
@@ -53,7 +54,7 @@ export const explainCommand = defineCommand({
     if (!(alpha >= 0 && alpha <= 1)) throw new UsageError(`--alpha must be a number in [0, 1], got ${values.alpha}`);
     if (values.spec !== undefined && values.preset !== undefined) throw new UsageError('give --spec or --preset, not both');
     if (values.spec === undefined && values.preset === undefined) throw new UsageError('--spec <file.json> or --preset <name> is required');
-    const explain = requirePackage<ExplainPackage>('@vitkit/explain');
+    const explain = requirePackage<typeof Explain>('@vitkit/explain');
     const { writePng } = requirePackage<typeof ExplainNode>('@vitkit/explain/node');
     const trainer = trainerPackage();
     let loaded: { model: ImageClassifier; input: ExplainInput };
@@ -77,7 +78,7 @@ export const explainCommand = defineCommand({
       }
     }
     try {
-      const { image: picture, rows } = await explainImage(explain, loaded.model, loaded.input, alpha);
+      const { image: picture, rows } = await explain.explainImage(loaded.model, loaded.input, alpha);
       await writePng(values.out!, picture);
       process.stdout.write(`${image} → ${values.out} (${picture.width}×${picture.height})\n${rows.map((r) => `  ${r}\n`).join('')}`);
       return EXIT.ok;

@@ -9,6 +9,7 @@ import type { LossFn } from '../loss/losses';
 import { correctPredictions } from '../loss/correct-predictions';
 import type { EvalResult } from '../metrics';
 import { renderReport } from '../report';
+import { attentionPicturesHtml } from './attention-pictures';
 import { pct } from './task';
 import type { TrainingTask } from './task';
 
@@ -47,6 +48,8 @@ export const classificationTask: TrainingTask<EvalResult> = {
     [`${name} top-5`, pct(e.top5)],
   ],
   async writeReport(r) {
+    const source = r.data.test ?? r.data.evaluation;
+    const pictures = await attentionPicturesHtml({ model: r.model as ImageClassifier, source, normalize: r.data.normalize, classNames: r.data.classNames });
     const html = renderReport({
       title: r.title,
       records: r.records,
@@ -55,6 +58,7 @@ export const classificationTask: TrainingTask<EvalResult> = {
       stepsPerEpoch: r.stepsPerEpoch,
       spec: r.spec,
       summary: r.summary,
+      sections: [pictures],
     });
     await fs.writeFile(r.file, html);
   },

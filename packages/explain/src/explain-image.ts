@@ -1,9 +1,10 @@
 import { AttentionRecorder, SpecError, tf } from '@vitkit/core';
 import type { ImageClassifier } from '@vitkit/core';
-import type * as Explain from '@vitkit/explain';
-import type { RgbaImage } from '@vitkit/explain';
-
-export type ExplainPackage = typeof Explain;
+import { heatmapOverlay } from './heatmap';
+import { sideBySide, stackVertically } from './compose';
+import type { RgbaImage } from './compose';
+import { inputToRgba, splitChannels } from './input-image';
+import { modelRollouts } from './model-rollouts';
 
 /** A normalised model input (HWC float32) and the statistics it was normalised with. */
 export interface ExplainInput {
@@ -25,14 +26,15 @@ export interface Explanation {
 type WithTokenizerAttention = ImageClassifier & { attentionMaps?(x: tf.Tensor4D): tf.Tensor4D[] | null };
 
 /**
- * The picture `vitkit explain` writes: the image the model saw, then heatmap overlays. Transformers with recorded
+ * What a classifier looks at in one image, as one picture (what `vitkit explain` writes and the training report
+ * shows): the image the model saw, then heatmap overlays. Transformers with recorded
  * attention get one row: the attention rollout (one overlay per CrossViT branch). VT-ResNets get one row per VT
  * module: the filter tokenizer's spatial attention of each visual token.
  */
-export async function explainImage(explain: ExplainPackage, model: ImageClassifier, input: ExplainInput, alpha: number): Promise<Explanation> {
+export async function explainImage(model: ImageClassifier, input: ExplainInput, alpha = 0.5): Promise<Explanation> {
   const { height: h, width: w, channels: c } = input;
-  const shown = explain.inputToRgba(input.data, h, w, c, input.mean, input.std);
-  const overlay = (map: ArrayLike<number>, gh: number, gw: number): RgbaImage => ({ rgba: explain.heatmapOverlay(shown.rgba, w, h, map, gh, gw, alpha), width: w, height: h });
+  const shown = inputToRgba(input.data, h, w, c, input.mean, input.std);
+  const overlay = (map: ArrayLike<number>, gh: number, gw: number): RgbaImage => ({ rgba: heatmapOverlay(shown.rgba, w, h, map, gh, gw, alpha), width: w, height: h });
   const x = tf.tensor4d(input.data, [1, h, w, c]);
   try {
     const tokenizerMaps = typeof (model as WithTokenizerAttention).attentionMaps === 'function' ? (model as WithTokenizerAttention).attentionMaps!(x) : null;
@@ -40,32 +42,36 @@ export async function explainImage(explain: ExplainPackage, model: ImageClassifi
       const rows: RgbaImage[] = [];
       for (const m of tokenizerMaps) {
         const [, gh, gw, l] = m.shape;
-        const perToken = explain.splitChannels(await m.data(), gh, gw, l);
-        rows.push(explain.sideBySide([shown, ...perToken.map((t) => overlay(t, gh, gw))]));
+        const perToken = splitChannels(await m.data(), gh, gw, l);
+        rows.push(sideBySide([shown, ...perToken.map((t) => overlay(t, gh, gw))]));
       }
       tf.dispose(tokenizerMaps);
-      return { image: explain.stackVertically(rows), rows: tokenizerMaps.map((m, i) => `VT module ${i}: tokenizer attention of ${m.shape[3]} tokens on a ${m.shape[1]}×${m.shape[2]} grid`) };
+      return { image: stackVertically(rows), rows: tokenizerMaps.map((m, i) => `VT module ${i}: tokenizer attention of ${m.shape[3]} tokens on a ${m.shape[1]}×${m.shape[2]} grid`) };
     }
     const recorder = AttentionRecorder.start(model);
     try {
       tf.tidy(() => void model.forward(x));
       recorder.stop();
       if (recorder.maps.length === 0) {
-        const message = `a ${model.constructor.name} has no attention to explain (explain supports ViT, T2T-ViT, CrossViT and VT-ResNet models)`;
-        throw new SpecError([{ path: 'model', message }]);
+        throw new SpecError([{ path: 'model', message: noAttentionMessage(model) }]);
       }
-      const rollouts = explain.modelRollouts(recorder.maps, [h, w]);
+      const rollouts = modelRollouts(recorder.maps, [h, w]);
       const overlays: RgbaImage[] = [];
       for (const r of rollouts) {
         const [, gh, gw] = r.map.shape;
         overlays.push(overlay(await r.map.data(), gh, gw));
       }
       tf.dispose(rollouts.map((r) => r.map));
-      return { image: explain.sideBySide([shown, ...overlays]), rows: [`attention rollout: ${rollouts.map((r) => `${r.name} (${r.map.shape[1]}×${r.map.shape[2]})`).join(', ')}`] };
+      return { image: sideBySide([shown, ...overlays]), rows: [`attention rollout: ${rollouts.map((r) => `${r.name} (${r.map.shape[1]}×${r.map.shape[2]})`).join(', ')}`] };
     } finally {
       recorder.dispose();
     }
   } finally {
     x.dispose();
   }
+}
+
+/** Why a model has no picture: it records no attention and has no tokenizer attention. */
+export function noAttentionMessage(model: ImageClassifier): string {
+  return `a ${model.constructor.name} has no attention to explain (explain supports ViT, T2T-ViT, CrossViT and VT-ResNet models)`;
 }
