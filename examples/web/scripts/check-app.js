@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run test:web-app` (root): builds the app, serves the build, opens it in Debian's Chromium (never a downloaded
 // browser; WebGL through SwiftShader), runs a prediction on the bundled test image with a randomly initialised preset
-// and with a pasted spec and a safetensors file, then a few training steps, and fails on any console error, page error, failed request or missing result.
+// and with a pasted spec and a safetensors file, the same model exported to ONNX in the ONNX tab (onnxruntime-web),
+// then a few training steps, and fails on any console error, page error, failed request or missing result.
 // Screenshots go to .ci-artifacts/ at the repository root; their paths are printed at the end.
 // Environment: CHROMIUM_PATH (default /usr/bin/chromium), WEB_APP_BACKEND (a backend to ask for; default automatic).
 import { mkdirSync } from 'node:fs';
@@ -17,19 +18,28 @@ const PRESET = 't2t_vit_7';
 const TRAIN_STEPS = 3;
 const MINUTE = 60_000;
 
-/** A small ViT as a pasted spec, and weights for it written here by vitkit in Node (read by the page from a File). */
+/**
+ * A small ViT as a pasted spec, and weights for it written here by vitkit in Node (read by the page from a File),
+ * with the same model exported to ONNX for the ONNX tab. The export's preprocessing is the Predict tab's for a pasted
+ * spec (timm's default: bicubic, crop 0.875), so both tabs see the same input and must agree.
+ */
 const TINY_SPEC = { type: 'vit', imgSize: 32, numClasses: 10, embedDim: 32, depth: 2, numHeads: 2, tokenizer: { type: 'patch', patchSize: 8 } };
-function tinyWeights() {
+function tinyModelFiles() {
   const require = createRequire(import.meta.url);
   const core = require('@vitkit/core');
   // Node's pure-JS engine, chosen on purpose (a tiny model): vitkit warns when none was chosen.
   core.tf.setBackend('cpu');
   const registry = core.registryWithPlugins([require('@vitkit/tokenizers').plugin, require('@vitkit/backbones').plugin]);
   const model = core.buildModel(registry, TINY_SPEC);
-  const bytes = core.serializeSafetensors(core.stateDict(model));
-  model.dispose();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  try {
+    const bytes = core.serializeSafetensors(core.stateDict(model));
+    const onnxBytes = require('@vitkit/onnx').exportOnnx(model.eval(), { preprocessing: { cropPct: 0.875, interpolation: 'bicubic' } });
+    return { safetensors: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), onnx: Buffer.from(onnxBytes) };
+  } finally {
+    model.dispose();
+  }
 }
+const TINY = tinyModelFiles();
 
 const problems = [];
 const log = (line) => process.stdout.write(`test:web-app: ${line}\n`);
@@ -61,7 +71,7 @@ try {
 
   // Predict with a pasted spec and weights from a file.
   await page.fill('#spec', JSON.stringify(TINY_SPEC));
-  await page.setInputFiles('#weights-file', { name: 'tiny-vit.safetensors', mimeType: 'application/octet-stream', buffer: tinyWeights() });
+  await page.setInputFiles('#weights-file', { name: 'tiny-vit.safetensors', mimeType: 'application/octet-stream', buffer: TINY.safetensors });
   await page.click('#predict');
   await page.waitForSelector('#predict-form[data-state="done"]', { timeout: 5 * MINUTE });
   const fromFile = await page.$$eval('#timings dd', (dds) => dds.map((dd) => dd.textContent));
@@ -70,6 +80,7 @@ try {
     problems.push(`predict with a spec and a weights file: ${fromFileRows} classes, timings ${fromFile.join(', ')} (status: ${await page.textContent('#predict-status')})`);
   }
   log(`predict a pasted spec with tiny-vit.safetensors: ${fromFile.join(', ')}; ${await page.textContent('#attention-status')}`);
+  const tfjsTop = await page.$$eval('#top5 tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
   await page.fill('#spec', '');
   await page.setInputFiles('#weights-file', []);
 
@@ -88,6 +99,22 @@ try {
   mkdirSync(artifacts, { recursive: true });
   const predictShot = join(artifacts, 'web-app-predict.png');
   await page.screenshot({ path: predictShot, fullPage: true });
+
+  // ONNX: the same tiny model exported to ONNX in Node, run in onnxruntime-web; its top-5 must be the Predict tab's.
+  await page.click('#tab-onnx');
+  await page.setInputFiles('#onnx-file', { name: 'tiny-vit.onnx', mimeType: 'application/octet-stream', buffer: TINY.onnx });
+  await page.click('#onnx-run');
+  await page.waitForSelector('#onnx-form[data-state="done"], #onnx-form[data-state="failed"]', { timeout: 5 * MINUTE });
+  const onnxStatus = await page.textContent('#onnx-status');
+  const onnxTop = await page.$$eval('#onnx-top5 tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
+  const onnxTimings = await page.$$eval('#onnx-timings dt', (dts) => dts.map((dt) => `${dt.textContent} ${dt.nextElementSibling?.textContent}`));
+  log(`onnx: ${onnxStatus}; ${onnxTimings.join('; ')}; top: ${onnxTop[0]?.join(' ')}`);
+  const percent = (cell) => Number.parseFloat(cell ?? 'NaN');
+  if (onnxTop.length !== 5 || onnxTop[0][0] !== tfjsTop[0][0] || !(Math.abs(percent(onnxTop[0][1]) - percent(tfjsTop[0][1])) <= 0.05)) {
+    problems.push(`onnx tab: top-5 ${JSON.stringify(onnxTop)} differs from the Predict tab's ${JSON.stringify(tfjsTop)} for the same model and image (status: ${onnxStatus})`);
+  }
+  const onnxShot = join(artifacts, 'web-app-onnx.png');
+  await page.screenshot({ path: onnxShot, fullPage: true });
 
   // Train: a few steps, then Stop; the curve must have points and the tensor count must stay flat between steps.
   await page.click('#tab-train');
@@ -108,7 +135,7 @@ try {
   if (new Set(countsAt).size !== 1) problems.push(`train: tensors in memory changed between steps (${countsAt.join(' → ')}): a step leaks`);
   const shot = join(artifacts, 'web-app.png');
   await page.screenshot({ path: shot, fullPage: true });
-  log(`screenshots: ${shot}, ${predictShot}`);
+  log(`screenshots: ${shot}, ${predictShot}, ${onnxShot}`);
 } finally {
   await browser.close();
   await new Promise((resolve) => server.httpServer.close(resolve));

@@ -1,5 +1,6 @@
 import { byId } from './dom';
 import { describeBackend, startBackend } from './backend';
+import { setUpOnnxPanel } from './onnx/onnx-panel';
 import { setUpPredictPanel } from './predict/predict-panel';
 import { appRegistry } from './registry';
 import { setUpTabs } from './tabs';
@@ -8,7 +9,7 @@ import './style.css';
 
 async function main(): Promise<void> {
   const backend = byId('backend', HTMLParagraphElement);
-  setUpTabs([byId('tab-predict', HTMLButtonElement), byId('tab-train', HTMLButtonElement)]);
+  setUpTabs([byId('tab-predict', HTMLButtonElement), byId('tab-train', HTMLButtonElement), byId('tab-onnx', HTMLButtonElement)]);
   try {
     backend.textContent = describeBackend(await startBackend(window.location));
   } catch (err) {
@@ -19,6 +20,7 @@ async function main(): Promise<void> {
   const registry = appRegistry();
   setUpPredictPanel(registry);
   setUpTrainPanel(registry);
+  setUpOnnxPanel();
   document.body.dataset.ready = 'true';
 }
 
