@@ -1,10 +1,10 @@
+import { imageToInput } from '@vitkit/core';
 import type { Registry, WeightsSource } from '@vitkit/core';
 import testImageUrl from '../assets/test-image.svg';
 import { byId } from '../dom';
-import { RolloutProbe } from './attention-rollout';
+import { attentionPicture, drawPicture } from './attention-picture';
 import { classifyImage } from './classify-image';
 import { loadClassifier } from './classifier';
-import { drawHeatMap } from './heat-map';
 import { readModelChoice } from './model-choice';
 import { classifierPresets } from './presets';
 
@@ -70,14 +70,12 @@ export function setUpPredictPanel(registry: Registry): void {
     attentionStatus.textContent = '';
     delete status.dataset.error;
     status.textContent = 'loading the model…';
-    let probe: RolloutProbe | null = null;
     let classifier: Awaited<ReturnType<typeof loadClassifier>> | null = null;
     try {
       await image.decode();
       const t0 = performance.now();
       classifier = await loadClassifier(registry, readModelChoice(presetSelect.value, specText.value), weightsSource());
       const loadMs = performance.now() - t0;
-      probe = RolloutProbe.watch(classifier.model);
       status.textContent = 'predicting…';
       const result = await classifyImage(classifier, image, TOP_K);
 
@@ -106,19 +104,22 @@ export function setUpPredictPanel(registry: Registry): void {
       table.hidden = timings.hidden = false;
       status.textContent = `done: ${classifier.model.config.inputSize.join('×')} input, ${classifier.model.config.numClasses} classes`;
 
+      attentionStatus.textContent = 'explaining…';
+      const input = imageToInput(image, classifier.transform);
       try {
-        const map = await probe.read();
-        drawHeatMap(attentionCanvas, image, classifier.transform, map);
+        const picture = await attentionPicture(classifier.model, input, classifier.transform);
+        drawPicture(attentionCanvas, picture.image);
         attentionCanvas.hidden = false;
-        attentionStatus.textContent = `${map.label}: class token → ${map.rows}×${map.cols} patches`;
+        attentionStatus.textContent = picture.rows.join('; ');
       } catch (err) {
         attentionStatus.textContent = (err as Error).message;
+      } finally {
+        input.dispose();
       }
     } catch (err) {
       status.textContent = `error: ${(err as Error).message}`;
       status.dataset.error = 'true';
     } finally {
-      probe?.release();
       classifier?.model.dispose();
       button.disabled = false;
       form.dataset.state = 'done';

@@ -83,4 +83,30 @@ describe('fitBatches', () => {
     optimizer.dispose();
     model.dispose();
   });
+
+  it('stops before the step where shouldStop says so, releasing the batch it had read', async () => {
+    const model = buildModel(createRegistry({ plugins: [tokenizers, backbones] }), TINY_VIT) as ImageClassifier;
+    const params = trainableParams(model);
+    const optimizer = new AdamW(params, { weightDecay: 0 });
+    const seen: number[] = [];
+    const data = new InMemoryBatches(bandImages(48), { batchSize: 12 });
+    await fitBatches({ model, params, optimizer, schedule: constantSchedule({ baseLr: 1e-3 }), loss: crossEntropy(), data, steps: 1 });
+    const before = tf.memory().numTensors;
+    const r = await fitBatches({
+      model,
+      params,
+      optimizer,
+      schedule: constantSchedule({ baseLr: 1e-3 }),
+      loss: crossEntropy(),
+      data,
+      steps: 100,
+      shouldStop: () => seen.length >= 6,
+      onStep: (step) => void seen.push(step),
+    });
+    expect(r.steps).toBe(6);
+    expect(seen).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(tf.memory().numTensors).toBe(before);
+    optimizer.dispose();
+    model.dispose();
+  });
 });

@@ -23,6 +23,8 @@ export interface FitBatchesOptions {
   steps: number;
   /** `torch.nn.utils.clip_grad_norm_`'s max norm; omitted = no clipping. */
   clipGradNorm?: number;
+  /** Asked before each step: true ends the run there (a page's Stop button); `steps` of the result says how many ran. */
+  shouldStop?: () => boolean;
   /** Told after each step, e.g. to draw a curve; awaited, so a page can yield to the renderer. */
   onStep?: (step: number, stats: StepStats & { lr: number }) => void | Promise<void>;
 }
@@ -44,7 +46,12 @@ export async function fitBatches(o: FitBatchesOptions): Promise<FitBatchesResult
   o.model.train(true);
   for (let epoch = 0; losses.length < o.steps; epoch++) {
     const stepsBefore = losses.length;
+    if (o.shouldStop?.()) break;
     for await (const batch of o.data.iterate({ epoch, batch: 0 })) {
+      if (o.shouldStop?.()) {
+        tf.dispose([batch.x, batch.y]);
+        break;
+      }
       if (!batch.y) throw new Error('fitBatches: a batch has no soft targets `y` (classification batches carry them)');
       const lr = o.schedule.lr(losses.length);
       const labelsT = tf.tensor1d(batch.labels, 'int32');
@@ -71,6 +78,7 @@ export async function fitBatches(o: FitBatchesOptions): Promise<FitBatchesResult
       await o.onStep?.(losses.length, { loss: r.loss, correct: r.correct, count: batch.labels.length, images: batch.labels.length, lr });
       if (losses.length >= o.steps) break;
     }
+    if (o.shouldStop?.()) break;
     if (losses.length === stepsBefore) throw new Error(`fitBatches: the data yielded no batch in epoch ${epoch}`);
   }
   return { steps: losses.length, losses };
