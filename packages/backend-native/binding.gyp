@@ -1,11 +1,28 @@
 {
+  "variables": {
+    # 1 for a prebuilt binary (scripts/prebuild.js): a baseline CPU target and OpenBLAS linked in statically, so the
+    # binary runs on any x86-64-v2 / armv8 machine without OpenBLAS installed. 0 (from source): this machine's CPU.
+    "vitkit_prebuild%": "0",
+    "vitkit_openblas_static%": "/usr/lib/x86_64-linux-gnu/openblas-pthread/libopenblas.a"
+  },
   "targets": [
     {
       "target_name": "vitkit_native",
       "sources": ["src/addon/addon.c", "src/addon/gemm.c", "src/addon/conv.c", "src/addon/elementwise.c", "src/addon/layout.c", "src/addon/optim.c", "src/addon/parallel.c", "src/addon/sgemm.c"],
-      "cflags": ["-O3", "-march=native", "-fno-math-errno", "-std=gnu11", "-Wall", "-Wno-unused-function"],
-      "libraries": ["-lopenblas", "-lm", "-lpthread"],
-      "defines": ["NAPI_VERSION=8"]
+      "cflags": ["-O3", "-fno-math-errno", "-std=gnu11", "-Wall", "-Wno-unused-function"],
+      "defines": ["NAPI_VERSION=8"],
+      "conditions": [
+        ["vitkit_prebuild==1", {
+          "conditions": [
+            ["target_arch=='x64'", { "cflags": ["-march=x86-64-v2", "-mtune=generic"] }],
+            ["target_arch=='arm64'", { "cflags": ["-march=armv8-a"] }]
+          ],
+          "libraries": ["<(vitkit_openblas_static)", "-lm", "-lpthread"]
+        }, {
+          "cflags": ["-march=native"],
+          "libraries": ["-lopenblas", "-lm", "-lpthread"]
+        }]
+      ]
     }
   ]
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Builds the addon from source with node-gyp when a C compiler and OpenBLAS's headers are present, offline (Node's
-// own headers, never a download). It never fails the install: without the tools it prints one line saying how to get
+// own headers, never a download). On install, a prebuilt binary for this platform that loads (prebuilds/, made by
+// scripts/prebuild.js) makes the build unnecessary: the script then exits at once, needing no compiler. It never fails the install: without the tools it prints one line saying how to get
 // the native engine and exits 0 (vitkit then runs on wasm). Skips the build when the binary is newer than its sources
 // (`--force` rebuilds). Run by the workspace build (`npm run build`), by this package's install script, and by hand:
 //   npm run build:native -w @vitkit/backend-native
@@ -56,7 +57,15 @@ function openblasHeader() {
   return dirs.some((d) => fs.existsSync(path.join(d, 'cblas.h')));
 }
 
+/** Whether this package ships a prebuilt binary for this platform that loads here (in a child: a bad one may crash). */
+function prebuiltLoads() {
+  const file = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'vitkit_native.node');
+  return fs.existsSync(file) && spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { stdio: 'ignore' }).status === 0;
+}
+
 if (process.env.VITKIT_SKIP_NATIVE_BUILD) skip('VITKIT_SKIP_NATIVE_BUILD is set');
+// `npm install` of the package (not the workspace build, which always builds this machine's own binary)
+if (!force && process.env.npm_lifecycle_event === 'install' && prebuiltLoads()) process.exit(0);
 if (!force && upToDate()) process.exit(0);
 if (process.platform === 'win32') skip('building on Windows is not supported yet');
 if (!has('cc') && !has('gcc')) skip('no C compiler');

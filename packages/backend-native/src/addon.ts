@@ -1,6 +1,7 @@
-// Finds and loads the compiled addon the way native npm packages do (sharp, onnxruntime-node): a prebuilt binary for
-// this platform shipped in the package first, then the one built from source on this machine, else a reason that says
-// how to get one. Never throws: a missing engine is a normal outcome (vitkit then runs on wasm).
+// Finds and loads the compiled addon the way native npm packages do (sharp, onnxruntime-node): the one built from
+// source on this machine (it exists only when someone built it: the install skips the build when a prebuilt binary
+// loads; tuned for this CPU), then the prebuilt binary for this platform shipped in the package, else a reason that
+// says how to get one. Never throws: a missing engine is a normal outcome (vitkit then runs on wasm).
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -76,7 +77,7 @@ export const HOW_TO_GET_NATIVE = 'apt-get install -y g++ make libopenblas-dev, t
 
 /** Where the addon may be, best first. */
 export function addonCandidates(root: string = PACKAGE_ROOT): string[] {
-  return [path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, BINARY), path.join(root, 'build', 'Release', BINARY)];
+  return [path.join(root, 'build', 'Release', BINARY), path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, BINARY)];
 }
 
 let cached: AddonLoad | undefined;

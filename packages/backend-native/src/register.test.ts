@@ -4,8 +4,8 @@ import { NATIVE_KERNELS, registerNativeBackend } from './register';
 import { describeNative, requireNative, values } from './testing/compare';
 
 describe('loadAddon', () => {
-  it('looks for a prebuilt binary for this platform first, then the local build', () => {
-    const [prebuilt, local] = addonCandidates('/pkg');
+  it('looks for the build from source first (only someone who built it has one), then the prebuilt binary for this platform', () => {
+    const [local, prebuilt] = addonCandidates('/pkg');
     expect(prebuilt).toBe(`/pkg/prebuilds/${process.platform}-${process.arch}/vitkit_native.node`);
     expect(local).toBe('/pkg/build/Release/vitkit_native.node');
   });
