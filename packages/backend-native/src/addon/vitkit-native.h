@@ -19,5 +19,7 @@ napi_value vk_transpose(napi_env env, napi_callback_info info);
 napi_value vk_binary(napi_env env, napi_callback_info info);
 napi_value vk_reduce_sum(napi_env env, napi_callback_info info);
 napi_value vk_adamw(napi_env env, napi_callback_info info);
+napi_value vk_unary(napi_env env, napi_callback_info info);
+napi_value vk_max_pool(napi_env env, napi_callback_info info);
 
 #endif

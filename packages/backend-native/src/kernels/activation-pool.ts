@@ -1,0 +1,50 @@
+// Relu, Step (ReLU's gradient multiplies by step(x)) and MaxPool in the addon (src/addon/pool.c); other dtypes and
+// ranks use the cpu kernels.
+import * as tf from '@tensorflow/tfjs';
+import { asNative } from '../backend';
+import { KernelArgs, runCpuKernel } from './cpu-fallback';
+
+type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+const RELU = 0;
+const STEP = 1;
+
+function unary(name: 'Relu' | 'Step', op: number) {
+  return (args: Args): tf.TensorInfo => {
+    const backend = asNative(args.backend);
+    const { x } = args.inputs as { x: tf.TensorInfo };
+    if (x.dtype !== 'float32') return runCpuKernel(name, { ...(args as KernelArgs), backend }) as tf.TensorInfo;
+    const out = backend.output([...x.shape]);
+    const alpha = (args.attrs as { alpha?: number } | undefined)?.alpha ?? 0;
+    if (out.values.length) backend.addon.unary(op, backend.f32(x), out.values, alpha);
+    return out.info;
+  };
+}
+
+function maxPool(args: Args): tf.TensorInfo {
+  const backend = asNative(args.backend);
+  const { x } = args.inputs as { x: tf.TensorInfo };
+  const attrs = args.attrs as {
+    filterSize: number | [number, number];
+    strides: number | [number, number];
+    pad: 'valid' | 'same' | number | tf.backend_util.ExplicitPadding;
+    dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  };
+  if (x.dtype !== 'float32' || x.shape.length !== 4) return runCpuKernel('MaxPool', { ...(args as KernelArgs), backend }) as tf.TensorInfo;
+  const info = tf.backend_util.computePool2DInfo(x.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
+  const out = backend.output([info.batchSize, info.outHeight, info.outWidth, info.outChannels]);
+  if (out.values.length) {
+    const geometry = Float64Array.from([
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, info.padInfo.top, info.padInfo.left,
+    ]);
+    backend.addon.maxPool(backend.f32(x), out.values, geometry);
+  }
+  return out.info;
+}
+
+export const activationPoolConfigs = [
+  { kernelName: 'Relu', kernelFunc: unary('Relu', RELU) as unknown as tf.KernelFunc },
+  { kernelName: 'Step', kernelFunc: unary('Step', STEP) as unknown as tf.KernelFunc },
+  { kernelName: 'MaxPool', kernelFunc: maxPool as unknown as tf.KernelFunc },
+];
