@@ -49,10 +49,12 @@ export interface NativeAddon {
   /** op: 0 add, 1 sub, 2 mul, 3 div; strides are 0 along broadcast axes. */
   binary(op: number, a: Float32Array, aStrides: Float64Array, b: Float32Array, bStrides: Float64Array, y: Float32Array, shape: Float64Array): void;
   reduceSum(x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number): void;
-  /** op 0: ReLU; op 1: step (x > 0 ? 1 : alpha, NaN kept). */
+  /** op 0: ReLU; op 1: step (x > 0 ? 1 : alpha, NaN kept); op 2: exp. */
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   /** NHWC max pooling; geometry = [batch, h, w, c, outH, outW, filterH, filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft]. */
   maxPool(x: Float32Array, y: Float32Array, geometry: Float64Array): void;
+  /** NHWC depthwise convolution; geometry = [batch, h, w, c, multiplier, outH, outW, filterH, filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft]. */
+  depthwiseConv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Float64Array): void;
   /** One AdamW step (src/addon/optim.c); `step` counts from 1. Outputs must not alias inputs. */
   adamW(
     param: Float32Array,

@@ -1,7 +1,8 @@
-// ReLU, its gradient's step function and 2-D max pooling on NHWC float32: the cpu backend runs them as per-element
+// ReLU, its gradient's step function, exp (the performer's random features) and 2-D max pooling on NHWC float32: the cpu backend runs them as per-element
 // JavaScript (a vt_resnet18 inference spent half its time in Relu and MaxPool there). Same results bit for bit: NaN
 // passes through ReLU, and a window's max ignores NaN and padding (-inf when nothing else), as tfjs' cpu kernels do.
 #include <math.h>
+#include "fast-math.h"
 #include "napi-util.h"
 #include "parallel.h"
 #include "vitkit-native.h"
@@ -33,7 +34,17 @@ static void step_range(void *ctx, int64_t b, int64_t e, int chunk) {
   }
 }
 
-// unary(op, x, y, alpha): op 0 relu, 1 step (x > 0 ? 1 : alpha, NaN kept)
+static void exp_range(void *ctx, int64_t b, int64_t e, int chunk) {
+  (void)chunk;
+  const unary_job *j = ctx;
+  for (int64_t i = b; i < e; i++) {
+    float v = j->x[i];
+    // vk_expf clamps its argument to the normal range: libm's expf past it (subnormals, 0, ∞, NaN), as Math.exp
+    j->y[i] = v >= -87.3f && v <= 88.7f ? vk_expf(v) : expf(v);
+  }
+}
+
+// unary(op, x, y, alpha): op 0 relu, 1 step (x > 0 ? 1 : alpha, NaN kept), 2 exp
 napi_value vk_unary(napi_env env, napi_callback_info info) {
   CHECK_ARGC(env, info, 4, argv);
   int64_t op = int_arg(env, argv[0]);
@@ -49,6 +60,7 @@ napi_value vk_unary(napi_env env, napi_callback_info info) {
   unary_job job = {.x = x, .y = y, .alpha = (float)num_arg(env, argv[3])};
   if (op == 0) vk_parallel_for((int64_t)xn, GRAIN, relu_range, &job);
   else if (op == 1) vk_parallel_for((int64_t)xn, GRAIN, step_range, &job);
+  else if (op == 2) vk_parallel_for((int64_t)xn, GRAIN, exp_range, &job);
   else {
     napi_throw_range_error(env, NULL, "unary: unknown op");
     return NULL;

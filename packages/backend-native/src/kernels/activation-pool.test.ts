@@ -8,6 +8,13 @@ describeNative('native Relu, Step and MaxPool against cpu', () => {
     expect(await nativeVsCpu((x) => tf.relu(x), [{ shape: [3, 70, 130], seed: 1, scale: 2 }])).toBe(0);
   });
 
+  it('exp: values and gradient to float rounding, over the whole float range', async () => {
+    expect(await nativeVsCpu((x) => tf.exp(x), [{ shape: [5, 400], seed: 3, scale: 40 }])).toBeLessThan(1e-6);
+    await tf.setBackend('native');
+    const edge = tf.exp(tf.tensor1d([-Infinity, -200, 0, 88, 200, Infinity, NaN]));
+    expect(Array.from(edge.dataSync())).toEqual([0, 0, 1, Math.fround(Math.exp(88)), Infinity, Infinity, NaN].map((v, i) => (i === 3 ? expect.closeTo(v, -30) : v)));
+  });
+
   it('step with alpha, NaN kept; relu keeps NaN', async () => {
     await tf.setBackend('cpu');
     const x = tf.tensor1d([-2, -0, 0, 0.5, NaN, 3]);

@@ -1,4 +1,4 @@
-// Relu, Step (ReLU's gradient multiplies by step(x)) and MaxPool in the addon (src/addon/pool.c); other dtypes and
+// Relu, Step (ReLU's gradient multiplies by step(x)), Exp and MaxPool in the addon (src/addon/pool.c); other dtypes and
 // ranks use the cpu kernels.
 import * as tf from '@tensorflow/tfjs';
 import { asNative } from '../backend';
@@ -8,8 +8,9 @@ type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedA
 
 const RELU = 0;
 const STEP = 1;
+const EXP = 2;
 
-function unary(name: 'Relu' | 'Step', op: number) {
+function unary(name: 'Relu' | 'Step' | 'Exp', op: number) {
   return (args: Args): tf.TensorInfo => {
     const backend = asNative(args.backend);
     const { x } = args.inputs as { x: tf.TensorInfo };
@@ -46,5 +47,6 @@ function maxPool(args: Args): tf.TensorInfo {
 export const activationPoolConfigs = [
   { kernelName: 'Relu', kernelFunc: unary('Relu', RELU) as unknown as tf.KernelFunc },
   { kernelName: 'Step', kernelFunc: unary('Step', STEP) as unknown as tf.KernelFunc },
+  { kernelName: 'Exp', kernelFunc: unary('Exp', EXP) as unknown as tf.KernelFunc },
   { kernelName: 'MaxPool', kernelFunc: maxPool as unknown as tf.KernelFunc },
 ];

@@ -1,0 +1,72 @@
+// Depthwise 2-D convolution on NHWC float32 (DepthwiseConv2dNative): the T2T tokenizer's soft split (nn.Unfold) is
+// one with a constant one-hot filter, and tfjs' cpu kernel runs it as per-element JavaScript (44 % of a t2t_vit_7
+// inference). Output channel c·M + m reads input channel c through filter [kh, kw, c, m]; taps outside the image
+// count as zero.
+#include "napi-util.h"
+#include "parallel.h"
+#include "vitkit-native.h"
+
+typedef struct {
+  const float *x, *f;
+  float *y;
+  int64_t h, w, c, m, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl;
+} dw_job;
+
+// output rows [b, e) over batch × out-height
+static void depthwise_rows(void *ctx, int64_t b, int64_t e, int chunk) {
+  (void)chunk;
+  const dw_job *j = ctx;
+  const int64_t cm = j->c * j->m;
+  for (int64_t row = b; row < e; row++) {
+    const int64_t n = row / j->oh, yr = row % j->oh;
+    const float *xb = j->x + n * j->h * j->w * j->c;
+    for (int64_t yc = 0; yc < j->ow; yc++) {
+      float *out = j->y + (row * j->ow + yc) * cm;
+      for (int64_t q = 0; q < cm; q++) out[q] = 0.f;
+      for (int64_t kr = 0; kr < j->fh; kr++) {
+        const int64_t r = yr * j->sh - j->pt + kr * j->dh;
+        if (r < 0 || r >= j->h) continue;
+        for (int64_t kc = 0; kc < j->fw; kc++) {
+          const int64_t col = yc * j->sw - j->pl + kc * j->dw;
+          if (col < 0 || col >= j->w) continue;
+          const float *px = xb + (r * j->w + col) * j->c;
+          const float *pf = j->f + (kr * j->fw + kc) * cm;
+          for (int64_t ch = 0; ch < j->c; ch++) {
+            const float v = px[ch];
+            const float *fc = pf + ch * j->m;
+            float *oc = out + ch * j->m;
+            for (int64_t q = 0; q < j->m; q++) oc[q] += v * fc[q];
+          }
+        }
+      }
+    }
+  }
+}
+
+// depthwiseConv2d(x, filter, y, geometry): geometry = [batch, h, w, c, multiplier, oh, ow, fh, fw, sh, sw, dh, dw, padTop, padLeft]
+napi_value vk_depthwise_conv2d(napi_env env, napi_callback_info info) {
+  CHECK_ARGC(env, info, 4, argv);
+  size_t xn, fn, yn, gn;
+  float *x = f32_arg(env, argv[0], &xn, "depthwiseConv2d: x must be a Float32Array");
+  if (!x) return NULL;
+  float *f = f32_arg(env, argv[1], &fn, "depthwiseConv2d: filter must be a Float32Array");
+  if (!f) return NULL;
+  float *y = f32_arg(env, argv[2], &yn, "depthwiseConv2d: y must be a Float32Array");
+  if (!y) return NULL;
+  double *g = f64_arg(env, argv[3], &gn, "depthwiseConv2d: geometry must be a Float64Array");
+  if (!g) return NULL;
+  if (gn != 15) {
+    napi_throw_range_error(env, NULL, "depthwiseConv2d: geometry must have 15 entries");
+    return NULL;
+  }
+  dw_job j = {.x = x, .f = f, .y = y, .h = (int64_t)g[1], .w = (int64_t)g[2], .c = (int64_t)g[3], .m = (int64_t)g[4], .oh = (int64_t)g[5], .ow = (int64_t)g[6],
+              .fh = (int64_t)g[7], .fw = (int64_t)g[8], .sh = (int64_t)g[9], .sw = (int64_t)g[10], .dh = (int64_t)g[11], .dw = (int64_t)g[12], .pt = (int64_t)g[13], .pl = (int64_t)g[14]};
+  const int64_t batch = (int64_t)g[0];
+  if ((size_t)(batch * j.h * j.w * j.c) > xn || (size_t)(j.fh * j.fw * j.c * j.m) > fn || (size_t)(batch * j.oh * j.ow * j.c * j.m) > yn) {
+    napi_throw_range_error(env, NULL, "depthwiseConv2d: buffers smaller than the geometry");
+    return NULL;
+  }
+  const int64_t row_work = j.ow * j.c * j.m * j.fh * j.fw;
+  vk_parallel_for(batch * j.oh, row_work >= (1 << 15) ? 1 : (1 << 15) / (row_work > 0 ? row_work : 1), depthwise_rows, &j);
+  return undefined_value(env);
+}
