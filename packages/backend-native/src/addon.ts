@@ -55,6 +55,8 @@ export interface NativeAddon {
   maxPool(x: Float32Array, y: Float32Array, geometry: Float64Array): void;
   /** NHWC depthwise convolution; geometry = [batch, h, w, c, multiplier, outH, outW, filterH, filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft]. */
   depthwiseConv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Float64Array): void;
+  /** dx of depthwiseConv2d from dy; geometry of the forward pass. */
+  depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Float64Array): void;
   /** One AdamW step (src/addon/optim.c); `step` counts from 1. Outputs must not alias inputs. */
   adamW(
     param: Float32Array,

@@ -11,7 +11,7 @@ import { layoutConfigs } from './kernels/layout';
 import { maxPoolGradConfig } from './kernels/max-pool-grad';
 import { adamWConfig } from './kernels/adamw';
 import { activationPoolConfigs } from './kernels/activation-pool';
-import { depthwiseConv2dConfig } from './kernels/depthwise-conv2d';
+import { depthwiseConv2dConfigs } from './kernels/depthwise-conv2d';
 
 export type NativeRegistration = { ok: true; backend: typeof NATIVE_BACKEND; threads: number; library: string } | { ok: false; reason: string };
 
@@ -20,7 +20,7 @@ export interface NativeOptions {
   threads?: number;
 }
 
-const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs, adamWConfig, ...activationPoolConfigs, depthwiseConv2dConfig];
+const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs, adamWConfig, ...activationPoolConfigs, ...depthwiseConv2dConfigs];
 
 /** The kernels replaced by native code (the rest are the cpu backend's). */
 export const NATIVE_KERNELS: readonly string[] = OWN_KERNELS.map((k) => k.kernelName);

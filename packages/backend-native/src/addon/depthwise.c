@@ -1,6 +1,6 @@
 // Depthwise 2-D convolution on NHWC float32 (DepthwiseConv2dNative): the T2T tokenizer's soft split (nn.Unfold) is
 // one with a constant one-hot filter, and tfjs' cpu kernel runs it as per-element JavaScript (44 % of a t2t_vit_7
-// inference). Output channel c·M + m reads input channel c through filter [kh, kw, c, m]; taps outside the image
+// inference), and its input gradient (the later soft splits' backward pass). Output channel c·M + m reads input channel c through filter [kh, kw, c, m]; taps outside the image
 // count as zero.
 #include "napi-util.h"
 #include "parallel.h"
@@ -68,5 +68,63 @@ napi_value vk_depthwise_conv2d(napi_env env, napi_callback_info info) {
   }
   const int64_t row_work = j.ow * j.c * j.m * j.fh * j.fw;
   vk_parallel_for(batch * j.oh, row_work >= (1 << 15) ? 1 : (1 << 15) / (row_work > 0 ? row_work : 1), depthwise_rows, &j);
+  return undefined_value(env);
+}
+
+// images [b, e): dx of each image gathers every output that read it; images are independent, so they split the work
+static void depthwise_dx_images(void *ctx, int64_t b, int64_t e, int chunk) {
+  (void)chunk;
+  const dw_job *j = ctx;  // x: dy, y: dx
+  const int64_t cm = j->c * j->m;
+  for (int64_t n = b; n < e; n++) {
+    float *dx = j->y + n * j->h * j->w * j->c;
+    for (int64_t i = 0; i < j->h * j->w * j->c; i++) dx[i] = 0.f;
+    const float *dyb = j->x + n * j->oh * j->ow * cm;
+    for (int64_t yr = 0; yr < j->oh; yr++)
+      for (int64_t yc = 0; yc < j->ow; yc++) {
+        const float *g = dyb + (yr * j->ow + yc) * cm;
+        for (int64_t kr = 0; kr < j->fh; kr++) {
+          const int64_t r = yr * j->sh - j->pt + kr * j->dh;
+          if (r < 0 || r >= j->h) continue;
+          for (int64_t kc = 0; kc < j->fw; kc++) {
+            const int64_t col = yc * j->sw - j->pl + kc * j->dw;
+            if (col < 0 || col >= j->w) continue;
+            float *px = dx + (r * j->w + col) * j->c;
+            const float *pf = j->f + (kr * j->fw + kc) * cm;
+            for (int64_t ch = 0; ch < j->c; ch++) {
+              float acc = 0.f;
+              for (int64_t q = 0; q < j->m; q++) acc += g[ch * j->m + q] * pf[ch * j->m + q];
+              px[ch] += acc;
+            }
+          }
+        }
+      }
+  }
+}
+
+// depthwiseConv2dBackpropInput(dy, filter, dx, geometry): geometry as depthwiseConv2d's, of the forward pass
+napi_value vk_depthwise_conv2d_backprop_input(napi_env env, napi_callback_info info) {
+  CHECK_ARGC(env, info, 4, argv);
+  size_t gyn, fn, dxn, gn;
+  float *dy = f32_arg(env, argv[0], &gyn, "depthwiseConv2dBackpropInput: dy must be a Float32Array");
+  if (!dy) return NULL;
+  float *f = f32_arg(env, argv[1], &fn, "depthwiseConv2dBackpropInput: filter must be a Float32Array");
+  if (!f) return NULL;
+  float *dx = f32_arg(env, argv[2], &dxn, "depthwiseConv2dBackpropInput: dx must be a Float32Array");
+  if (!dx) return NULL;
+  double *g = f64_arg(env, argv[3], &gn, "depthwiseConv2dBackpropInput: geometry must be a Float64Array");
+  if (!g) return NULL;
+  if (gn != 15) {
+    napi_throw_range_error(env, NULL, "depthwiseConv2dBackpropInput: geometry must have 15 entries");
+    return NULL;
+  }
+  dw_job j = {.x = dy, .f = f, .y = dx, .h = (int64_t)g[1], .w = (int64_t)g[2], .c = (int64_t)g[3], .m = (int64_t)g[4], .oh = (int64_t)g[5], .ow = (int64_t)g[6],
+              .fh = (int64_t)g[7], .fw = (int64_t)g[8], .sh = (int64_t)g[9], .sw = (int64_t)g[10], .dh = (int64_t)g[11], .dw = (int64_t)g[12], .pt = (int64_t)g[13], .pl = (int64_t)g[14]};
+  const int64_t batch = (int64_t)g[0];
+  if ((size_t)(batch * j.h * j.w * j.c) > dxn || (size_t)(j.fh * j.fw * j.c * j.m) > fn || (size_t)(batch * j.oh * j.ow * j.c * j.m) > gyn) {
+    napi_throw_range_error(env, NULL, "depthwiseConv2dBackpropInput: buffers smaller than the geometry");
+    return NULL;
+  }
+  vk_parallel_for(batch, 1, depthwise_dx_images, &j);
   return undefined_value(env);
 }
