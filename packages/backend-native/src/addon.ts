@@ -53,6 +53,8 @@ export interface NativeAddon {
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
   /** NHWC max pooling; geometry = [batch, h, w, c, outH, outW, filterH, filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft]. */
   maxPool(x: Float32Array, y: Float32Array, geometry: Float64Array): void;
+  /** dx of maxPool: each window's first strict maximum gets the window's dy; geometry as maxPool's, dilation 1. */
+  maxPoolGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, geometry: Float64Array): void;
   /** NHWC depthwise convolution; geometry = [batch, h, w, c, multiplier, outH, outW, filterH, filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft]. */
   depthwiseConv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Float64Array): void;
   /** dx of depthwiseConv2d from dy; geometry of the forward pass. */

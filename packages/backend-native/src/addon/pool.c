@@ -2,6 +2,7 @@
 // JavaScript (a vt_resnet18 inference spent half its time in Relu and MaxPool there). Same results bit for bit: NaN
 // passes through ReLU, and a window's max ignores NaN and padding (-inf when nothing else), as tfjs' cpu kernels do.
 #include <math.h>
+#include <stdlib.h>
 #include "fast-math.h"
 #include "napi-util.h"
 #include "parallel.h"
@@ -69,9 +70,12 @@ napi_value vk_unary(napi_env env, napi_callback_info info) {
 }
 
 typedef struct {
-  const float *x;
+  const float *x, *dy;
   float *y;
   int64_t h, w, c, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl;
+  // maxPoolGrad's per-thread scratch: c best values and their indices for each pool thread
+  float *best;
+  int64_t *at;
 } pool_job;
 
 // output rows [b, e) over batch × out-height
@@ -122,5 +126,79 @@ napi_value vk_max_pool(napi_env env, napi_callback_info info) {
   }
   const int64_t row_elems = j.ow * j.c * j.fh * j.fw;
   vk_parallel_for(batch * j.oh, row_elems >= GRAIN ? 1 : GRAIN / (row_elems > 0 ? row_elems : 1), max_pool_rows, &j);
+  return undefined_value(env);
+}
+
+// images [b, e): each window's first strict maximum (per channel) receives the window's dy, as the cpu kernel does
+static void max_pool_grad_images(void *ctx, int64_t b, int64_t e, int chunk) {
+  const pool_job *j = ctx;  // x: the input, y: dx
+  float *best = j->best + (size_t)chunk * (size_t)j->c;
+  int64_t *at = j->at + (size_t)chunk * (size_t)j->c;
+  for (int64_t n = b; n < e; n++) {
+    const float *xb = j->x + n * j->h * j->w * j->c;
+    float *dx = j->y + n * j->h * j->w * j->c;
+    for (int64_t i = 0; i < j->h * j->w * j->c; i++) dx[i] = 0.f;
+    for (int64_t yr = 0; yr < j->oh; yr++)
+      for (int64_t yc = 0; yc < j->ow; yc++) {
+        for (int64_t d = 0; d < j->c; d++) {
+          best[d] = -INFINITY;
+          at[d] = -1;
+        }
+        for (int64_t kr = 0; kr < j->fh; kr++) {
+          const int64_t r = yr * j->sh - j->pt + kr;
+          if (r < 0 || r >= j->h) continue;
+          for (int64_t kc = 0; kc < j->fw; kc++) {
+            const int64_t col = yc * j->sw - j->pl + kc;
+            if (col < 0 || col >= j->w) continue;
+            const int64_t p = (r * j->w + col) * j->c;
+            for (int64_t d = 0; d < j->c; d++)
+              if (xb[p + d] > best[d]) {
+                best[d] = xb[p + d];
+                at[d] = p + d;
+              }
+          }
+        }
+        const float *g = j->dy + ((n * j->oh + yr) * j->ow + yc) * j->c;
+        for (int64_t d = 0; d < j->c; d++)
+          if (at[d] >= 0) dx[at[d]] += g[d];
+      }
+  }
+}
+
+// maxPoolGrad(dy, x, dx, geometry): geometry as maxPool's (dilation 1)
+napi_value vk_max_pool_grad(napi_env env, napi_callback_info info) {
+  CHECK_ARGC(env, info, 4, argv);
+  size_t gyn, xn, dxn, gn;
+  float *dy = f32_arg(env, argv[0], &gyn, "maxPoolGrad: dy must be a Float32Array");
+  if (!dy) return NULL;
+  float *x = f32_arg(env, argv[1], &xn, "maxPoolGrad: x must be a Float32Array");
+  if (!x) return NULL;
+  float *dx = f32_arg(env, argv[2], &dxn, "maxPoolGrad: dx must be a Float32Array");
+  if (!dx) return NULL;
+  double *g = f64_arg(env, argv[3], &gn, "maxPoolGrad: geometry must be a Float64Array");
+  if (!g) return NULL;
+  if (gn != 14 || g[10] != 1 || g[11] != 1) {
+    napi_throw_range_error(env, NULL, "maxPoolGrad: geometry must have 14 entries and dilation 1");
+    return NULL;
+  }
+  pool_job j = {.x = x, .y = dx, .dy = dy, .h = (int64_t)g[1], .w = (int64_t)g[2], .c = (int64_t)g[3], .oh = (int64_t)g[4], .ow = (int64_t)g[5], .fh = (int64_t)g[6],
+                .fw = (int64_t)g[7], .sh = (int64_t)g[8], .sw = (int64_t)g[9], .dh = 1, .dw = 1, .pt = (int64_t)g[12], .pl = (int64_t)g[13]};
+  const int64_t batch = (int64_t)g[0];
+  if ((size_t)(batch * j.h * j.w * j.c) > xn || (size_t)(batch * j.h * j.w * j.c) > dxn || (size_t)(batch * j.oh * j.ow * j.c) > gyn) {
+    napi_throw_range_error(env, NULL, "maxPoolGrad: buffers smaller than the geometry");
+    return NULL;
+  }
+  const size_t slots = (size_t)vk_pool_threads() * (size_t)(j.c > 0 ? j.c : 1);
+  j.best = malloc(sizeof(float) * slots);
+  j.at = malloc(sizeof(int64_t) * slots);
+  if (!j.best || !j.at) {
+    free(j.best);
+    free(j.at);
+    napi_throw_error(env, NULL, "maxPoolGrad: out of memory for the per-thread scratch");
+    return NULL;
+  }
+  vk_parallel_for(batch, 1, max_pool_grad_images, &j);
+  free(j.best);
+  free(j.at);
   return undefined_value(env);
 }

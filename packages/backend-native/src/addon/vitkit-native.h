@@ -21,6 +21,7 @@ napi_value vk_reduce_sum(napi_env env, napi_callback_info info);
 napi_value vk_adamw(napi_env env, napi_callback_info info);
 napi_value vk_unary(napi_env env, napi_callback_info info);
 napi_value vk_max_pool(napi_env env, napi_callback_info info);
+napi_value vk_max_pool_grad(napi_env env, napi_callback_info info);
 napi_value vk_depthwise_conv2d(napi_env env, napi_callback_info info);
 napi_value vk_depthwise_conv2d_backprop_input(napi_env env, napi_callback_info info);
 

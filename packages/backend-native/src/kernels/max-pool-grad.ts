@@ -1,6 +1,6 @@
-// MaxPoolGrad with flat indexing: each window's first strict maximum (the cpu kernel's rule, so ties and NaNs agree)
-// receives the window's dy. The cpu kernel reaches every element through TensorBuffer.get (≈1.6 s of a vt_resnet18
-// training step at batch 4).
+// MaxPoolGrad in the addon (src/addon/pool.c), images split over the pool: each window's first strict maximum (the
+// cpu kernel's rule, so ties and NaNs agree) receives the window's dy. The cpu kernel reaches every element through
+// TensorBuffer.get (≈1.6 s of a vt_resnet18 training step at batch 4).
 import * as tf from '@tensorflow/tfjs';
 import { asNative } from '../backend';
 import { KernelArgs, runCpuKernel } from './cpu-fallback';
@@ -20,44 +20,13 @@ function maxPoolGrad(args: Args): tf.TensorInfo {
     return runCpuKernel('MaxPoolGrad', { ...(args as KernelArgs), backend }) as tf.TensorInfo;
   }
   const info = tf.backend_util.computePool2DInfo(input.shape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  const x = backend.f32(input);
-  const g = backend.f32(dy);
   const out = backend.output([...input.shape]);
-  const dx = out.values;
-  dx.fill(0);
-  const { batchSize, inHeight, inWidth, inChannels: c, outHeight, outWidth, strideHeight, strideWidth } = info;
-  const fh = info.effectiveFilterHeight;
-  const fw = info.effectiveFilterWidth;
-  const maxValue = new Float32Array(c);
-  const maxIndex = new Int32Array(c);
-  for (let b = 0; b < batchSize; b++) {
-    const xb = b * inHeight * inWidth * c;
-    for (let yr = 0; yr < outHeight; yr++) {
-      const r0 = yr * strideHeight - info.padInfo.top;
-      const rStart = Math.max(0, r0);
-      const rEnd = Math.min(inHeight, r0 + fh);
-      for (let yc = 0; yc < outWidth; yc++) {
-        const c0 = yc * strideWidth - info.padInfo.left;
-        const cStart = Math.max(0, c0);
-        const cEnd = Math.min(inWidth, c0 + fw);
-        maxValue.fill(-Infinity);
-        maxIndex.fill(-1);
-        for (let r = rStart; r < rEnd; r++) {
-          for (let col = cStart; col < cEnd; col++) {
-            const p = xb + (r * inWidth + col) * c;
-            for (let d = 0; d < c; d++) {
-              const v = x[p + d];
-              if (v > maxValue[d]) {
-                maxValue[d] = v;
-                maxIndex[d] = p + d;
-              }
-            }
-          }
-        }
-        const gy = ((b * outHeight + yr) * outWidth + yc) * c;
-        for (let d = 0; d < c; d++) if (maxIndex[d] >= 0) dx[maxIndex[d]] += g[gy + d];
-      }
-    }
+  if (out.values.length) {
+    const geometry = Float64Array.from([
+      info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth, info.effectiveFilterHeight, info.effectiveFilterWidth,
+      info.strideHeight, info.strideWidth, 1, 1, info.padInfo.top, info.padInfo.left,
+    ]);
+    backend.addon.maxPoolGrad(backend.f32(dy), backend.f32(input), out.values, geometry);
   }
   return out.info;
 }
