@@ -129,6 +129,10 @@ try {
   await page.click('#train-stop', { timeout: 2 * MINUTE });
   await page.waitForSelector('#train-start:not([disabled])', { timeout: 2 * MINUTE });
   const trainStatus = await page.textContent('#train-status');
+  // After Stop the run is scored on the held-out digits with the trainer's evaluation: a share in [0, 1].
+  const heldOut = await page.getAttribute('#train-accuracy', 'data-accuracy');
+  log(`train: ${await page.textContent('#train-accuracy')}`);
+  if (heldOut === null || !(Number(heldOut) >= 0 && Number(heldOut) <= 1)) problems.push(`train: no held-out accuracy after the run (${heldOut}; ${await page.textContent('#train-accuracy')})`);
   const points = Number(await page.getAttribute('#loss-chart', 'data-points'));
   log(`train: ${trainStatus}`);
   if (!(points >= TRAIN_STEPS)) problems.push(`train: the loss curve has ${points} points, expected at least ${TRAIN_STEPS} (status: ${trainStatus})`);

@@ -2,18 +2,9 @@ import { buildModel, tf } from '@vitkit/core';
 import type { ImageClassifier } from '@vitkit/core';
 import { appRegistry } from '../registry';
 import { TINY_DIGIT_VIT } from '../testing/tiny-models';
-import type { Digits } from './mnist';
+import { fakeDigits } from '../testing/fake-digits';
 import { trainOnDigits } from './train-loop';
 import type { StepReport } from './train-loop';
-
-/** Made-up digits: each label's images are a different brightness, so a model can tell them apart. */
-function fakeDigits(count: number): Digits {
-  const size = 28;
-  const labels = Uint8Array.from({ length: count }, (_, i) => i % 10);
-  const images = new Uint8Array(count * size * size);
-  labels.forEach((label, i) => images.fill(label * 25, i * size * size, (i + 1) * size * size));
-  return { count, size, images, labels };
-}
 
 describe('trainOnDigits', () => {
   let model: ImageClassifier;

@@ -1,8 +1,8 @@
 import { tf } from '@vitkit/core';
 import type { ImageClassifier } from '@vitkit/core';
-import { AdamW, constantSchedule, crossEntropy, fitBatches, InMemoryBatches, trainableParams } from '@vitkit/trainer';
+import { AdamW, constantSchedule, crossEntropy, fitBatches, trainableParams } from '@vitkit/trainer';
+import { digitBatches } from './digit-batches';
 import type { Digits } from './mnist';
-import { MNIST_MEAN, MNIST_STD } from './tiny-t2t';
 
 export interface StepReport {
   step: number;
@@ -23,13 +23,6 @@ export interface TrainOptions {
   seed?: number;
 }
 
-/** The digits as normalised `[count, size, size, 1]` pixels, what the trainer's in-memory batches take. */
-function normalised(digits: Digits): Float32Array {
-  const x = new Float32Array(digits.images.length);
-  for (let i = 0; i < x.length; i++) x[i] = (digits.images[i] / 255 - MNIST_MEAN) / MNIST_STD;
-  return x;
-}
-
 /**
  * Trains `model` on the digits with @vitkit/trainer's browser loop (`fitBatches` over `InMemoryBatches`, reshuffled
  * each epoch; AdamW without weight decay, i.e. Adam; cross-entropy), until `maxSteps` or a stop request; yields to
@@ -37,10 +30,7 @@ function normalised(digits: Digits): Float32Array {
  */
 export async function trainOnDigits(model: ImageClassifier, digits: Digits, options: TrainOptions): Promise<number> {
   if (digits.count < options.batchSize) throw new Error(`training: ${digits.count} digits, fewer than one batch of ${options.batchSize}`);
-  const data = new InMemoryBatches(
-    { images: normalised(digits), shape: [digits.size, digits.size, 1], labels: digits.labels, numClasses: 10 },
-    { batchSize: options.batchSize, shuffleSeed: options.seed ?? 0 },
-  );
+  const data = digitBatches(digits, options.batchSize, options.seed ?? 0);
   const params = trainableParams(model);
   const optimizer = new AdamW(params, { weightDecay: 0 });
   try {

@@ -4,10 +4,10 @@ import * as path from 'path';
 import { createRegistry, selectBackend } from '@vitkit/core';
 import { plugin as tokenizers } from '@vitkit/tokenizers';
 import { plugin as backbones } from '@vitkit/backbones';
-import sharp from 'sharp';
 import { Trainer } from '../trainer';
 import { syntheticData } from '../testing/synthetic';
 import { tinyRunSpec } from '../testing/tiny-run';
+import { embeddedPngs } from '../testing/embedded-pngs';
 
 const quiet = { progress: null, log: () => undefined, data: syntheticData() } as const;
 const registry = () => createRegistry({ plugins: [tokenizers, backbones] });
@@ -27,17 +27,6 @@ async function reportOf(model?: Record<string, unknown>): Promise<string> {
   }
 }
 
-/** The PNGs embedded in the report, decoded. */
-async function embeddedPngs(html: string): Promise<Array<{ width: number; height: number; pixels: Buffer }>> {
-  const uris = [...html.matchAll(/src="data:image\/png;base64,([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1], 'base64'));
-  return Promise.all(
-    uris.map(async (png) => {
-      const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-      return { width: info.width, height: info.height, pixels: data };
-    }),
-  );
-}
-
 describe('the training report shows what a classifier looks at', () => {
   beforeAll(() => selectBackend('cpu', { quiet: true }));
 
@@ -49,7 +38,7 @@ describe('the training report shows what a classifier looks at', () => {
     for (const p of pngs) {
       // the 8×8 image and one 8×8 overlay side by side; the overlay differs from the plain image (a heat map on it)
       expect([p.width, p.height]).toEqual([16, 8]);
-      const channels = p.pixels.length / (p.width * p.height);
+      const { channels } = p;
       let differs = 0;
       for (let y = 0; y < p.height; y++)
         for (let x = 0; x < 8; x++)
