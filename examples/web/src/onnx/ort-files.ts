@@ -1,7 +1,8 @@
 /**
  * onnxruntime-web's files the ONNX tab loads at run time, served with the app under `ort/` (see
- * vite/ort-files-plugin.ts): the wasm engine's module and binary, and the WebGPU (JSEP) build for machines with an
- * adapter. They are loaded from there rather than bundled: onnxruntime-web fetches its .wasm beside its own module.
+ * vite/ort-files-plugin.ts): the wasm engine's module and runtime, and the WebGPU engine's, whose entry in
+ * onnxruntime-web 1.31 loads the asyncify runtime (not the JSEP one). They are loaded from there rather than bundled:
+ * onnxruntime-web fetches its runtime beside its own module.
  */
 export const ORT_DIR = 'ort/';
 
@@ -15,6 +16,6 @@ export const ORT_FILES: readonly string[] = [
   ORT_ENTRIES.webgpu,
   'ort-wasm-simd-threaded.mjs',
   'ort-wasm-simd-threaded.wasm',
-  'ort-wasm-simd-threaded.jsep.mjs',
-  'ort-wasm-simd-threaded.jsep.wasm',
+  'ort-wasm-simd-threaded.asyncify.mjs',
+  'ort-wasm-simd-threaded.asyncify.wasm',
 ];
