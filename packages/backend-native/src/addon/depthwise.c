@@ -2,6 +2,7 @@
 // one with a constant one-hot filter, and tfjs' cpu kernel runs it as per-element JavaScript (44 % of a t2t_vit_7
 // inference), and its input gradient (the later soft splits' backward pass). Output channel c·M + m reads input channel c through filter [kh, kw, c, m]; taps outside the image
 // count as zero.
+#include <stdio.h>
 #include "napi-util.h"
 #include "parallel.h"
 #include "vitkit-native.h"
@@ -43,29 +44,46 @@ static void depthwise_rows(void *ctx, int64_t b, int64_t e, int chunk) {
   }
 }
 
+/**
+ * Reads (input-side, filter, output-side, geometry) into a job; `in`/`out` are x/y for the forward pass and dy/dx for the
+ * input gradient. Throws (returns false) naming `what` when an argument is wrong or a buffer is smaller than the geometry.
+ */
+static bool depthwise_job(napi_env env, napi_value *argv, const char *what, bool backprop, dw_job *j, int64_t *batch) {
+  char msg[128];
+  size_t an, fn, bn, gn;
+  snprintf(msg, sizeof msg, "%s: arguments must be three Float32Arrays and a Float64Array", what);
+  float *a = f32_arg(env, argv[0], &an, msg);
+  if (!a) return false;
+  float *f = f32_arg(env, argv[1], &fn, msg);
+  if (!f) return false;
+  float *b = f32_arg(env, argv[2], &bn, msg);
+  if (!b) return false;
+  double *g = f64_arg(env, argv[3], &gn, msg);
+  if (!g) return false;
+  if (gn != 15) {
+    snprintf(msg, sizeof msg, "%s: geometry must have 15 entries", what);
+    napi_throw_range_error(env, NULL, msg);
+    return false;
+  }
+  *j = (dw_job){.x = a, .f = f, .y = b, .h = (int64_t)g[1], .w = (int64_t)g[2], .c = (int64_t)g[3], .m = (int64_t)g[4], .oh = (int64_t)g[5], .ow = (int64_t)g[6],
+                .fh = (int64_t)g[7], .fw = (int64_t)g[8], .sh = (int64_t)g[9], .sw = (int64_t)g[10], .dh = (int64_t)g[11], .dw = (int64_t)g[12], .pt = (int64_t)g[13], .pl = (int64_t)g[14]};
+  *batch = (int64_t)g[0];
+  const size_t image = (size_t)(*batch * j->h * j->w * j->c), outputs = (size_t)(*batch * j->oh * j->ow * j->c * j->m);
+  // forward: a = x (image), b = y (outputs); input gradient: a = dy (outputs), b = dx (image)
+  if ((backprop ? outputs : image) > an || (size_t)(j->fh * j->fw * j->c * j->m) > fn || (backprop ? image : outputs) > bn) {
+    snprintf(msg, sizeof msg, "%s: buffers smaller than the geometry", what);
+    napi_throw_range_error(env, NULL, msg);
+    return false;
+  }
+  return true;
+}
+
 // depthwiseConv2d(x, filter, y, geometry): geometry = [batch, h, w, c, multiplier, oh, ow, fh, fw, sh, sw, dh, dw, padTop, padLeft]
 napi_value vk_depthwise_conv2d(napi_env env, napi_callback_info info) {
   CHECK_ARGC(env, info, 4, argv);
-  size_t xn, fn, yn, gn;
-  float *x = f32_arg(env, argv[0], &xn, "depthwiseConv2d: x must be a Float32Array");
-  if (!x) return NULL;
-  float *f = f32_arg(env, argv[1], &fn, "depthwiseConv2d: filter must be a Float32Array");
-  if (!f) return NULL;
-  float *y = f32_arg(env, argv[2], &yn, "depthwiseConv2d: y must be a Float32Array");
-  if (!y) return NULL;
-  double *g = f64_arg(env, argv[3], &gn, "depthwiseConv2d: geometry must be a Float64Array");
-  if (!g) return NULL;
-  if (gn != 15) {
-    napi_throw_range_error(env, NULL, "depthwiseConv2d: geometry must have 15 entries");
-    return NULL;
-  }
-  dw_job j = {.x = x, .f = f, .y = y, .h = (int64_t)g[1], .w = (int64_t)g[2], .c = (int64_t)g[3], .m = (int64_t)g[4], .oh = (int64_t)g[5], .ow = (int64_t)g[6],
-              .fh = (int64_t)g[7], .fw = (int64_t)g[8], .sh = (int64_t)g[9], .sw = (int64_t)g[10], .dh = (int64_t)g[11], .dw = (int64_t)g[12], .pt = (int64_t)g[13], .pl = (int64_t)g[14]};
-  const int64_t batch = (int64_t)g[0];
-  if ((size_t)(batch * j.h * j.w * j.c) > xn || (size_t)(j.fh * j.fw * j.c * j.m) > fn || (size_t)(batch * j.oh * j.ow * j.c * j.m) > yn) {
-    napi_throw_range_error(env, NULL, "depthwiseConv2d: buffers smaller than the geometry");
-    return NULL;
-  }
+  dw_job j;
+  int64_t batch;
+  if (!depthwise_job(env, argv, "depthwiseConv2d", false, &j, &batch)) return NULL;
   const int64_t row_work = j.ow * j.c * j.m * j.fh * j.fw;
   vk_parallel_for(batch * j.oh, row_work >= (1 << 15) ? 1 : (1 << 15) / (row_work > 0 ? row_work : 1), depthwise_rows, &j);
   return undefined_value(env);
@@ -105,26 +123,9 @@ static void depthwise_dx_images(void *ctx, int64_t b, int64_t e, int chunk) {
 // depthwiseConv2dBackpropInput(dy, filter, dx, geometry): geometry as depthwiseConv2d's, of the forward pass
 napi_value vk_depthwise_conv2d_backprop_input(napi_env env, napi_callback_info info) {
   CHECK_ARGC(env, info, 4, argv);
-  size_t gyn, fn, dxn, gn;
-  float *dy = f32_arg(env, argv[0], &gyn, "depthwiseConv2dBackpropInput: dy must be a Float32Array");
-  if (!dy) return NULL;
-  float *f = f32_arg(env, argv[1], &fn, "depthwiseConv2dBackpropInput: filter must be a Float32Array");
-  if (!f) return NULL;
-  float *dx = f32_arg(env, argv[2], &dxn, "depthwiseConv2dBackpropInput: dx must be a Float32Array");
-  if (!dx) return NULL;
-  double *g = f64_arg(env, argv[3], &gn, "depthwiseConv2dBackpropInput: geometry must be a Float64Array");
-  if (!g) return NULL;
-  if (gn != 15) {
-    napi_throw_range_error(env, NULL, "depthwiseConv2dBackpropInput: geometry must have 15 entries");
-    return NULL;
-  }
-  dw_job j = {.x = dy, .f = f, .y = dx, .h = (int64_t)g[1], .w = (int64_t)g[2], .c = (int64_t)g[3], .m = (int64_t)g[4], .oh = (int64_t)g[5], .ow = (int64_t)g[6],
-              .fh = (int64_t)g[7], .fw = (int64_t)g[8], .sh = (int64_t)g[9], .sw = (int64_t)g[10], .dh = (int64_t)g[11], .dw = (int64_t)g[12], .pt = (int64_t)g[13], .pl = (int64_t)g[14]};
-  const int64_t batch = (int64_t)g[0];
-  if ((size_t)(batch * j.h * j.w * j.c) > dxn || (size_t)(j.fh * j.fw * j.c * j.m) > fn || (size_t)(batch * j.oh * j.ow * j.c * j.m) > gyn) {
-    napi_throw_range_error(env, NULL, "depthwiseConv2dBackpropInput: buffers smaller than the geometry");
-    return NULL;
-  }
+  dw_job j;
+  int64_t batch;
+  if (!depthwise_job(env, argv, "depthwiseConv2dBackpropInput", true, &j, &batch)) return NULL;
   vk_parallel_for(batch, 1, depthwise_dx_images, &j);
   return undefined_value(env);
 }
