@@ -1,6 +1,6 @@
 import { IMAGENET_CLASSES, imageToInput } from '@vitkit/core';
 import testImageUrl from '../assets/test-image.svg';
-import { byId } from '../dom';
+import { byId, fillDefinitions } from '../dom';
 import { topK } from '../predict/top-k';
 import { readOnnxPreprocessing, transformOf } from './onnx-metadata';
 import { chooseOrtEngine, OnnxSession } from './onnx-session';
@@ -93,22 +93,14 @@ export function setUpOnnxPanel(): void {
         row.insertCell().textContent = c.label;
         row.insertCell().textContent = `${(c.probability * 100).toFixed(2)}%`;
       }
-      timings.replaceChildren(
-        ...[
-          ['engine', `onnxruntime-web (${session.engine})`],
-          ['model', `${name} (${(bytes.length / 1e6).toFixed(2)} MB${prep.model ? `, ${prep.model}` : ''})`],
-          ['preprocessing', `${transform.interpolation} resize to ${transform.resize}, crop ${transform.crop}, mean ${prep.mean.join('/')}, std ${prep.std.join('/')}`],
-          ['load', formatMs(t1 - t0)],
-          ['preprocess', formatMs(t2 - t1)],
-          ['forward', formatMs(t3 - t2)],
-        ].flatMap(([term, value]) => {
-          const dt = document.createElement('dt');
-          const dd = document.createElement('dd');
-          dt.textContent = term;
-          dd.textContent = value;
-          return [dt, dd];
-        }),
-      );
+      fillDefinitions(timings, [
+        ['engine', `onnxruntime-web (${session.engine})`],
+        ['model', `${name} (${(bytes.length / 1e6).toFixed(2)} MB${prep.model ? `, ${prep.model}` : ''})`],
+        ['preprocessing', `${transform.interpolation} resize to ${transform.resize}, crop ${transform.crop}, mean ${prep.mean.join('/')}, std ${prep.std.join('/')}`],
+        ['load', formatMs(t1 - t0)],
+        ['preprocess', formatMs(t2 - t1)],
+        ['forward', formatMs(t3 - t2)],
+      ]);
       table.hidden = timings.hidden = false;
       status.textContent = `done: ${prep.inputSize.join('×')} input, ${classes} classes`;
     } catch (err) {

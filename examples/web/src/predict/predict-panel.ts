@@ -1,7 +1,7 @@
 import { imageToInput } from '@vitkit/core';
 import type { Registry, WeightsSource } from '@vitkit/core';
 import testImageUrl from '../assets/test-image.svg';
-import { byId } from '../dom';
+import { byId, fillDefinitions } from '../dom';
 import { attentionPicture, drawPicture } from './attention-picture';
 import { classifyImage } from './classify-image';
 import { loadClassifier } from './classifier';
@@ -87,20 +87,12 @@ export function setUpPredictPanel(registry: Registry): void {
         row.insertCell().textContent = c.label;
         row.insertCell().textContent = `${(c.probability * 100).toFixed(2)}%`;
       }
-      timings.replaceChildren(
-        ...[
-          ['load', formatMs(loadMs)],
-          ['preprocess', formatMs(result.preprocessMs)],
-          ['forward', formatMs(result.forwardMs)],
-          ['weights', classifier.weights],
-        ].flatMap(([term, value]) => {
-          const dt = document.createElement('dt');
-          const dd = document.createElement('dd');
-          dt.textContent = term;
-          dd.textContent = value;
-          return [dt, dd];
-        }),
-      );
+      fillDefinitions(timings, [
+        ['load', formatMs(loadMs)],
+        ['preprocess', formatMs(result.preprocessMs)],
+        ['forward', formatMs(result.forwardMs)],
+        ['weights', classifier.weights],
+      ]);
       table.hidden = timings.hidden = false;
       status.textContent = `done: ${classifier.model.config.inputSize.join('×')} input, ${classifier.model.config.numClasses} classes`;
 
