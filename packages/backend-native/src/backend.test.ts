@@ -22,6 +22,17 @@ describeNative('NativeBackend buffer pool', () => {
     tf.dispose([x, y, second]);
   });
 
+  it('keeps every buffer of a training step\'s worth of same-size activations (200 at once) for the next step', () => {
+    const [x, y] = [a(), b()];
+    const step = () => Array.from({ length: 200 }, () => tf.add(x, y));
+    const first = step();
+    const buffers = new Set(first.map(bufferOf));
+    tf.dispose(first);
+    const second = step();
+    expect(second.filter((t) => buffers.has(bufferOf(t))).length).toBe(200);
+    tf.dispose([x, y, ...second]);
+  });
+
   it('dataSync() of a tensor stays valid after the tensor is disposed and its buffer reused', () => {
     const [x, y] = [a(), b()];
     const first = tf.mul(x, y);

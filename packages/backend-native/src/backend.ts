@@ -15,8 +15,14 @@ export const NATIVE_BACKEND = 'native';
 
 /** Pooled bytes kept for reuse at most (beyond it a disposed buffer is left to the garbage collector). */
 const POOL_BYTES = 1 << 30;
-/** Buffers kept per size at most. */
-const POOL_PER_SIZE = 32;
+/**
+ * Buffers kept per size at most. A training step keeps more than a hundred activations of the model's commonest
+ * shape alive on the tape (S config: [32, 65, 192]); at 32 per size the rest were dropped after every step and
+ * allocated afresh in the next (89 × 1.6 MB a step), and that external memory made V8 run a full concurrent GC about
+ * twice a step, ~100 ms of CPU on the core the second pool thread needs (BENCHMARKS.md, "The pool kept too few
+ * buffers of a size"). POOL_BYTES still bounds the total.
+ */
+const POOL_PER_SIZE = 512;
 
 export class NativeBackend extends MathBackendCPU {
   /** The tensor id that owns each pooled buffer. */

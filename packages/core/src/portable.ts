@@ -20,6 +20,8 @@ export type { LinearOptions } from './nn/linear';
 export { LayerNorm } from './nn/layer-norm';
 export { GroupNorm } from './nn/group-norm';
 export { layerNorm } from './ops/layer-norm';
+export { batchNormTraining } from './ops/batch-norm';
+export type { BatchNormTraining } from './ops/batch-norm';
 export { Conv2d } from './nn/conv2d';
 export type { Conv2dOptions } from './nn/conv2d';
 export { BatchNorm2d } from './nn/batch-norm';
@@ -103,7 +105,7 @@ export type { SelectBackendOptions, BackendPlatform } from './backend/choose-bac
 export { cpuEngine } from './backend/engine';
 export type { BackendChoice, Engine, EngineFailure, EngineStartOptions, WasmKernelPack } from './backend/engine';
 export { NO_BACKEND_WARNING } from './backend/implicit-backend';
-export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, ADAMW_KERNEL } from './ops/fused';
+export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, ADAMW_KERNEL, BATCH_NORM_KERNEL, BATCH_NORM_GRAD_KERNEL } from './ops/fused';
 
 export { modelInfo } from './models/model-info';
 export { IMAGENET_CLASSES } from './models/imagenet-classes';

@@ -31,6 +31,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"maxPoolGrad", NULL, vk_max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"depthwiseConv2d", NULL, vk_depthwise_conv2d, NULL, NULL, NULL, napi_default, NULL},
       {"depthwiseConv2dBackpropInput", NULL, vk_depthwise_conv2d_backprop_input, NULL, NULL, NULL, napi_default, NULL},
+      {"batchNorm", NULL, vk_batch_norm, NULL, NULL, NULL, napi_default, NULL},
+      {"batchNormGrad", NULL, vk_batch_norm_grad, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
   return exports;

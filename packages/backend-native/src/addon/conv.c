@@ -1,10 +1,14 @@
-// 2-D convolution (NHWC input, HWIO filter, any stride, dilation and padding) as im2col + one OpenBLAS GEMM per group
-// of images, forward and both gradients. Neither OpenBLAS nor tfjs offers im2col/col2im on Node memory; oneDNN does
-// convolutions, but its primitive setup per call costs more than these copies for the sizes vitkit runs (README).
-#include <stdlib.h>
+// 2-D convolution (NHWC input, HWIO filter, any stride, dilation and padding) as im2col + OpenBLAS GEMM, forward and
+// both gradients. The forward pass works in tiles of output pixels whose columns fit in a core's cache: each thread
+// writes a tile's columns and multiplies them at once, while they are still in cache (one whole-batch column buffer
+// went to memory and back). The gradients use one GEMM per group of images. Neither OpenBLAS nor tfjs offers
+// im2col/col2im on Node memory; oneDNN does convolutions, but its primitive setup per call costs more than these
+// copies for the sizes vitkit runs (README).
+#include <stdatomic.h>
 #include <string.h>
 #include "napi-util.h"
 #include "parallel.h"
+#include "scratch.h"
 #include "sgemm.h"
 #include "vitkit-native.h"
 
@@ -12,8 +16,17 @@ typedef struct {
   int64_t batch, h, w, cin, kh, kw, cout, ho, wo, sh, sw, dh, dw, pad_top, pad_left;
 } geometry;
 
-// The column buffer stays under this many floats (64 MiB); images are grouped up to it.
-#define COL_BUDGET ((int64_t)16 << 20)
+// The gradients' column buffer stays under this many floats (16 MiB); images are grouped up to it. Still thousands of
+// GEMM rows for the widest ResNet columns (3·3·512), and the buffer is kept per thread (scratch.h), so it is the most
+// a thread holds.
+#define COL_BUDGET ((int64_t)4 << 20)
+// A forward tile's columns: about 1 MiB (half of a Zen core's L2 plus L3 share), so that OpenBLAS packs them from
+// cache.
+#define TILE_FLOATS ((int64_t)1 << 18)
+// ... but at least this many rows: OpenBLAS packs the whole filter for every product, which costs as much as a
+// product of about this many rows would lose.
+#define TILE_MIN_ROWS 128
+#define TILE_ALIGN 16
 
 static bool read_geometry(napi_env env, napi_value v, geometry *g) {
   size_t len;
@@ -50,24 +63,43 @@ static bool is_pointwise(const geometry *g) {
   return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->pad_top == 0 && g->pad_left == 0 && g->ho == g->h && g->wo == g->w;
 }
 
-// cols[(oy·wo + ox)·K + (ky·kw + kx)·cin + c] = x[iy, ix, c] (0 outside), for output rows [oy0, oy1) of one image.
+// row[(ky·kw + kx)·cin + c] = x[iy, ix, c] (0 outside): the receptive field of output pixel (oy, ox) of one image.
+static void im2col_pixel(const geometry *g, const float *x, float *row, int64_t oy, int64_t ox) {
+  for (int64_t ky = 0; ky < g->kh; ky++) {
+    int64_t iy = oy * g->sh - g->pad_top + ky * g->dh;
+    for (int64_t kx = 0; kx < g->kw; kx++) {
+      int64_t ix = ox * g->sw - g->pad_left + kx * g->dw;
+      float *dst = row + (ky * g->kw + kx) * g->cin;
+      if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w)
+        memset(dst, 0, sizeof(float) * g->cin);
+      else
+        memcpy(dst, x + (iy * g->w + ix) * g->cin, sizeof(float) * g->cin);
+    }
+  }
+}
+
+// cols[(oy·wo + ox)·K + ...] for output rows [oy0, oy1) of one image.
 static void im2col_rows(const geometry *g, const float *x, float *cols, int64_t oy0, int64_t oy1) {
   const int64_t K = g->kh * g->kw * g->cin;
   for (int64_t oy = oy0; oy < oy1; oy++)
-    for (int64_t ox = 0; ox < g->wo; ox++) {
-      float *row = cols + (oy * g->wo + ox) * K;
-      for (int64_t ky = 0; ky < g->kh; ky++) {
-        int64_t iy = oy * g->sh - g->pad_top + ky * g->dh;
-        for (int64_t kx = 0; kx < g->kw; kx++) {
-          int64_t ix = ox * g->sw - g->pad_left + kx * g->dw;
-          float *dst = row + (ky * g->kw + kx) * g->cin;
-          if (iy < 0 || iy >= g->h || ix < 0 || ix >= g->w)
-            memset(dst, 0, sizeof(float) * g->cin);
-          else
-            memcpy(dst, x + (iy * g->w + ix) * g->cin, sizeof(float) * g->cin);
-        }
+    for (int64_t ox = 0; ox < g->wo; ox++) im2col_pixel(g, x, cols + (oy * g->wo + ox) * K, oy, ox);
+}
+
+// cols[(r - r0)·K + ...] for output pixels [r0, r1) of the whole batch (pixel r = (image, oy, ox) in NHWC order),
+// which may span images.
+static void im2col_pixels(const geometry *g, const float *x, float *cols, int64_t r0, int64_t r1) {
+  const int64_t K = g->kh * g->kw * g->cin, hw = g->h * g->w * g->cin, ohw = g->ho * g->wo;
+  int64_t i = r0 / ohw, oy = (r0 % ohw) / g->wo, ox = r0 % g->wo;
+  for (int64_t r = r0; r < r1; r++) {
+    im2col_pixel(g, x + i * hw, cols + (r - r0) * K, oy, ox);
+    if (++ox == g->wo) {
+      ox = 0;
+      if (++oy == g->ho) {
+        oy = 0;
+        i++;
       }
     }
+  }
 }
 
 typedef struct {
@@ -132,6 +164,58 @@ static int64_t group_size(const geometry *g) {
   return n < g->batch ? n : g->batch;
 }
 
+typedef struct {
+  const geometry *g;
+  const float *x, *w;
+  float *y;
+  int64_t pixels, tile;
+  atomic_bool out_of_memory;
+} forward_job;
+
+// Tiles [begin, end) of the forward pass: columns into this thread's scratch, then y[tile rows] = cols · w.
+static void forward_tiles(void *ctx, int64_t begin, int64_t end, int chunk) {
+  (void)chunk;
+  forward_job *j = ctx;
+  const geometry *g = j->g;
+  const int64_t K = g->kh * g->kw * g->cin;
+  float *cols = vk_scratch((size_t)(j->tile * K));
+  if (!cols) {
+    atomic_store(&j->out_of_memory, true);
+    return;
+  }
+  for (int64_t t = begin; t < end; t++) {
+    const int64_t r0 = t * j->tile, r1 = r0 + j->tile < j->pixels ? r0 + j->tile : j->pixels;
+    im2col_pixels(g, j->x, cols, r0, r1);
+    vk_sgemm_here(false, false, r1 - r0, g->cout, K, 1.f, cols, K, j->w, g->cout, 0.f, j->y + r0 * g->cout, g->cout);
+  }
+}
+
+// Rows per forward tile: cache-sized, but small enough that every thread gets one.
+static int64_t tile_rows(const geometry *g, int64_t pixels) {
+  const int64_t K = g->kh * g->kw * g->cin;
+  int64_t t = TILE_FLOATS / K / TILE_ALIGN * TILE_ALIGN;
+  if (t < TILE_MIN_ROWS) t = TILE_MIN_ROWS;
+  const int threads = vk_pool_threads();
+  const int64_t share = ((pixels + threads - 1) / threads + TILE_ALIGN - 1) / TILE_ALIGN * TILE_ALIGN;
+  return t < share ? t : share;
+}
+
+static bool conv_forward(napi_env env, const geometry *g, const float *x, const float *w, float *y) {
+  const int64_t pixels = g->batch * g->ho * g->wo;
+  if (is_pointwise(g)) {
+    vk_sgemm(false, false, pixels, g->cout, g->cin, 1.f, x, g->cin, w, g->cout, 0.f, y, g->cout);
+    return true;
+  }
+  forward_job job = {.g = g, .x = x, .w = w, .y = y, .pixels = pixels, .tile = tile_rows(g, pixels)};
+  atomic_init(&job.out_of_memory, false);
+  vk_parallel_for((pixels + job.tile - 1) / job.tile, 1, forward_tiles, &job);
+  if (atomic_load(&job.out_of_memory)) {
+    napi_throw_error(env, NULL, "conv2d: out of memory for the im2col tile");
+    return false;
+  }
+  return true;
+}
+
 typedef enum { FORWARD, BACKPROP_INPUT, BACKPROP_FILTER } conv_pass;
 
 // (first, second, out, geometry): forward (x, w, y); backprop input (dy, w, dx); backprop filter (x, dy, dw).
@@ -153,12 +237,15 @@ static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pa
       !check_len(env, l1, need[pass][1], "conv2d: second operand smaller than the geometry") ||
       !check_len(env, l2, need[pass][2], "conv2d: output smaller than the geometry"))
     return NULL;
-  if (pass != BACKPROP_FILTER) memset(p2, 0, sizeof(float) * (size_t)need[pass][2]);
-  if (pass == BACKPROP_FILTER && g.batch * ohw == 0) memset(p2, 0, sizeof(float) * (size_t)ws);
-  if (g.batch == 0 || ohw == 0) return undefined_value(env);
+  if (pass == BACKPROP_INPUT) memset(p2, 0, sizeof(float) * (size_t)xs);
+  if (g.batch * ohw == 0) {
+    memset(p2, 0, sizeof(float) * (size_t)need[pass][2]);
+    return undefined_value(env);
+  }
+  if (pass == FORWARD) return conv_forward(env, &g, p0, p1, p2) ? undefined_value(env) : NULL;
   const bool direct = is_pointwise(&g);
   const int64_t group = group_size(&g);
-  float *cols = direct ? NULL : malloc(sizeof(float) * (size_t)(group * ohw * K));
+  float *cols = direct ? NULL : vk_scratch((size_t)(group * ohw * K));
   if (!direct && !cols) {
     napi_throw_error(env, NULL, "conv2d: out of memory for the im2col buffer");
     return NULL;
@@ -166,12 +253,7 @@ static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pa
   for (int64_t b0 = 0; b0 < g.batch; b0 += group) {
     const int64_t nb = g.batch - b0 < group ? g.batch - b0 : group;
     const int64_t rows = nb * ohw;
-    if (pass == FORWARD) {
-      const float *x = p0 + b0 * hw;
-      if (!direct) im2col_group(&g, x, cols, nb);
-      vk_sgemm(false, false, rows, g.cout, K, 1.f, direct ? x : cols, K, p1,
-                  g.cout, 0.f, p2 + b0 * ohw * g.cout, g.cout);
-    } else if (pass == BACKPROP_INPUT) {
+    if (pass == BACKPROP_INPUT) {
       float *dx = p2 + b0 * hw;
       // dcols = dy · wᵀ; for a pointwise conv dcols is dx itself
       vk_sgemm(false, true, rows, K, g.cout, 1.f, p0 + b0 * ohw * g.cout, g.cout, p1,
@@ -188,7 +270,6 @@ static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pa
                   p1 + b0 * ohw * g.cout, g.cout, b0 == 0 ? 0.f : 1.f, p2, g.cout);
     }
   }
-  free(cols);
   return undefined_value(env);
 }
 

@@ -29,9 +29,12 @@ static void relu_range(void *ctx, int64_t b, int64_t e, int chunk) {
 static void step_range(void *ctx, int64_t b, int64_t e, int chunk) {
   (void)chunk;
   const unary_job *j = ctx;
+  // locals: a store to y[i] could alias j->alpha (a float), which kept the loop scalar and reloading it (12× Relu)
+  const float *x = j->x, alpha = j->alpha;
+  float *y = j->y;
   for (int64_t i = b; i < e; i++) {
-    float v = j->x[i];
-    j->y[i] = isnan(v) ? v : v > 0.f ? 1.f : j->alpha;
+    float v = x[i];
+    y[i] = isnan(v) ? v : v > 0.f ? 1.f : alpha;
   }
 }
 

@@ -23,7 +23,7 @@ static void scale_c(float beta, float *c, int64_t m, int64_t n, int64_t ldc) {
     for (int64_t j = 0; j < n; j++) c[r * ldc + j] = beta == 0 ? 0 : beta * c[r * ldc + j];
 }
 
-static void one(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+void vk_sgemm_here(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
                 float beta, float *c, int64_t ldc) {
   if (m == 0 || n == 0) return;
   if (k == 0) {
@@ -44,11 +44,11 @@ static void part_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   if (j->split_rows) {
     // rows lo..hi of op(A): row r of A, or column r of A when A is transposed
     const float *a = j->ta ? j->a + lo : j->a + lo * j->lda;
-    one(j->ta, j->tb, hi - lo, j->n, j->k, j->alpha, a, j->lda, j->b, j->ldb, j->beta, j->c + lo * j->ldc, j->ldc);
+    vk_sgemm_here(j->ta, j->tb, hi - lo, j->n, j->k, j->alpha, a, j->lda, j->b, j->ldb, j->beta, j->c + lo * j->ldc, j->ldc);
   } else {
     // columns lo..hi of op(B): column r of B, or row r of B when B is transposed
     const float *b = j->tb ? j->b + lo * j->ldb : j->b + lo;
-    one(j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda, b, j->ldb, j->beta, j->c + lo, j->ldc);
+    vk_sgemm_here(j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda, b, j->ldb, j->beta, j->c + lo, j->ldc);
   }
 }
 
@@ -56,7 +56,7 @@ void vk_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, co
               float beta, float *c, int64_t ldc) {
   const int threads = vk_pool_threads();
   if (threads <= 1 || m * n * k < PARALLEL_MIN_MACS || m == 0 || n == 0 || k == 0) {
-    one(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    vk_sgemm_here(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
   gemm_job job = {.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c};
@@ -71,7 +71,7 @@ static void product_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const gemm_job *j = ctx;
   for (int64_t i = begin; i < end; i++)
-    one(j->ta, j->tb, j->m, j->n, j->k, j->alpha, j->a + (size_t)j->ao[i], j->lda, j->b + (size_t)j->bo[i], j->ldb, j->beta,
+    vk_sgemm_here(j->ta, j->tb, j->m, j->n, j->k, j->alpha, j->a + (size_t)j->ao[i], j->lda, j->b + (size_t)j->bo[i], j->ldb, j->beta,
         j->c + (size_t)j->co[i], j->ldc);
 }
 

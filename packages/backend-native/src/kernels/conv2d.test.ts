@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeNative, nativeVsCpu, requireNative } from '../testing/compare';
+import { registerNativeBackend } from '../register';
 
 describeNative('native Conv2D and its gradients against cpu', () => {
   beforeAll(requireNative);
@@ -40,11 +41,34 @@ describeNative('native Conv2D and its gradients against cpu', () => {
   });
 
   it('a batch larger than one im2col group gives the same result (grouping is invisible)', async () => {
-    // 64×64 output, 3×3×64 columns: 2.4 M floats per image, so the 16 M budget groups 6 images at a time
+    // 64×64 output, 3×3×64 columns: 2.4 M floats per image, so the gradients' 4 M budget takes one image at a time
     const diff = await nativeVsCpu((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), [
       { shape: [8, 64, 64, 64], seed: 1, scale: 0.1 },
       { shape: [3, 3, 64, 2], seed: 2, scale: 0.1 },
     ], false);
     expect(diff).toBeLessThan(1e-5);
+  });
+
+  describe.each([1, 3])('forward tiles at %i thread(s)', (threads) => {
+    beforeAll(() => registerNativeBackend({ threads }));
+    afterAll(() => registerNativeBackend({ threads: 2 }));
+
+    it('tiles that start and end inside images, and a short last tile, give the cpu result', async () => {
+      // 3×3×32 columns: 288 floats a row, so a 1 MiB tile is 896 output pixels; an image has 29·31 = 899, so every
+      // tile boundary falls inside an image, and 3 images make 3 full tiles and one of 9 rows
+      const diff = await nativeVsCpu((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), [
+        { shape: [3, 29, 31, 32], seed: 3, scale: 0.5 },
+        { shape: [3, 3, 32, 5], seed: 4, scale: 0.5 },
+      ], false);
+      expect(diff).toBeLessThan(1e-5);
+    });
+
+    it('one image smaller than a tile, split so that every thread gets rows', async () => {
+      const diff = await nativeVsCpu((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same'), [
+        { shape: [1, 13, 11, 6], seed: 5 },
+        { shape: [3, 3, 6, 7], seed: 6 },
+      ], false);
+      expect(diff).toBeLessThan(1e-5);
+    });
   });
 });

@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { batchNormTraining } from '../ops/batch-norm';
 import { Layer } from './layer';
 import { Parameter } from './parameter';
 
@@ -30,26 +31,19 @@ export class BatchNorm2d extends Layer {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    const axes = [...Array(x.rank - 1).keys()];
     return tf.tidy(() => {
-      let mean: tf.Tensor;
-      let variance: tf.Tensor;
       if (this.training) {
-        const m = tf.moments(x, axes);
-        mean = m.mean;
-        variance = m.variance;
+        const { y, mean, variance } = batchNormTraining(x, this.weight.variable, this.bias.variable, this.eps);
         const n = x.size / this.numFeatures;
         const mom = this.momentum;
         // The running-statistics update does not feed the output, so it never enters the gradient.
         const unbiased = tf.mul(variance, n / Math.max(n - 1, 1));
         this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - mom), tf.mul(mean, mom)));
         this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - mom), tf.mul(unbiased, mom)));
-      } else {
-        mean = this.runningMean;
-        variance = this.runningVar;
+        return y;
       }
-      const scale = tf.mul(tf.rsqrt(tf.add(variance, this.eps)), this.weight.variable);
-      return tf.add(tf.mul(tf.sub(x, mean), scale), this.bias.variable);
+      const scale = tf.mul(tf.rsqrt(tf.add(this.runningVar, this.eps)), this.weight.variable);
+      return tf.add(tf.mul(tf.sub(x, this.runningMean), scale), this.bias.variable);
     });
   }
 }

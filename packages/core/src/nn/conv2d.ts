@@ -50,9 +50,10 @@ export class Conv2d extends Layer {
     const wo = this.outputSize(w);
     reportMacs('conv', b * ho * wo * this.outChannels * this.inChannels * this.kernelSize * this.kernelSize);
     return tf.tidy(() => {
-      const p = this.padding;
-      const padded = p > 0 ? tf.pad(x as tf.Tensor4D, [[0, 0], [p, p], [p, p], [0, 0]]) : (x as tf.Tensor4D);
-      let y: tf.Tensor = tf.conv2d(padded, this.weight.variable as tf.Tensor4D, this.stride, 'valid');
+      // tfjs's numeric padding is PyTorch's: zeros on every side, output floor((n + 2p − k)/s) + 1 (outputSize). Given
+      // to the kernel rather than as a tf.pad before it, the padded copy is never made nor kept for the backward
+      // pass, and its gradient (a Slice of dx) is not needed.
+      let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, this.weight.variable as tf.Tensor4D, this.stride, this.padding > 0 ? this.padding : 'valid');
       if (this.bias) y = tf.add(y, this.bias.variable);
       return y;
     });

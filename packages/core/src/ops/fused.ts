@@ -8,12 +8,17 @@ import { tf } from '../tf';
 // - ADAMW_KERNEL: inputs param, grad, m, v (one shape, float32); attrs lr, beta1, beta2, eps, weightDecay, step (from 1);
 //   outputs param', m', v' of torch.optim.AdamW's step (decoupled decay, bias-corrected moments), as new tensors.
 //   Run by @vitkit/trainer's AdamW (the native engine registers it).
+// - BATCH_NORM_KERNEL: inputs x [..., C], gamma [C], beta [C]; attr eps; outputs y (x's shape), mean [C] and the biased
+//   variance [C] over every axis but the last (BatchNorm's training mode). BATCH_NORM_GRAD_KERNEL: inputs dy, x, mean,
+//   variance, gamma; attr eps; outputs dx (through the batch statistics), dgamma, dbeta.
 // Without them the ops are composed from stock tfjs ops, so they work on every backend.
 export const LAYER_NORM_KERNEL = 'VitkitLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'VitkitLayerNormGrad';
 export const GELU_KERNEL = 'VitkitGelu';
 export const GELU_GRAD_KERNEL = 'VitkitGeluGrad';
 export const ADAMW_KERNEL = 'VitkitAdamW';
+export const BATCH_NORM_KERNEL = 'VitkitBatchNorm';
+export const BATCH_NORM_GRAD_KERNEL = 'VitkitBatchNormGrad';
 
 /** True when the active backend has a kernel `name` (the fused kernels are registered for wasm only). */
 export function hasKernel(name: string): boolean {
