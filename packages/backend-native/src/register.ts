@@ -12,6 +12,7 @@ import { maxPoolGradConfig } from './kernels/max-pool-grad';
 import { adamWConfig } from './kernels/adamw';
 import { activationPoolConfigs } from './kernels/activation-pool';
 import { depthwiseConv2dConfigs } from './kernels/depthwise-conv2d';
+import { multiHeadAttentionConfigs } from './kernels/multi-head-attention';
 
 export type NativeRegistration = { ok: true; backend: typeof NATIVE_BACKEND; threads: number; library: string } | { ok: false; reason: string };
 
@@ -20,7 +21,7 @@ export interface NativeOptions {
   threads?: number;
 }
 
-const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs, adamWConfig, ...activationPoolConfigs, ...depthwiseConv2dConfigs];
+const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs, adamWConfig, ...activationPoolConfigs, ...depthwiseConv2dConfigs, ...multiHeadAttentionConfigs];
 
 /** The kernels replaced by native code (the rest are the cpu backend's). */
 export const NATIVE_KERNELS: readonly string[] = OWN_KERNELS.map((k) => k.kernelName);

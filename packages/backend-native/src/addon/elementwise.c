@@ -20,11 +20,6 @@ typedef struct {
   double eps;
 } ew_job;
 
-#define F32(i, var, what)                                \
-  size_t var##_len;                                      \
-  float *var = f32_arg(env, argv[i], &var##_len, what);  \
-  if (!var) return NULL;
-
 static bool same_len(napi_env env, size_t a, size_t b, const char *what) {
   if (a != b) napi_throw_range_error(env, NULL, what);
   return a == b;

@@ -8,12 +8,19 @@ import { tf } from '../tf';
 // - ADAMW_KERNEL: inputs param, grad, m, v (one shape, float32); attrs lr, beta1, beta2, eps, weightDecay, step (from 1);
 //   outputs param', m', v' of torch.optim.AdamW's step (decoupled decay, bias-corrected moments), as new tensors.
 //   Run by @vitkit/trainer's AdamW (the native engine registers it).
+// - MHA_KERNEL: input qkv [B, N, 3·H·d] (a fused qkv projection's output, timm's column order q | k | v, head h at
+//   columns h·d … h·d + d of each); attrs heads, scale; outputs out [B, N, H·d] = softmax(q·kᵀ·scale)·v per head, heads
+//   merged back in order, and probs [B, H, N, N] (saved for the gradient). MHA_GRAD_KERNEL: inputs dy (out's shape),
+//   qkv, probs; attrs heads, scale; output dqkv (qkv's shape). Run by nn/attention's Attention (the native engine
+//   registers them): one kernel each way instead of the split, head transposes and merge copies.
 // Without them the ops are composed from stock tfjs ops, so they work on every backend.
 export const LAYER_NORM_KERNEL = 'VitkitLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'VitkitLayerNormGrad';
 export const GELU_KERNEL = 'VitkitGelu';
 export const GELU_GRAD_KERNEL = 'VitkitGeluGrad';
 export const ADAMW_KERNEL = 'VitkitAdamW';
+export const MHA_KERNEL = 'VitkitMultiHeadAttention';
+export const MHA_GRAD_KERNEL = 'VitkitMultiHeadAttentionGrad';
 
 /** True when the active backend has a kernel `name` (the fused kernels are registered for wasm only). */
 export function hasKernel(name: string): boolean {
