@@ -23,18 +23,51 @@ typedef struct {
   cblas_sgemm(CblasRowMajor, (ta) ? CblasTrans : CblasNoTrans, (tb) ? CblasTrans : CblasNoTrans, (blasint)(m), (blasint)(n), \
               (blasint)(k), (alpha), (a), (blasint)(lda), (b), (blasint)(ldb), 0.f, (c), (blasint)(ldc))
 
-// Row-wise softmax in place over n×n scores (the same max-shifted form as elementwise.c's softmax).
+// Reductions over a row in LANES independent partial results: GCC vectorises them without -ffast-math (one running
+// sum or max is an ordered reduction it must keep scalar). The order of the additions changes, not their precision.
+#define LANES 16
+
+static float row_max(const float *x, int64_t n) {
+  float m[LANES];
+  for (int l = 0; l < LANES; l++) m[l] = -INFINITY;
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES)
+    for (int l = 0; l < LANES; l++) m[l] = x[k + l] > m[l] ? x[k + l] : m[l];
+  float mx = -INFINITY;
+  for (int l = 0; l < LANES; l++) mx = m[l] > mx ? m[l] : mx;
+  for (; k < n; k++) mx = x[k] > mx ? x[k] : mx;
+  return mx;
+}
+
+static float row_dot(const float *a, const float *b, int64_t n) {
+  float acc[LANES] = {0};
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES)
+    for (int l = 0; l < LANES; l++) acc[l] += a[k + l] * b[k + l];
+  double s = 0;
+  for (int l = 0; l < LANES; l++) s += acc[l];
+  for (; k < n; k++) s += (double)a[k] * b[k];
+  return (float)s;
+}
+
+static float row_sum(const float *x, int64_t n) {
+  float acc[LANES] = {0};
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES)
+    for (int l = 0; l < LANES; l++) acc[l] += x[k + l];
+  double s = 0;
+  for (int l = 0; l < LANES; l++) s += acc[l];
+  for (; k < n; k++) s += x[k];
+  return (float)s;
+}
+
+// Row-wise softmax in place over n×n scores (max-shifted, as elementwise.c's softmax).
 static void softmax_square(float *p, int64_t n) {
   for (int64_t r = 0; r < n; r++) {
     float *row = p + r * n;
-    float mx = -INFINITY;
-    for (int64_t k = 0; k < n; k++) mx = row[k] > mx ? row[k] : mx;
-    double s = 0;
-    for (int64_t k = 0; k < n; k++) {
-      row[k] = vk_expf(row[k] - mx);
-      s += row[k];
-    }
-    const float inv = (float)(1.0 / s);
+    const float mx = row_max(row, n);
+    for (int64_t k = 0; k < n; k++) row[k] = vk_expf(row[k] - mx);
+    const float inv = 1.f / row_sum(row, n);
     for (int64_t k = 0; k < n; k++) row[k] *= inv;
   }
 }
@@ -71,9 +104,7 @@ static void backward_pairs(void *ctx, int64_t begin, int64_t end, int chunk) {
     for (int64_t r = 0; r < n; r++) {
       const float *pr = p + r * n;
       float *sr = ds + r * n;
-      double dot = 0;
-      for (int64_t k = 0; k < n; k++) dot += (double)sr[k] * pr[k];
-      const float fdot = (float)dot;
+      const float fdot = row_dot(sr, pr, n);
       for (int64_t k = 0; k < n; k++) sr[k] = pr[k] * (sr[k] - fdot) * j->scale;
     }
     GEMM(false, false, n, d, n, 1.f, ds, n, q + c, 3 * c, dq, 3 * c);
