@@ -10,6 +10,7 @@
 #include "fast-math.h"
 #include "napi-util.h"
 #include "parallel.h"
+#include "row-reduce.h"
 #include "vitkit-native.h"
 
 typedef struct {
@@ -22,44 +23,6 @@ typedef struct {
 #define GEMM(ta, tb, m, n, k, alpha, a, lda, b, ldb, c, ldc)                                                            \
   cblas_sgemm(CblasRowMajor, (ta) ? CblasTrans : CblasNoTrans, (tb) ? CblasTrans : CblasNoTrans, (blasint)(m), (blasint)(n), \
               (blasint)(k), (alpha), (a), (blasint)(lda), (b), (blasint)(ldb), 0.f, (c), (blasint)(ldc))
-
-// Reductions over a row in LANES independent partial results: GCC vectorises them without -ffast-math (one running
-// sum or max is an ordered reduction it must keep scalar). The order of the additions changes, not their precision.
-#define LANES 16
-
-static float row_max(const float *x, int64_t n) {
-  float m[LANES];
-  for (int l = 0; l < LANES; l++) m[l] = -INFINITY;
-  int64_t k = 0;
-  for (; k + LANES <= n; k += LANES)
-    for (int l = 0; l < LANES; l++) m[l] = x[k + l] > m[l] ? x[k + l] : m[l];
-  float mx = -INFINITY;
-  for (int l = 0; l < LANES; l++) mx = m[l] > mx ? m[l] : mx;
-  for (; k < n; k++) mx = x[k] > mx ? x[k] : mx;
-  return mx;
-}
-
-static float row_dot(const float *a, const float *b, int64_t n) {
-  float acc[LANES] = {0};
-  int64_t k = 0;
-  for (; k + LANES <= n; k += LANES)
-    for (int l = 0; l < LANES; l++) acc[l] += a[k + l] * b[k + l];
-  double s = 0;
-  for (int l = 0; l < LANES; l++) s += acc[l];
-  for (; k < n; k++) s += (double)a[k] * b[k];
-  return (float)s;
-}
-
-static float row_sum(const float *x, int64_t n) {
-  float acc[LANES] = {0};
-  int64_t k = 0;
-  for (; k + LANES <= n; k += LANES)
-    for (int l = 0; l < LANES; l++) acc[l] += x[k + l];
-  double s = 0;
-  for (int l = 0; l < LANES; l++) s += acc[l];
-  for (; k < n; k++) s += x[k];
-  return (float)s;
-}
 
 // Row-wise softmax in place over n×n scores (max-shifted, as elementwise.c's softmax).
 static void softmax_square(float *p, int64_t n) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "fast-math.h"
 #include "parallel.h"
+#include "row-reduce.h"
 #include "vitkit-native.h"
 
 #define GRAIN_ELEMS ((int64_t)1 << 14)
@@ -188,14 +189,9 @@ static void softmax_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   for (int64_t r = begin; r < end; r++) {
     const float *xr = j->x + r * d;
     float *yr = j->y + r * d;
-    float mx = -INFINITY;
-    for (size_t k = 0; k < d; k++) mx = xr[k] > mx ? xr[k] : mx;
-    double s = 0;
-    for (size_t k = 0; k < d; k++) {
-      yr[k] = vk_expf(xr[k] - mx);
-      s += yr[k];
-    }
-    float inv = (float)(1.0 / s);
+    const float mx = row_max(xr, (int64_t)d);
+    for (size_t k = 0; k < d; k++) yr[k] = vk_expf(xr[k] - mx);
+    const float inv = 1.f / row_sum(yr, (int64_t)d);
     for (size_t k = 0; k < d; k++) yr[k] *= inv;
   }
 }
