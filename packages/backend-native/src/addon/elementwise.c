@@ -79,15 +79,9 @@ static void layer_norm_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   for (int64_t r = begin; r < end; r++) {
     const float *xr = j->x + r * d;
     float *yr = j->y + r * d;
-    double s = 0, v = 0;
-    for (size_t k = 0; k < d; k++) s += xr[k];
-    double mu = s / (double)d;
-    for (size_t k = 0; k < d; k++) {
-      double c = xr[k] - mu;
-      v += c * c;
-    }
-    double inv = 1.0 / sqrt(v / (double)d + j->eps);
-    float fm = (float)mu, fi = (float)inv;
+    const float fm = (float)(row_sum_f64(xr, (int64_t)d) / (double)d);
+    const double inv = 1.0 / sqrt((double)row_centered_sq(xr, fm, (int64_t)d) / (double)d + j->eps);
+    const float fi = (float)inv;
     for (size_t k = 0; k < d; k++) yr[k] = (xr[k] - fm) * fi * j->g[k] + j->b[k];
     j->dx[r] = fm;
     j->db[r] = fi;
@@ -129,10 +123,24 @@ static void layer_norm_grad_rows(void *ctx, int64_t begin, int64_t end, int chun
     float *dxr = j->dx + r * d;
     const float mu = j->mean[r], inv = j->rstd[r];
     // dx = inv·(dŷ − mean(dŷ) − x̂·mean(dŷ·x̂)) with dŷ = dy·γ, x̂ = (x − μ)·inv
+    // Σ dŷ and Σ dŷ·x̂ in LANES partial sums (row-reduce.h says why), dγ and dβ accumulated alongside
+    float a1[LANES] = {0}, a2[LANES] = {0};
+    size_t k = 0;
+    for (; k + LANES <= d; k += LANES)
+      for (int l = 0; l < LANES; l++) {
+        const float xh = (xr[k + l] - mu) * inv, dxh = dyr[k + l] * j->g[k + l];
+        a1[l] += dxh;
+        a2[l] += dxh * xh;
+        dg[k + l] += dyr[k + l] * xh;
+        db[k + l] += dyr[k + l];
+      }
     double s1 = 0, s2 = 0;
-    for (size_t k = 0; k < d; k++) {
-      float xh = (xr[k] - mu) * inv;
-      float dxh = dyr[k] * j->g[k];
+    for (int l = 0; l < LANES; l++) {
+      s1 += a1[l];
+      s2 += a2[l];
+    }
+    for (; k < d; k++) {
+      const float xh = (xr[k] - mu) * inv, dxh = dyr[k] * j->g[k];
       s1 += dxh;
       s2 += (double)dxh * xh;
       dg[k] += dyr[k] * xh;
