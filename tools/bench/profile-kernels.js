@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Where a training step and an inference batch spend their time, kernel by kernel, on one engine:
 //   node tools/bench/profile-kernels.js --model vit_s_bench_32 --batch 32 --backend native --threads 2 [--by-shape]
+//     [--without VitkitMultiHeadAttention,VitkitMultiHeadAttentionGrad]
+// --without unregisters kernels of the backend before the run, so a fused kernel's "before" (core's ops fall back to
+// their composed form where the engine lacks the kernel) is measured from the same build.
 // Every kernel registered for the backend is wrapped with a wall-clock timer (kernels are synchronous, so a kernel's
 // wall time is its own); the time outside kernels (tfjs dispatch, autograd bookkeeping, the model's JavaScript) is
 // the "outside kernels" row. Process CPU time next to wall time shows how much of a phase used a second core.
@@ -16,6 +19,7 @@ const { values: opts } = parseArgs({
     backend: { type: 'string', default: 'native' },
     top: { type: 'string', default: '25' },
     'by-shape': { type: 'boolean', default: false },
+    without: { type: 'string', default: '' },
   },
 });
 
@@ -80,10 +84,15 @@ async function main() {
   const core = require('@vitkit/core');
   const { tf } = core;
   const backend = await setUpBackend(core, { backend: opts.backend, threads: Number(opts.threads), kernels: opts.kernels });
+  for (const name of opts.without.split(',').filter(Boolean)) {
+    if (!tf.getKernel(name, tf.getBackend())) throw new Error(`--without: the ${tf.getBackend()} backend has no kernel "${name}"`);
+    tf.unregisterKernel(name, tf.getBackend());
+  }
   const bench = createBench(core, opts.model, { batch: Number(opts.batch), lr: Number(opts.lr), plugins: opts.plugins.split(',').filter(Boolean) });
   if (!bench) throw new Error(`"${opts.model}" is not a registered preset`);
   const stats = wrapKernels(tf, tf.getBackend());
-  process.stdout.write(`${opts.model}, batch ${opts.batch}, backend ${backend.backend}, ${backend.threads} thread(s)\n`);
+  const without = opts.without ? `, without ${opts.without}` : '';
+  process.stdout.write(`${opts.model}, batch ${opts.batch}, backend ${backend.backend}, ${backend.threads} thread(s)${without}\n`);
   const steps = Number(opts.steps);
   bench.model.train();
   for (let i = 0; i < Number(opts.warmup); i++) await bench.trainStep();

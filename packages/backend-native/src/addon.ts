@@ -59,6 +59,13 @@ export interface NativeAddon {
   depthwiseConv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Float64Array): void;
   /** dx of depthwiseConv2d from dy; geometry of the forward pass. */
   depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Float64Array): void;
+  /**
+   * Multi-head self-attention from the fused qkv projection (src/addon/attention.c): qkv [batch, tokens, 3·heads·headDim]
+   * gives out [batch, tokens, heads·headDim] and the probabilities [batch, heads, tokens, tokens].
+   */
+  mhaForward(qkv: Float32Array, out: Float32Array, probs: Float32Array, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
+  /** dqkv (qkv's shape) of mhaForward from dy (out's shape), qkv and the saved probabilities. */
+  mhaBackward(dy: Float32Array, qkv: Float32Array, probs: Float32Array, dqkv: Float32Array, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
   /** One AdamW step (src/addon/optim.c); `step` counts from 1. Outputs must not alias inputs. */
   adamW(
     param: Float32Array,

@@ -13,6 +13,7 @@ import { adamWConfig } from './kernels/adamw';
 import { activationPoolConfigs } from './kernels/activation-pool';
 import { depthwiseConv2dConfigs } from './kernels/depthwise-conv2d';
 import { batchNormConfigs } from './kernels/batch-norm';
+import { multiHeadAttentionConfigs } from './kernels/multi-head-attention';
 
 export type NativeRegistration = { ok: true; backend: typeof NATIVE_BACKEND; threads: number; library: string } | { ok: false; reason: string };
 
@@ -21,7 +22,7 @@ export interface NativeOptions {
   threads?: number;
 }
 
-const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs, adamWConfig, ...activationPoolConfigs, ...depthwiseConv2dConfigs, ...batchNormConfigs];
+const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs, adamWConfig, ...activationPoolConfigs, ...depthwiseConv2dConfigs, ...batchNormConfigs, ...multiHeadAttentionConfigs];
 
 /** The kernels replaced by native code (the rest are the cpu backend's). */
 export const NATIVE_KERNELS: readonly string[] = OWN_KERNELS.map((k) => k.kernelName);

@@ -28,7 +28,7 @@ export { BatchNorm2d } from './nn/batch-norm';
 export type { BatchNormOptions } from './nn/batch-norm';
 export { GELU, ReLU, gelu } from './nn/activations';
 export { Dropout, DropPath } from './nn/dropout';
-export { Attention, scaledDotProductAttention, splitHeads, mergeHeads } from './nn/attention';
+export { Attention, scaledDotProductAttention, selfAttentionFromQkv, splitHeads, mergeHeads } from './nn/attention';
 export type { AttentionOptions } from './nn/attention';
 export { AttentionRecorder } from './nn/attention-recorder';
 export type { RecordedAttention } from './nn/attention-recorder';
@@ -105,7 +105,7 @@ export type { SelectBackendOptions, BackendPlatform } from './backend/choose-bac
 export { cpuEngine } from './backend/engine';
 export type { BackendChoice, Engine, EngineFailure, EngineStartOptions, WasmKernelPack } from './backend/engine';
 export { NO_BACKEND_WARNING } from './backend/implicit-backend';
-export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, ADAMW_KERNEL, BATCH_NORM_KERNEL, BATCH_NORM_GRAD_KERNEL } from './ops/fused';
+export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, ADAMW_KERNEL, BATCH_NORM_KERNEL, BATCH_NORM_GRAD_KERNEL, MHA_KERNEL, MHA_GRAD_KERNEL } from './ops/fused';
 
 export { modelInfo } from './models/model-info';
 export { IMAGENET_CLASSES } from './models/imagenet-classes';

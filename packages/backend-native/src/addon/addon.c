@@ -30,6 +30,8 @@ static napi_value init(napi_env env, napi_value exports) {
       {"maxPool", NULL, vk_max_pool, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, vk_max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"depthwiseConv2d", NULL, vk_depthwise_conv2d, NULL, NULL, NULL, napi_default, NULL},
+      {"mhaForward", NULL, vk_mha_forward, NULL, NULL, NULL, napi_default, NULL},
+      {"mhaBackward", NULL, vk_mha_backward, NULL, NULL, NULL, napi_default, NULL},
       {"depthwiseConv2dBackpropInput", NULL, vk_depthwise_conv2d_backprop_input, NULL, NULL, NULL, napi_default, NULL},
       {"batchNorm", NULL, vk_batch_norm, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormGrad", NULL, vk_batch_norm_grad, NULL, NULL, NULL, napi_default, NULL},

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include "fast-math.h"
 #include "parallel.h"
+#include "row-reduce.h"
 #include "vitkit-native.h"
 
 #define GRAIN_ELEMS ((int64_t)1 << 14)
@@ -19,11 +20,6 @@ typedef struct {
   size_t d;
   double eps;
 } ew_job;
-
-#define F32(i, var, what)                                \
-  size_t var##_len;                                      \
-  float *var = f32_arg(env, argv[i], &var##_len, what);  \
-  if (!var) return NULL;
 
 static bool same_len(napi_env env, size_t a, size_t b, const char *what) {
   if (a != b) napi_throw_range_error(env, NULL, what);
@@ -83,15 +79,9 @@ static void layer_norm_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   for (int64_t r = begin; r < end; r++) {
     const float *xr = j->x + r * d;
     float *yr = j->y + r * d;
-    double s = 0, v = 0;
-    for (size_t k = 0; k < d; k++) s += xr[k];
-    double mu = s / (double)d;
-    for (size_t k = 0; k < d; k++) {
-      double c = xr[k] - mu;
-      v += c * c;
-    }
-    double inv = 1.0 / sqrt(v / (double)d + j->eps);
-    float fm = (float)mu, fi = (float)inv;
+    const float fm = (float)(row_sum_f64(xr, (int64_t)d) / (double)d);
+    const double inv = 1.0 / sqrt((double)row_centered_sq(xr, fm, (int64_t)d) / (double)d + j->eps);
+    const float fi = (float)inv;
     for (size_t k = 0; k < d; k++) yr[k] = (xr[k] - fm) * fi * j->g[k] + j->b[k];
     j->dx[r] = fm;
     j->db[r] = fi;
@@ -133,10 +123,24 @@ static void layer_norm_grad_rows(void *ctx, int64_t begin, int64_t end, int chun
     float *dxr = j->dx + r * d;
     const float mu = j->mean[r], inv = j->rstd[r];
     // dx = inv·(dŷ − mean(dŷ) − x̂·mean(dŷ·x̂)) with dŷ = dy·γ, x̂ = (x − μ)·inv
+    // Σ dŷ and Σ dŷ·x̂ in LANES partial sums (row-reduce.h says why), dγ and dβ accumulated alongside
+    float a1[LANES] = {0}, a2[LANES] = {0};
+    size_t k = 0;
+    for (; k + LANES <= d; k += LANES)
+      for (int l = 0; l < LANES; l++) {
+        const float xh = (xr[k + l] - mu) * inv, dxh = dyr[k + l] * j->g[k + l];
+        a1[l] += dxh;
+        a2[l] += dxh * xh;
+        dg[k + l] += dyr[k + l] * xh;
+        db[k + l] += dyr[k + l];
+      }
     double s1 = 0, s2 = 0;
-    for (size_t k = 0; k < d; k++) {
-      float xh = (xr[k] - mu) * inv;
-      float dxh = dyr[k] * j->g[k];
+    for (int l = 0; l < LANES; l++) {
+      s1 += a1[l];
+      s2 += a2[l];
+    }
+    for (; k < d; k++) {
+      const float xh = (xr[k] - mu) * inv, dxh = dyr[k] * j->g[k];
       s1 += dxh;
       s2 += (double)dxh * xh;
       dg[k] += dyr[k] * xh;
@@ -193,14 +197,9 @@ static void softmax_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   for (int64_t r = begin; r < end; r++) {
     const float *xr = j->x + r * d;
     float *yr = j->y + r * d;
-    float mx = -INFINITY;
-    for (size_t k = 0; k < d; k++) mx = xr[k] > mx ? xr[k] : mx;
-    double s = 0;
-    for (size_t k = 0; k < d; k++) {
-      yr[k] = vk_expf(xr[k] - mx);
-      s += yr[k];
-    }
-    float inv = (float)(1.0 / s);
+    const float mx = row_max(xr, (int64_t)d);
+    for (size_t k = 0; k < d; k++) yr[k] = vk_expf(xr[k] - mx);
+    const float inv = 1.f / row_sum(yr, (int64_t)d);
     for (size_t k = 0; k < d; k++) yr[k] *= inv;
   }
 }

@@ -36,6 +36,12 @@ static inline float *f32_arg(napi_env env, napi_value v, size_t *len, const char
   return (float *)typed_arg(env, v, napi_float32_array, len, what);
 }
 
+// Declares `float *var` and `size_t var##_len` from argv[i], returning NULL (after throwing `what`) when it is not a Float32Array.
+#define F32(i, var, what)                                \
+  size_t var##_len;                                      \
+  float *var = f32_arg(env, argv[i], &var##_len, what);  \
+  if (!var) return NULL;
+
 static inline double *f64_arg(napi_env env, napi_value v, size_t *len, const char *what) {
   return (double *)typed_arg(env, v, napi_float64_array, len, what);
 }

@@ -57,6 +57,26 @@ describeNative('native GELU, LayerNorm and softmax against cpu', () => {
     expect(diff).toBeLessThan(1e-4);
   });
 
+  // The row statistics are summed in vectorised partial lanes; the mean's lanes are double so a large common offset
+  // costs no more than rounding the mean to float does: half an ulp of 1000 (2^-15) over σ, about 4e-3 in x̂ here.
+  it('layerNorm keeps the accuracy of a float mean on rows with a large offset (1000 ± 0.01)', async () => {
+    await tf.setBackend('native');
+    const rows = 64;
+    const d = 200;
+    const xs = Float32Array.from({ length: rows * d }, (_, i) => 1000 + Math.sin(i * 1.3) * 0.01);
+    const y = tf.tidy(() => layerNorm(tf.tensor2d(xs, [rows, d]), tf.ones([d]), tf.zeros([d]), 1e-12).dataSync());
+    let worst = 0;
+    let meanRounding = 0;
+    for (let r = 0; r < rows; r++) {
+      const row = Array.from(xs.subarray(r * d, (r + 1) * d));
+      const mu = row.reduce((a, v) => a + v, 0) / d;
+      const sigma = Math.sqrt(row.reduce((a, v) => a + (v - mu) ** 2, 0) / d);
+      meanRounding = Math.max(meanRounding, 2 ** -15 / sigma);
+      row.forEach((v, k) => (worst = Math.max(worst, Math.abs(y[r * d + k] - (v - mu) / sigma))));
+    }
+    expect(worst).toBeLessThan(1.5 * meanRounding);
+  });
+
   it('softmax over the last axis: values and gradient', async () => {
     expect(await nativeVsCpu((x) => tf.softmax(x), [{ shape: [2, 3, 17], seed: 1, scale: 8 }])).toBeLessThan(1e-5);
   });

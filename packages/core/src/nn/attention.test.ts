@@ -2,7 +2,7 @@ import { tf } from '../tf';
 import { countMacs } from '../ops/macs';
 import { useBackend, TEST_BACKENDS } from '../testing/backends';
 import { attention64, attentionCore64, expectGradientsMatch, maxAbsDiff, randomizeParameters, seededValues } from '../testing/gradcheck';
-import { Attention, mergeHeads, scaledDotProductAttention, splitHeads } from './attention';
+import { Attention, mergeHeads, scaledDotProductAttention, selfAttentionFromQkv, splitHeads } from './attention';
 
 describe.each(TEST_BACKENDS)('attention primitives on %s', (backend) => {
   beforeAll(() => useBackend(backend));
@@ -16,6 +16,25 @@ describe.each(TEST_BACKENDS)('attention primitives on %s', (backend) => {
     const back = mergeHeads(h);
     expect(Array.from(back.dataSync())).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
     tf.dispose([x, h, back]);
+  });
+
+  it('selfAttentionFromQkv takes head h of q, k and v from columns h·d… of each third and merges heads in order', () => {
+    // 2 heads of width 1, 2 tokens; head 0 attends uniformly (zero q), head 1 picks token 1 (large q·k)
+    const q = [[0, 10], [0, 10]];
+    const k = [[0, 0], [0, 1]];
+    const v = [[1, 100], [3, 300]];
+    const qkv = tf.tensor3d([[0, 1].map((t) => [...q[t], ...k[t], ...v[t]])]);
+    const y = selfAttentionFromQkv(qkv, 2, 1);
+    const w = 1 / (1 + Math.exp(-10));
+    expect(y.shape).toEqual([1, 2, 2]);
+    expect(maxAbsDiff(y.dataSync(), [2, 100 * (1 - w) + 300 * w, 2, 100 * (1 - w) + 300 * w])).toBeLessThan(1e-3);
+    tf.dispose([qkv, y]);
+  });
+
+  it('selfAttentionFromQkv refuses a qkv that is not [batch, tokens, 3·heads·headDim]', () => {
+    const bad = tf.zeros([1, 4, 10]);
+    expect(() => selfAttentionFromQkv(bad, 2, 1)).toThrow('selfAttentionFromQkv: qkv must be [batch, tokens, 3·heads·headDim] with 2 heads, got [1,4,10]');
+    bad.dispose();
   });
 
   it('scaledDotProductAttention: one hand-checked case and a naive float64 reference with Nq ≠ Nk', () => {

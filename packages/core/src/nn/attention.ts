@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { fusedAttention } from '../ops/attention';
+import { canFuseMultiHeadAttention, fusedMultiHeadAttention } from '../ops/multi-head-attention';
 import { reportMacs } from '../ops/macs';
 import { AttentionRecorder } from './attention-recorder';
 import { Dropout } from './dropout';
@@ -39,6 +40,30 @@ export function mergeHeads(x: tf.Tensor4D): tf.Tensor3D {
   return tf.reshape(tf.transpose(x, [0, 2, 1, 3]), [b, n, h * d]);
 }
 
+/**
+ * Multi-head self-attention of a fused qkv projection `[B, N, 3·C]` (timm's column order q | k | v) → `[B, N, C]`.
+ * Where the engine has MHA_KERNEL and nothing needs the probabilities (no AttentionRecorder recording, no active
+ * dropout on them), it is one kernel each way that reads the heads in place; otherwise the split into heads and
+ * scaledDotProductAttention. Both give softmax(q·kᵀ·scale)·v with the heads merged in order.
+ */
+export function selfAttentionFromQkv(qkv: tf.Tensor, heads: number, scale: number, dropout?: Dropout, owner?: Module): tf.Tensor3D {
+  const width = qkv.shape[qkv.rank - 1];
+  if (qkv.rank !== 3 || width % (3 * heads) !== 0) {
+    throw new Error(`selfAttentionFromQkv: qkv must be [batch, tokens, 3·heads·headDim] with ${heads} heads, got [${qkv.shape}]`);
+  }
+  const dropoutActive = dropout !== undefined && dropout.p > 0 && dropout.training;
+  const recording = owner !== undefined && AttentionRecorder.recording;
+  if (!dropoutActive && !recording && canFuseMultiHeadAttention(qkv)) {
+    const [b, n] = qkv.shape;
+    reportMacs('attention', b * heads * n * n * (width / (3 * heads)) * 2);
+    return fusedMultiHeadAttention(qkv as tf.Tensor3D, heads, scale);
+  }
+  return tf.tidy(() => {
+    const [q, k, v] = tf.split(qkv, 3, 2).map((t) => splitHeads(t, heads));
+    return mergeHeads(scaledDotProductAttention(q, k, v, scale, dropout, owner));
+  });
+}
+
 export interface AttentionOptions {
   numHeads: number;
   qkvBias?: boolean;
@@ -76,8 +101,7 @@ export class Attention extends Module {
   /** `x`: `[B, N, C]`. */
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const [q, k, v] = tf.split(this.qkv.forward(x), 3, 2).map((t) => splitHeads(t, this.numHeads));
-      const out = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop, this));
+      const out = selfAttentionFromQkv(this.qkv.forward(x), this.numHeads, this.scale, this.attnDrop, this);
       return this.projDrop.forward(this.proj.forward(out));
     });
   }

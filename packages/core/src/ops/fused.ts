@@ -11,6 +11,11 @@ import { tf } from '../tf';
 // - BATCH_NORM_KERNEL: inputs x [..., C], gamma [C], beta [C]; attr eps; outputs y (x's shape), mean [C] and the biased
 //   variance [C] over every axis but the last (BatchNorm's training mode). BATCH_NORM_GRAD_KERNEL: inputs dy, x, mean,
 //   variance, gamma; attr eps; outputs dx (through the batch statistics), dgamma, dbeta.
+// - MHA_KERNEL: input qkv [B, N, 3·H·d] (a fused qkv projection's output, timm's column order q | k | v, head h at
+//   columns h·d … h·d + d of each); attrs heads, scale; outputs out [B, N, H·d] = softmax(q·kᵀ·scale)·v per head, heads
+//   merged back in order, and probs [B, H, N, N] (saved for the gradient). MHA_GRAD_KERNEL: inputs dy (out's shape),
+//   qkv, probs; attrs heads, scale; output dqkv (qkv's shape). Run by nn/attention's Attention (the native engine
+//   registers them): one kernel each way instead of the split, head transposes and merge copies.
 // Without them the ops are composed from stock tfjs ops, so they work on every backend.
 export const LAYER_NORM_KERNEL = 'VitkitLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'VitkitLayerNormGrad';
@@ -19,6 +24,8 @@ export const GELU_GRAD_KERNEL = 'VitkitGeluGrad';
 export const ADAMW_KERNEL = 'VitkitAdamW';
 export const BATCH_NORM_KERNEL = 'VitkitBatchNorm';
 export const BATCH_NORM_GRAD_KERNEL = 'VitkitBatchNormGrad';
+export const MHA_KERNEL = 'VitkitMultiHeadAttention';
+export const MHA_GRAD_KERNEL = 'VitkitMultiHeadAttentionGrad';
 
 /** True when the active backend has a kernel `name` (the fused kernels are registered for wasm only). */
 export function hasKernel(name: string): boolean {

@@ -1,4 +1,4 @@
-import { Dropout, Linear, Module, mergeHeads, scaledDotProductAttention, splitHeads, tf } from '@vitkit/core';
+import { Dropout, Linear, Module, selfAttentionFromQkv, tf } from '@vitkit/core';
 import type { Initializer } from '@vitkit/core';
 import { SELayer } from './se-layer';
 
@@ -24,8 +24,7 @@ export class SEAttention extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const [q, k, v] = tf.split(this.qkv.forward(x), 3, 2).map((t) => splitHeads(t, this.numHeads));
-      const out = mergeHeads(scaledDotProductAttention(q, k, v, this.scale, this.attnDrop, this));
+      const out = selfAttentionFromQkv(this.qkv.forward(x), this.numHeads, this.scale, this.attnDrop, this);
       return this.projDrop.forward(this.se_layer.forward(this.proj.forward(out)));
     });
   }
