@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Builds the addon from source with node-gyp when a C compiler and OpenBLAS's headers are present, offline (Node's
-// own headers, never a download). On install, a prebuilt binary for this platform that loads (prebuilds/, made by
-// scripts/prebuild.js) makes the build unnecessary: the script then exits at once, needing no compiler. It never fails the install: without the tools it prints one line saying how to get
-// the native engine and exits 0 (vitkit then runs on wasm). Skips the build when the binary is newer than its sources
-// (`--force` rebuilds). Run by the workspace build (`npm run build`), by this package's install script, and by hand:
+// own headers, never a download). On install, a prebuilt binary for this platform that loads (the platform package
+// @vitkit/backend-native-<platform>-<arch>, or prebuilds/; both made by scripts/prebuild.js) makes the build
+// unnecessary: the script then exits at once and silently, needing no compiler. It never fails the install: without
+// the tools it prints one line saying how to get the native engine and exits 0 (vitkit then runs on wasm). Skips the
+// build when the binary is newer than its sources (`--force` rebuilds). Run by the workspace build (`npm run build`),
+// by this package's install script, and by hand:
 //   npm run build:native -w @vitkit/backend-native
 'use strict';
 const { spawnSync } = require('child_process');
@@ -57,10 +59,25 @@ function openblasHeader() {
   return dirs.some((d) => fs.existsSync(path.join(d, 'cblas.h')));
 }
 
-/** Whether this package ships a prebuilt binary for this platform that loads here (in a child: a bad one may crash). */
+/**
+ * The prebuilt binaries for this platform, in the loader's order (src/addon.ts): the one of the platform package npm
+ * installed as an optional dependency (@vitkit/backend-native-<platform>-<arch>), then the package's own prebuilds/.
+ */
+function prebuiltBinaries() {
+  const binaries = [];
+  try {
+    binaries.push(require.resolve(`@vitkit/backend-native-${process.platform}-${process.arch}/vitkit_native.node`, { paths: [ROOT] }));
+  } catch {
+    // not installed: npm skips the optional dependency where its os/cpu/libc do not fit, or it was never published
+  }
+  const bundled = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'vitkit_native.node');
+  if (fs.existsSync(bundled)) binaries.push(bundled);
+  return binaries;
+}
+
+/** Whether a prebuilt binary for this platform loads here (in a child: a bad one may crash the process). */
 function prebuiltLoads() {
-  const file = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'vitkit_native.node');
-  return fs.existsSync(file) && spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { stdio: 'ignore' }).status === 0;
+  return prebuiltBinaries().some((file) => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { stdio: 'ignore' }).status === 0);
 }
 
 if (process.env.VITKIT_SKIP_NATIVE_BUILD) skip('VITKIT_SKIP_NATIVE_BUILD is set');
