@@ -6,6 +6,7 @@
 #include <string.h>
 #include "napi-util.h"
 #include <stdlib.h>
+#include "cpu-dispatch.h"
 #include "fast-math.h"
 #include "parallel.h"
 #include "vitkit-native.h"
@@ -30,6 +31,7 @@ static bool same_len(napi_env env, size_t a, size_t b, const char *what) {
   return a == b;
 }
 
+VK_CPU_CLONES
 static void gelu_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const ew_job *j = ctx;
@@ -39,6 +41,7 @@ static void gelu_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   }
 }
 
+VK_CPU_CLONES
 static void gelu_grad_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const ew_job *j = ctx;
@@ -76,6 +79,7 @@ napi_value vk_gelu_grad(napi_env env, napi_callback_info info) {
 }
 
 // rows [begin, end); mean and rstd travel in dx and db
+VK_CPU_CLONES
 static void layer_norm_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const ew_job *j = ctx;
@@ -124,6 +128,7 @@ typedef struct {
   size_t d;
 } ln_grad_job;
 
+VK_CPU_CLONES
 static void layer_norm_grad_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   const ln_grad_job *j = ctx;
   const size_t d = j->d;
@@ -186,6 +191,7 @@ napi_value vk_layer_norm_grad(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+VK_CPU_CLONES
 static void softmax_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const ew_job *j = ctx;
