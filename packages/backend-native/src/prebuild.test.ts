@@ -38,6 +38,14 @@ describe('scripts/prebuild.js with a missing static OpenBLAS', () => {
 });
 
 /**
+ * The environment for an npm run inside the test: without the npm_* variables of the `npm test` that runs jest
+ * (npm_config_local_prefix and the like would point the child's install at this repository).
+ */
+function npmEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^npm_/i.test(k)));
+}
+
+/**
  * An exact-enough GELU in double precision for the child process: x·Φ(x), Φ from erf's Taylor series (|x| ≤ 4: the
  * cancellation costs ~4 of double's 16 digits).
  */
@@ -126,7 +134,7 @@ describePrebuild('scripts/prebuild.js: the binary a release ships for this platf
     const main = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
     expect(manifest).toMatchObject({ name: `@vitkit/backend-native-${PLATFORM}`, version: main.version, os: [process.platform], cpu: [process.arch], license: main.license });
     if (process.platform === 'linux') expect(manifest.libc).toEqual(['glibc']);
-    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '--loglevel=error'], { cwd: platformPackage(), encoding: 'utf8' });
+    const pack = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts', '--loglevel=error'], { cwd: platformPackage(), encoding: 'utf8', env: npmEnv() });
     expect(pack.status).toBe(0);
     const files = JSON.parse(pack.stdout)[0].files.map((f: { path: string }) => f.path).sort();
     expect(files).toEqual(['LICENSE', 'README.md', 'package.json', 'prebuild.json', 'vitkit_native.node']);
@@ -157,6 +165,36 @@ describePrebuild('scripts/prebuild.js: the binary a release ships for this platf
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('');
   });
+
+  it('npm installs a release (both tarballs, optionalDependencies pinned) with the silent install script and no build', () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vitkit-native-release-'));
+    try {
+      // the main package as a release job publishes it: optionalDependencies set, no build/ or prebuilds/
+      const main = path.join(work, 'main');
+      fs.cpSync(ROOT, main, { recursive: true, filter: (f) => !/[\\/](build|prebuilds|node_modules)$/.test(f) });
+      const npm = (args: string[], cwd: string): string => {
+        const r = spawnSync('npm', [...args, '--loglevel=error', '--no-audit', '--no-fund'], { cwd, encoding: 'utf8', env: npmEnv() });
+        if (r.status !== 0) throw new Error(`npm ${args.join(' ')} failed: ${r.stderr}`);
+        return r.stdout;
+      };
+      const version = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+      npm(['pkg', 'set', `optionalDependencies.@vitkit/backend-native-${PLATFORM}=${version}`], main);
+      npm(['pack', '--ignore-scripts', '--pack-destination', work], main);
+      npm(['pack', '--pack-destination', work], platformPackage());
+      const app = path.join(work, 'app');
+      fs.mkdirSync(app);
+      fs.writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+      // offline, peers left out (tfjs is not needed to load the addon): only the two tarballs
+      const log = npm(['install', '--offline', '--legacy-peer-deps', '--foreground-scripts', path.join(work, `vitkit-backend-native-${version}.tgz`), path.join(work, `vitkit-backend-native-${PLATFORM}-${version}.tgz`)], app);
+      expect(log).toContain('node scripts/build-addon.js');
+      expect(log).not.toMatch(/vitkit: native engine/);
+      const installedMain = path.join(app, 'node_modules', '@vitkit', 'backend-native');
+      expect(fs.existsSync(path.join(installedMain, 'build'))).toBe(false);
+      expect(loadInChild(installedMain).file).toBe(path.join(app, 'node_modules', '@vitkit', `backend-native-${PLATFORM}`, 'vitkit_native.node'));
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('without a prebuilt binary or a compiler, the install still succeeds and says so in one line', () => {
     fs.rmSync(path.join(installed.main, 'prebuilds'), { recursive: true, force: true });
