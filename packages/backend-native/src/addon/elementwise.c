@@ -79,7 +79,6 @@ napi_value vk_gelu_grad(napi_env env, napi_callback_info info) {
 }
 
 // rows [begin, end); mean and rstd travel in dx and db
-VK_CPU_CLONES
 static void layer_norm_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const ew_job *j = ctx;
@@ -128,7 +127,6 @@ typedef struct {
   size_t d;
 } ln_grad_job;
 
-VK_CPU_CLONES
 static void layer_norm_grad_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   const ln_grad_job *j = ctx;
   const size_t d = j->d;
