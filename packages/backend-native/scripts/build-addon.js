@@ -16,6 +16,9 @@ const ROOT = path.resolve(__dirname, '..');
 const BINARY = path.join(ROOT, 'build', 'Release', 'vitkit_native.node');
 const HOW = 'apt-get install -y g++ make libopenblas-dev, then npm run build:native -w @vitkit/backend-native';
 const force = process.argv.includes('--force');
+// `npm rebuild @vitkit/backend-native --build-from-source` (npm hands the flag to the script as this variable, the
+// convention of sharp and node-pre-gyp): compile for this CPU even where a prebuilt binary loads.
+const fromSource = process.env.npm_config_build_from_source === 'true';
 
 function skip(why) {
   process.stderr.write(`vitkit: native engine not built (${why}); vitkit will run on wasm. To get it: ${HOW}\n`);
@@ -82,7 +85,7 @@ function prebuiltLoads() {
 
 if (process.env.VITKIT_SKIP_NATIVE_BUILD) skip('VITKIT_SKIP_NATIVE_BUILD is set');
 // `npm install` of the package (not the workspace build, which always builds this machine's own binary)
-if (!force && process.env.npm_lifecycle_event === 'install' && prebuiltLoads()) process.exit(0);
+if (!force && !fromSource && process.env.npm_lifecycle_event === 'install' && prebuiltLoads()) process.exit(0);
 if (!force && upToDate()) process.exit(0);
 if (process.platform === 'win32') skip('building on Windows is not supported yet');
 if (!has('cc') && !has('gcc')) skip('no C compiler');

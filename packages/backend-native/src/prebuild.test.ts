@@ -155,6 +155,17 @@ describePrebuild('scripts/prebuild.js: the binary a release ships for this platf
     expect(fs.existsSync(path.join(installed.main, 'build'))).toBe(false);
   });
 
+  it('--build-from-source (npm_config_build_from_source) compiles even where the platform package loads', () => {
+    const r = spawnSync(process.execPath, [path.join(installed.main, 'scripts', 'build-addon.js')], {
+      cwd: installed.main,
+      env: { PATH: '/nonexistent', npm_lifecycle_event: 'install', npm_config_build_from_source: 'true' },
+      encoding: 'utf8',
+    });
+    // it went for the compiler, and without one says so in its one line
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(/^vitkit: native engine not built \(no C compiler\)/);
+  });
+
   it("without the platform package, the package's own prebuilds/ serve the same way", () => {
     fs.rmSync(path.join(installed.project, 'node_modules', '@vitkit', `backend-native-${PLATFORM}`), { recursive: true, force: true });
     fs.cpSync(path.join(out, 'prebuilds'), path.join(installed.main, 'prebuilds'), { recursive: true });
