@@ -13,11 +13,15 @@
       "defines": ["NAPI_VERSION=8"],
       "conditions": [
         ["vitkit_prebuild==1", {
+          "defines": ["VITKIT_PORTABLE"],
           "conditions": [
             ["target_arch=='x64'", { "cflags": ["-march=x86-64-v2", "-mtune=generic"] }],
             ["target_arch=='arm64'", { "cflags": ["-march=armv8-a"] }]
           ],
-          "libraries": ["<(vitkit_openblas_static)", "-lm", "-lpthread"]
+          "libraries": ["<(vitkit_openblas_static)", "-lm", "-lpthread"],
+          # OpenBLAS's ~11k symbols stay private to the addon (no clash with another BLAS in the process), and the
+          # binary is stripped.
+          "ldflags": ["-Wl,--exclude-libs,ALL", "-s"]
         }, {
           "cflags": ["-march=native"],
           "libraries": ["-lopenblas", "-lm", "-lpthread"]

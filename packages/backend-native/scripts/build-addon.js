@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Builds the addon from source with node-gyp when a C compiler and OpenBLAS's headers are present, offline (Node's
-// own headers, never a download). On install, a prebuilt binary for this platform that loads (prebuilds/, made by
-// scripts/prebuild.js) makes the build unnecessary: the script then exits at once, needing no compiler. It never fails the install: without the tools it prints one line saying how to get
-// the native engine and exits 0 (vitkit then runs on wasm). Skips the build when the binary is newer than its sources
-// (`--force` rebuilds). Run by the workspace build (`npm run build`), by this package's install script, and by hand:
+// own headers, never a download). On install, a prebuilt binary for this platform that loads (the platform package
+// @vitkit/backend-native-<platform>-<arch>, or prebuilds/; both made by scripts/prebuild.js) makes the build
+// unnecessary: the script then exits at once and silently, needing no compiler. It never fails the install: without
+// the tools it prints one line saying how to get the native engine and exits 0 (vitkit then runs on wasm). Skips the
+// build when the binary is newer than its sources (`--force` rebuilds). Run by the workspace build (`npm run build`),
+// by this package's install script, and by hand:
 //   npm run build:native -w @vitkit/backend-native
 'use strict';
 const { spawnSync } = require('child_process');
@@ -14,6 +16,9 @@ const ROOT = path.resolve(__dirname, '..');
 const BINARY = path.join(ROOT, 'build', 'Release', 'vitkit_native.node');
 const HOW = 'apt-get install -y g++ make libopenblas-dev, then npm run build:native -w @vitkit/backend-native';
 const force = process.argv.includes('--force');
+// `npm rebuild @vitkit/backend-native --build-from-source` (npm hands the flag to the script as this variable, the
+// convention of sharp and node-pre-gyp): compile for this CPU even where a prebuilt binary loads.
+const fromSource = process.env.npm_config_build_from_source === 'true';
 
 function skip(why) {
   process.stderr.write(`vitkit: native engine not built (${why}); vitkit will run on wasm. To get it: ${HOW}\n`);
@@ -57,15 +62,30 @@ function openblasHeader() {
   return dirs.some((d) => fs.existsSync(path.join(d, 'cblas.h')));
 }
 
-/** Whether this package ships a prebuilt binary for this platform that loads here (in a child: a bad one may crash). */
+/**
+ * The prebuilt binaries for this platform, in the loader's order (src/addon.ts): the one of the platform package npm
+ * installed as an optional dependency (@vitkit/backend-native-<platform>-<arch>), then the package's own prebuilds/.
+ */
+function prebuiltBinaries() {
+  const binaries = [];
+  try {
+    binaries.push(require.resolve(`@vitkit/backend-native-${process.platform}-${process.arch}/vitkit_native.node`, { paths: [ROOT] }));
+  } catch {
+    // not installed: npm skips the optional dependency where its os/cpu/libc do not fit, or it was never published
+  }
+  const bundled = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'vitkit_native.node');
+  if (fs.existsSync(bundled)) binaries.push(bundled);
+  return binaries;
+}
+
+/** Whether a prebuilt binary for this platform loads here (in a child: a bad one may crash the process). */
 function prebuiltLoads() {
-  const file = path.join(ROOT, 'prebuilds', `${process.platform}-${process.arch}`, 'vitkit_native.node');
-  return fs.existsSync(file) && spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { stdio: 'ignore' }).status === 0;
+  return prebuiltBinaries().some((file) => spawnSync(process.execPath, ['-e', `require(${JSON.stringify(file)})`], { stdio: 'ignore' }).status === 0);
 }
 
 if (process.env.VITKIT_SKIP_NATIVE_BUILD) skip('VITKIT_SKIP_NATIVE_BUILD is set');
 // `npm install` of the package (not the workspace build, which always builds this machine's own binary)
-if (!force && process.env.npm_lifecycle_event === 'install' && prebuiltLoads()) process.exit(0);
+if (!force && !fromSource && process.env.npm_lifecycle_event === 'install' && prebuiltLoads()) process.exit(0);
 if (!force && upToDate()) process.exit(0);
 if (process.platform === 'win32') skip('building on Windows is not supported yet');
 if (!has('cc') && !has('gcc')) skip('no C compiler');

@@ -1,7 +1,9 @@
-// Finds and loads the compiled addon the way native npm packages do (sharp, onnxruntime-node): the one built from
-// source on this machine (it exists only when someone built it: the install skips the build when a prebuilt binary
-// loads; tuned for this CPU), then the prebuilt binary for this platform shipped in the package, else a reason that
-// says how to get one. Never throws: a missing engine is a normal outcome (vitkit then runs on wasm).
+// Finds and loads the compiled addon the way native npm packages do (sharp, esbuild): first the one built from source on
+// this machine (it exists only when someone built it: the install skips the build when a prebuilt binary loads; tuned
+// for this CPU), then the prebuilt binary of this platform's package (@vitkit/backend-native-<platform>-<arch>, an
+// optional dependency npm installs only where its "os"/"cpu"/"libc" fit), then one in the package's own prebuilds/
+// (scripts/prebuild.js's default output), else a reason that says how to get one. Never throws: a missing engine is a
+// normal outcome (vitkit then runs on wasm).
 import * as fs from 'fs';
 import * as path from 'path';
 
@@ -92,9 +94,28 @@ const BINARY = 'vitkit_native.node';
 /** How a user gets the engine where it is missing (one line; printed once by whoever reports the fallback). */
 export const HOW_TO_GET_NATIVE = 'apt-get install -y g++ make libopenblas-dev, then npm run build:native -w @vitkit/backend-native';
 
-/** Where the addon may be, best first. */
+/** The package that ships the prebuilt binary for a platform: `@vitkit/backend-native-linux-x64`. */
+export function platformPackageName(platform: string = process.platform, arch: string = process.arch): string {
+  return `@vitkit/backend-native-${platform}-${arch}`;
+}
+
+/** The binary of this platform's package as installed beside `root`, or undefined where npm did not install it. */
+function platformPackageBinary(root: string): string | undefined {
+  try {
+    return require.resolve(`${platformPackageName()}/${BINARY}`, { paths: [root] });
+  } catch {
+    return undefined;
+  }
+}
+
+/** Where the addon may be, best first: built from source, this platform's package, the package's prebuilds/. */
 export function addonCandidates(root: string = PACKAGE_ROOT): string[] {
-  return [path.join(root, 'build', 'Release', BINARY), path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, BINARY)];
+  const fromPackage = platformPackageBinary(root);
+  return [
+    path.join(root, 'build', 'Release', BINARY),
+    ...(fromPackage ? [fromPackage] : []),
+    path.join(root, 'prebuilds', `${process.platform}-${process.arch}`, BINARY),
+  ];
 }
 
 let cached: AddonLoad | undefined;
@@ -110,10 +131,10 @@ export function loadAddon(): AddonLoad {
       return cached;
     } catch (e) {
       // typically libopenblas.so.0 missing at run time, or a binary for another Node ABI
-      failures.push(`${path.relative(PACKAGE_ROOT, file)}: ${(e as Error).message.split('\n')[0]}`);
+      failures.push(`${file}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
-  const why = failures.length ? `the addon did not load (${failures.join('; ')})` : `no addon was built (no prebuilt binary for ${process.platform}-${process.arch} and no build/Release/${BINARY})`;
+  const why = failures.length ? `the addon did not load (${failures.join('; ')})` : `no addon was built (no ${platformPackageName()} installed, no prebuilt binary in prebuilds/ and no build/Release/${BINARY})`;
   cached = { ok: false, reason: `native engine unavailable: ${why}; to get it: ${HOW_TO_GET_NATIVE}` };
   return cached;
 }

@@ -1,13 +1,41 @@
 import * as tf from '@tensorflow/tfjs';
-import { addonCandidates, loadAddon } from './addon';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { addonCandidates, loadAddon, platformPackageName } from './addon';
 import { NATIVE_KERNELS, registerNativeBackend } from './register';
 import { describeNative, requireNative, values } from './testing/compare';
 
 describe('loadAddon', () => {
-  it('looks for the build from source first (only someone who built it has one), then the prebuilt binary for this platform', () => {
-    const [local, prebuilt] = addonCandidates('/pkg');
-    expect(prebuilt).toBe(`/pkg/prebuilds/${process.platform}-${process.arch}/vitkit_native.node`);
+  it('without a platform package, looks for the build from source first (only someone who built it has one), then prebuilds/', () => {
+    const [local, prebuilt, ...rest] = addonCandidates('/pkg');
     expect(local).toBe('/pkg/build/Release/vitkit_native.node');
+    expect(prebuilt).toBe(`/pkg/prebuilds/${process.platform}-${process.arch}/vitkit_native.node`);
+    expect(rest).toEqual([]);
+  });
+
+  it("puts this platform's package, as npm installs it beside the package, between the two", () => {
+    const project = fs.mkdtempSync(path.join(os.tmpdir(), 'vitkit-loader-order-'));
+    try {
+      const main = path.join(project, 'node_modules', '@vitkit', 'backend-native');
+      const platform = path.join(project, 'node_modules', platformPackageName());
+      fs.mkdirSync(main, { recursive: true });
+      fs.mkdirSync(platform, { recursive: true });
+      fs.writeFileSync(path.join(platform, 'package.json'), JSON.stringify({ name: platformPackageName(), exports: { './vitkit_native.node': './vitkit_native.node' } }));
+      fs.writeFileSync(path.join(platform, 'vitkit_native.node'), '');
+      expect(addonCandidates(main)).toEqual([
+        path.join(main, 'build', 'Release', 'vitkit_native.node'),
+        path.join(platform, 'vitkit_native.node'),
+        path.join(main, 'prebuilds', `${process.platform}-${process.arch}`, 'vitkit_native.node'),
+      ]);
+    } finally {
+      fs.rmSync(project, { recursive: true, force: true });
+    }
+  });
+
+  it('names the platform package by platform and architecture, as npm\'s "os" and "cpu" do', () => {
+    expect(platformPackageName('linux', 'x64')).toBe('@vitkit/backend-native-linux-x64');
+    expect(platformPackageName('darwin', 'arm64')).toBe('@vitkit/backend-native-darwin-arm64');
   });
 
   it('either loads or says in one line why and how to get the engine', () => {

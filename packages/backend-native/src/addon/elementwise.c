@@ -6,6 +6,7 @@
 #include <string.h>
 #include "napi-util.h"
 #include <stdlib.h>
+#include "cpu-dispatch.h"
 #include "fast-math.h"
 #include "parallel.h"
 #include "row-reduce.h"
@@ -26,6 +27,7 @@ static bool same_len(napi_env env, size_t a, size_t b, const char *what) {
   return a == b;
 }
 
+VK_CPU_CLONES
 static void gelu_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const ew_job *j = ctx;
@@ -35,6 +37,7 @@ static void gelu_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   }
 }
 
+VK_CPU_CLONES
 static void gelu_grad_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const ew_job *j = ctx;
@@ -190,6 +193,7 @@ napi_value vk_layer_norm_grad(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+VK_CPU_CLONES
 static void softmax_rows(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const ew_job *j = ctx;

@@ -3,6 +3,7 @@
 // passes through ReLU, and a window's max ignores NaN and padding (-inf when nothing else), as tfjs' cpu kernels do.
 #include <math.h>
 #include <stdlib.h>
+#include "cpu-dispatch.h"
 #include "fast-math.h"
 #include "napi-util.h"
 #include "parallel.h"
@@ -38,6 +39,7 @@ static void step_range(void *ctx, int64_t b, int64_t e, int chunk) {
   }
 }
 
+VK_CPU_CLONES
 static void exp_range(void *ctx, int64_t b, int64_t e, int chunk) {
   (void)chunk;
   const unary_job *j = ctx;
