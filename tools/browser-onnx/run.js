@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // onnxruntime-web (`npm run test:browser`, after `npm run build`; issue 21): exports a parity fixture's model with the
 // official weights to ONNX in Node (@vitkit/onnx), serves the file with onnxruntime-web's own scripts and .wasm files,
-// and in headless Chromium (the system's, through playwright-core) runs it in onnxruntime-web on the fixture's input.
+// and in headless Chromium (the system's, through playwright-core) runs it in onnxruntime-web on the fixture's input,
+// on the wasm engine and on the WebGPU engine (Chromium is given SwiftShader's Vulkan as its WebGPU adapter: no GPU).
 // Exits 1 when max |logits − __logits__| exceeds the fixtures' pass criterion (1e-4). The page is bundled with esbuild
 // through the packages' `browser` export conditions, as an app's bundler would.
 // Environment: VITKIT_CHROMIUM (default /usr/bin/chromium), SHARED_DIR (default ../shared beside the repository).
@@ -21,6 +22,9 @@ const ORT_DIR = path.dirname(require.resolve('onnxruntime-web'));
 const ONNX_FIXTURE = 't2t_tiny_transformer';
 const CHROMIUM = process.env.VITKIT_CHROMIUM ?? '/usr/bin/chromium';
 const TOLERANCE = 1e-4;
+const ENGINES = ['wasm', 'webgpu'];
+// A WebGPU adapter without a GPU: SwiftShader's Vulkan, shipped with Debian's chromium (libvk_swiftshader.so).
+const SWIFTSHADER_WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
 
 /** The page bundle, resolved as a browser app's bundler resolves it (the `browser` export conditions). */
 async function bundlePage() {
@@ -96,7 +100,7 @@ async function main() {
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+    args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', ...SWIFTSHADER_WEBGPU_ARGS],
   });
   let failures = 0;
   try {
@@ -105,11 +109,13 @@ async function main() {
     page.on('pageerror', (e) => process.stderr.write(`page error: ${e.message}\n`));
     await page.goto(`http://127.0.0.1:${server.address().port}/`);
     await page.waitForFunction(() => window.vitkitReady === true, null, { timeout: 60000 });
-    // The same fixture exported to ONNX by vitkit, run by onnxruntime-web in the page.
-    const o = await page.evaluate((args) => window.vitkitOnnxWeb(args), { modelUrl: `/onnx/${ONNX_FIXTURE}.onnx`, fixtureUrl: `/fixtures/${ONNX_FIXTURE}.safetensors` });
-    const onnxOk = o.maxDiff <= TOLERANCE;
-    if (!onnxOk) failures++;
-    console.log(`${onnxOk ? 'ok  ' : 'FAIL'} ${ONNX_FIXTURE} exported to ONNX, in onnxruntime-web (wasm): max|logits - __logits__| = ${o.maxDiff.toExponential(2)} (limit ${TOLERANCE})`);
+    // The same fixture exported to ONNX by vitkit, run by onnxruntime-web in the page on each engine.
+    for (const engine of ENGINES) {
+      const o = await page.evaluate((args) => window.vitkitOnnxWeb(args), { modelUrl: `/onnx/${ONNX_FIXTURE}.onnx`, fixtureUrl: `/fixtures/${ONNX_FIXTURE}.safetensors`, engine });
+      const onnxOk = o.maxDiff <= TOLERANCE;
+      if (!onnxOk) failures++;
+      console.log(`${onnxOk ? 'ok  ' : 'FAIL'} ${ONNX_FIXTURE} exported to ONNX, in onnxruntime-web (${engine}): max|logits - __logits__| = ${o.maxDiff.toExponential(2)} (limit ${TOLERANCE})`);
+    }
   } finally {
     await browser.close();
     server.close();
