@@ -3,9 +3,10 @@
  * vite/ort-files-plugin.ts). They are loaded from there rather than bundled: onnxruntime-web fetches its Emscripten
  * runtime (a .mjs and its .wasm) beside its own module.
  *
- * Each engine's entry module loads its own runtime build: since onnxruntime-web 1.22 the WebGPU entry runs the
- * asyncify build (the native WebGPU provider), not the JSEP one that `ort.all` still uses. The plugin checks at build
- * time that every entry still names its runtime, so an upgrade that renames one fails the build instead of the tab.
+ * Each engine's entry module loads its own runtime build: in the onnxruntime-web installed here (1.31) the WebGPU
+ * entry runs the asyncify build (the native WebGPU provider, microsoft/onnxruntime#24856), not the JSEP one that
+ * `ort.all` still uses. The plugin checks at build time that every entry still names its runtime, so an upgrade that
+ * renames one fails the build instead of the tab.
  */
 export const ORT_DIR = 'ort/';
 
