@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
-import { ORT_DIR, ORT_ENGINE_FILES, ORT_FILES } from '../src/onnx/ort-files.ts';
+import { engineRuntimeProblems, ORT_DIR, ORT_FILES } from '../src/onnx/ort-files.ts';
 
 function ortDist(): string {
   const require = createRequire(import.meta.url);
@@ -16,18 +16,6 @@ function ortDist(): string {
   }
 }
 
-/**
- * Each engine's entry module must name the runtime listed for it: onnxruntime-web fetches that runtime at session
- * creation, so a stale list builds fine and only fails in a browser with that engine (WebGPU is rare in CI).
- */
-function checkEngineRuntimes(read: (name: string) => Buffer): void {
-  for (const [engine, { entry, runtime }] of Object.entries(ORT_ENGINE_FILES)) {
-    if (!read(entry).includes(`"${runtime}.mjs"`)) {
-      throw new Error(`ort-files plugin: onnxruntime-web's ${entry} (the ${engine} engine) does not load ${runtime}.mjs; update ORT_ENGINE_FILES in src/onnx/ort-files.ts to the runtime it names`);
-    }
-  }
-}
-
 const CONTENT_TYPES: Record<string, string> = { '.mjs': 'text/javascript', '.wasm': 'application/wasm' };
 
 export function ortFiles(): Plugin {
@@ -35,7 +23,8 @@ export function ortFiles(): Plugin {
   return {
     name: 'vitkit-ort-files',
     buildStart() {
-      checkEngineRuntimes(read);
+      const problems = engineRuntimeProblems((name) => read(name).toString('utf8'));
+      if (problems.length) throw new Error(`ort-files plugin: onnxruntime-web's ${problems.join('; ')}: update ORT_ENGINE_FILES in src/onnx/ort-files.ts to the runtimes its entries name`);
     },
     generateBundle() {
       for (const name of ORT_FILES) this.emitFile({ type: 'asset', fileName: `${ORT_DIR}${name}`, source: read(name) });

@@ -26,3 +26,14 @@ export const ORT_ENGINE_FILES: Readonly<Record<OrtEngine, OrtEngineFiles>> = {
 
 /** Every file served under ORT_DIR. */
 export const ORT_FILES: readonly string[] = Object.values(ORT_ENGINE_FILES).flatMap((e) => [e.entry, `${e.runtime}.mjs`, `${e.runtime}.wasm`]);
+
+/**
+ * What is wrong with ORT_ENGINE_FILES against an onnxruntime-web install (`readText` reads a file of its dist/): an
+ * entry that does not name its runtime's module. Empty when the list is right. onnxruntime-web fetches the runtime
+ * only at session creation, so a stale list builds fine and fails only in a browser with that engine.
+ */
+export function engineRuntimeProblems(readText: (name: string) => string): string[] {
+  return Object.entries(ORT_ENGINE_FILES).flatMap(([engine, { entry, runtime }]) =>
+    readText(entry).includes(`"${runtime}.mjs"`) ? [] : [`${entry} (the ${engine} engine) does not load ${runtime}.mjs`],
+  );
+}
