@@ -1,6 +1,6 @@
 import * as path from 'path';
 import type * as Onnx from '@vitkit/onnx';
-import type { ImageClassifier, tf } from '@vitkit/core';
+import type { ImageClassifier, SegmentationModel, tf } from '@vitkit/core';
 import { MissingPackageError, UsageError } from './exit-codes';
 import { requireIfInstalled, requirePackage } from './optional-package';
 
@@ -50,20 +50,37 @@ export function parseEngine(value: string | undefined): Engine {
   return e as Engine;
 }
 
-/** A batch → logits function for the engine, and what to release after. */
-export async function openEngine(
-  engine: Engine,
-  model: ImageClassifier,
-  plugins: ReadonlyArray<{ id: string; dir: string }>,
-): Promise<{ forward?: (x: tf.Tensor4D) => Promise<tf.Tensor>; close(): Promise<void> }> {
-  if (engine === 'tfjs') return { close: async () => undefined };
+/** A batch → logits function for the engine (none: the model's own forward pass), and what to release after. */
+export interface ServedEngine<T extends tf.Tensor> {
+  forward?: (x: tf.Tensor4D) => Promise<T>;
+  close(): Promise<void>;
+}
+
+/** Opens an onnxruntime-node session with `open`; onnxruntime-node missing is exit 2 with the offline install line. */
+async function serveOnnx<T extends tf.Tensor>(open: (onnx: OnnxPackage) => Promise<{ run(x: tf.Tensor4D): Promise<T>; release(): Promise<void> }>): Promise<ServedEngine<T>> {
   const onnx = onnxPackage();
   try {
-    const session = await onnx.OnnxRuntimeClassifier.fromModel(model, { plugins: onnxPluginsOf(onnx, plugins) });
+    const session = await open(onnx);
     process.stderr.write('vitkit: engine onnxruntime (onnxruntime-node, model exported to ONNX in memory)\n');
     return { forward: (x) => session.run(x), close: () => session.release() };
   } catch (e) {
     if (e instanceof onnx.OnnxRuntimeMissingError) throw new MissingOnnxRuntimeError(onnx.ONNXRUNTIME_INSTALL);
     throw e;
   }
+}
+
+/** The engine for a classifier: its logits `[batch, numClasses]`. */
+export async function openEngine(engine: Engine, model: ImageClassifier, plugins: ReadonlyArray<{ id: string; dir: string }>): Promise<ServedEngine<tf.Tensor>> {
+  if (engine === 'tfjs') return { close: async () => undefined };
+  return serveOnnx((onnx) => onnx.OnnxRuntimeClassifier.fromModel(model, { plugins: onnxPluginsOf(onnx, plugins) }));
+}
+
+/** The engine for a segmentation model: its per-pixel logits `[batch, H, W, classes]`. */
+export async function openSegmentationEngine(
+  engine: Engine,
+  model: SegmentationModel,
+  plugins: ReadonlyArray<{ id: string; dir: string }>,
+): Promise<ServedEngine<tf.Tensor4D>> {
+  if (engine === 'tfjs') return { close: async () => undefined };
+  return serveOnnx((onnx) => onnx.OnnxRuntimeSegmenter.fromModel(model, { plugins: onnxPluginsOf(onnx, plugins) }));
 }

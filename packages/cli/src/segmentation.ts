@@ -1,12 +1,16 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { loadStateDict } from '@vitkit/core';
-import type { Registry, SegmentationModel } from '@vitkit/core';
+import type { Registry, SegmentationModel, tf } from '@vitkit/core';
 import type { Trainer, TrainResult } from '@vitkit/trainer';
 import { UsageError } from './exit-codes';
+import type { ServedEngine } from './onnx-package';
 import type { DataPackage, TrainerPackage } from './trainer-packages';
 
 type Write = (line: string) => void;
+
+/** Opens the inference engine (`--engine`) on the model with its weights loaded. */
+export type ServeSegmenter = (model: SegmentationModel) => Promise<ServedEngine<tf.Tensor4D>>;
 
 /**
  * What `vitkit train` adds for a segmentation run: the neck's MACs (and a line saying them) and, for a finished run,
@@ -35,11 +39,16 @@ async function openWithWeights(trainer: TrainerPackage, specFile: string, regist
 }
 
 /** `vitkit eval` on a segmentation spec: mIoU, pixel accuracy and per-class IoU on the spec's test split. */
-export async function evalSegmentation(trainer: TrainerPackage, specFile: string, registry: Registry, weights: string): Promise<Record<string, unknown>> {
+export async function evalSegmentation(trainer: TrainerPackage, specFile: string, registry: Registry, weights: string, serve: ServeSegmenter): Promise<Record<string, unknown>> {
   const run = await openWithWeights(trainer, specFile, registry, weights);
   try {
-    const r = await trainer.evaluateSegmentation(run.model, run.test);
-    return { task: 'segmentation', mIoU: r.mIoU, pixelAccuracy: r.pixelAccuracy, perClassIoU: r.perClassIoU, images: run.test.length };
+    const served = await serve(run.model);
+    try {
+      const r = await trainer.evaluateSegmentation(run.model, run.test, { forward: served.forward });
+      return { task: 'segmentation', mIoU: r.mIoU, pixelAccuracy: r.pixelAccuracy, perClassIoU: r.perClassIoU, images: run.test.length };
+    } finally {
+      await served.close();
+    }
   } finally {
     run.model.dispose();
   }
@@ -54,20 +63,26 @@ export async function predictSegmentation(
   weights: string,
   images: readonly string[],
   outDir: string | undefined,
+  serve: ServeSegmenter,
 ): Promise<Array<{ file: string; mask: string }>> {
   const run = await openWithWeights(trainer, specFile, registry, weights);
   try {
     const [h, w, c] = run.test.shape;
     if (c !== 1 && c !== 3) throw new UsageError(`the model takes ${c} channels; predict decodes greyscale or RGB images`);
     if (outDir) await fs.promises.mkdir(outDir, { recursive: true });
-    const results: Array<{ file: string; mask: string }> = [];
-    for (const file of images) {
-      const pixels = await data.decodeImageFile(file, [h, w, c]);
-      const out = path.join(outDir ?? path.dirname(file), `${path.parse(file).name}.mask.png`);
-      await trainer.predictMaskPng(run.model, pixels, [h, w, c], run.train.stats, out);
-      results.push({ file, mask: out });
+    const served = await serve(run.model);
+    try {
+      const results: Array<{ file: string; mask: string }> = [];
+      for (const file of images) {
+        const pixels = await data.decodeImageFile(file, [h, w, c]);
+        const out = path.join(outDir ?? path.dirname(file), `${path.parse(file).name}.mask.png`);
+        await trainer.predictMaskPng(run.model, pixels, [h, w, c], run.train.stats, out, { forward: served.forward });
+        results.push({ file, mask: out });
+      }
+      return results;
+    } finally {
+      await served.close();
     }
-    return results;
   } finally {
     run.model.dispose();
   }

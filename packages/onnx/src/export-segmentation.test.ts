@@ -2,8 +2,9 @@ import { buildSegmenter, GroupNorm, selectBackend, tf } from '@vitkit/core';
 import type { Module, ModelSpec } from '@vitkit/core';
 import { onnx } from 'onnx-proto';
 import { exportOnnx } from './export';
+import { OnnxRuntimeSegmenter } from './onnxruntime-segmenter';
 import { firstPartyRegistry } from './testing/fixtures';
-import { maxDiffAtBatches, randomizeBatchNorms } from './testing/ort';
+import { maxAbsDiff, maxDiffAtBatches, randomizeBatchNorms } from './testing/ort';
 
 /** GroupNorm's affine parameters away from 1 and 0, so an export that ignored them would not match. */
 function randomizeGroupNorms(model: Module): void {
@@ -57,6 +58,23 @@ describe('ONNX export of segmentation models, run in onnxruntime-node', () => {
       expect(meta['vitkit.interpolation']).toBe('bilinear');
       expect(meta['vitkit.model']).toBe('Segmenter');
     } finally {
+      model.dispose();
+    }
+  });
+
+  it('OnnxRuntimeSegmenter serves the model: [batch, H, W, classes] tfjs logits equal to its forward pass', async () => {
+    const model = buildSegmenter(firstPartyRegistry(), CASES[1][1]);
+    const served = await OnnxRuntimeSegmenter.fromModel(model.eval(), { threads: 1 });
+    const x = tf.randomNormal([2, 64, 32, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+    try {
+      const want = tf.tidy(() => model.forward(x));
+      const got = await served.run(x);
+      expect(got.shape).toEqual([2, 64, 32, 3]);
+      expect(maxAbsDiff(got.dataSync() as Float32Array, want.dataSync() as Float32Array)).toBeLessThanOrEqual(1e-4);
+      tf.dispose([want, got]);
+    } finally {
+      x.dispose();
+      await served.release();
       model.dispose();
     }
   });

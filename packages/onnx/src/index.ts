@@ -13,5 +13,6 @@ export { defaultEmitters } from './emitters';
 export { emitAttention, emitBlock, emitConv2d, emitHeads, emitLayerNorm, emitLinear, attend } from './emitters/core';
 export { emitSoftSplit } from './emitters/t2t';
 export { OnnxRuntimeClassifier, OnnxRuntimeMissingError, ONNXRUNTIME_INSTALL } from './onnxruntime';
+export { OnnxRuntimeSegmenter } from './onnxruntime-segmenter';
 export type { OnnxRuntimeOptions } from './onnxruntime';
 export { onnxPluginOf } from './plugin-module';

@@ -1,9 +1,9 @@
 import { selectBackend } from '@vitkit/core';
 import { commonOptions, defineCommand } from '../command';
-import { EXIT, UsageError } from '../exit-codes';
+import { EXIT } from '../exit-codes';
 import { formatEvaluation } from '../format-eval';
 import { loadTrainedModel } from '../load-weights';
-import { engineOption, openEngine, parseEngine } from '../onnx-package';
+import { engineOption, openEngine, openSegmentationEngine, parseEngine } from '../onnx-package';
 import { createRunRegistry } from '../run-setup';
 import { evalSegmentation } from '../segmentation';
 import { trainerPackage } from '../trainer-packages';
@@ -23,16 +23,17 @@ export const evalCommand = defineCommand({
     const engine = parseEngine(values.engine);
     const trainer = trainerPackage();
     const loaded = await trainer.loadTrainSpec(values.spec!);
-    if (loaded.spec.task === 'segmentation' && engine !== 'tfjs') throw new UsageError('--engine onnxruntime serves classification models only');
+    // the emitters of the spec's plugins, for --engine onnxruntime
+    const onnxPlugins = (loaded.spec.plugins ?? []).map((id) => ({ id, dir: loaded.dir }));
     const registry = createRunRegistry({ use: [trainer.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
     await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
     if (loaded.spec.task === 'segmentation') {
-      const r = await evalSegmentation(trainer, values.spec!, registry, values.weights!);
+      const r = await evalSegmentation(trainer, values.spec!, registry, values.weights!, (model) => openSegmentationEngine(engine, model, onnxPlugins));
       process.stdout.write(values.json ? `${JSON.stringify(r)}\n` : `test mIoU: ${((r.mIoU as number) * 100).toFixed(2)}% (pixel accuracy ${((r.pixelAccuracy as number) * 100).toFixed(2)}%, ${r.images} images)\nper-class IoU: ${(r.perClassIoU as number[]).map((v) => (Number.isFinite(v) ? (v * 100).toFixed(1) : '-')).join(' ')}\n`);
       return EXIT.ok;
     }
     const { model } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
-    const served = await openEngine(engine, model, (loaded.spec.plugins ?? []).map((id) => ({ id, dir: loaded.dir }))).catch((e) => {
+    const served = await openEngine(engine, model, onnxPlugins).catch((e) => {
       model.dispose();
       throw e;
     });

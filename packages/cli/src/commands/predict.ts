@@ -3,7 +3,7 @@ import { commonOptions, defineCommand } from '../command';
 import { inferenceInfo, specEvalImageReader } from '../eval-input';
 import { EXIT, UsageError } from '../exit-codes';
 import { loadTrainedModel } from '../load-weights';
-import { engineOption, openEngine, parseEngine } from '../onnx-package';
+import { engineOption, openEngine, openSegmentationEngine, parseEngine } from '../onnx-package';
 import { createRunRegistry } from '../run-setup';
 import { predictSegmentation } from '../segmentation';
 import { dataPackage, trainerPackage } from '../trainer-packages';
@@ -54,16 +54,17 @@ export const predictCommand = defineCommand({
     if (values.spec === undefined) throw new UsageError('--spec <file.json> or --preset <name> is required');
     const data = dataPackage();
     const loaded = await trainer.loadTrainSpec(values.spec!);
-    if (loaded.spec.task === 'segmentation' && engine !== 'tfjs') throw new UsageError('--engine onnxruntime serves classification models only');
+    // the emitters of the spec's plugins, for --engine onnxruntime
+    const onnxPlugins = (loaded.spec.plugins ?? []).map((id) => ({ id, dir: loaded.dir }));
     const registry = createRunRegistry({ use: [trainer.plugin, data.plugin], spec: { ids: loaded.spec.plugins, dir: loaded.dir } });
     await selectBackend({ flag: values.backend, spec: loaded.spec.backend, specPath: loaded.file ? `${loaded.file}: backend` : 'backend', quiet: values.json });
     if (loaded.spec.task === 'segmentation') {
-      const masks = await predictSegmentation(trainer, data, values.spec, registry, values.weights!, images, values.out);
+      const masks = await predictSegmentation(trainer, data, values.spec, registry, values.weights!, images, values.out, (model) => openSegmentationEngine(engine, model, onnxPlugins));
       process.stdout.write(values.json ? `${JSON.stringify(masks)}\n` : masks.map((m) => `${m.file} → ${m.mask}\n`).join(''));
       return EXIT.ok;
     }
     const { model, metadata } = await loadTrainedModel(trainer, loaded, registry, values.weights!);
-    const served = await openEngine(engine, model, (loaded.spec.plugins ?? []).map((id) => ({ id, dir: loaded.dir }))).catch((e) => {
+    const served = await openEngine(engine, model, onnxPlugins).catch((e) => {
       model.dispose();
       throw e;
     });

@@ -6,6 +6,7 @@ import type { BatchSource } from '../data';
 import type { TrainableModel } from '../task/task';
 import { SegmentationLoader } from './loader';
 import { pixelCrossEntropy } from './loss';
+import type { PixelLogitsForward } from './pixel-logits';
 import { ConfusionMatrix, SegmentationScores } from './metrics';
 
 export interface SegmentationEvaluation extends SegmentationScores {
@@ -17,6 +18,8 @@ export interface SegmentationEvaluation extends SegmentationScores {
 
 export interface SegmentationEvaluateOptions {
   onBatch?: (done: number, total: number) => void;
+  /** Where the logits come from instead of `model.forward` (e.g. the model exported to ONNX in onnxruntime). */
+  forward?: PixelLogitsForward;
 }
 
 /**
@@ -35,10 +38,12 @@ export async function evaluateSegmentationBatches(model: TrainableModel, source:
   try {
     for await (const b of source.iterate({ epoch: 0, batch: 0 })) {
       try {
+        const served = options.forward ? await options.forward(b.x) : undefined;
         const [lossT, predT] = tf.tidy(() => {
-          const logits = model.forward(b.x) as tf.Tensor4D;
+          const logits = served ?? (model.forward(b.x) as tf.Tensor4D);
           return [pixelCrossEntropy(logits, b.labels, IGNORE_INDEX), tf.argMax(logits, 3)];
         });
+        served?.dispose();
         const [loss, pred] = await Promise.all([lossT.data(), predT.data()]);
         tf.dispose([lossT, predT]);
         const labelled = b.labels.reduce((s, v) => s + (v === IGNORE_INDEX ? 0 : 1), 0);
@@ -60,8 +65,11 @@ export async function evaluateSegmentationBatches(model: TrainableModel, source:
   return { ...cm.scores(), loss: pixels ? lossSum / pixels : 0, samples };
 }
 
-/** mIoU, pixel accuracy, per-class IoU and loss of `model` on every sample of `ds` (eval mode, no augmentation). */
-export function evaluateSegmentation(model: SegmentationModel, ds: SegDataset, options: { batchSize?: number } = {}): Promise<SegmentationEvaluation> {
+/**
+ * mIoU, pixel accuracy, per-class IoU and loss of `model` on every sample of `ds` (eval mode, no augmentation);
+ * `forward` serves the logits from elsewhere (an ONNX export of the model).
+ */
+export function evaluateSegmentation(model: SegmentationModel, ds: SegDataset, options: { batchSize?: number; forward?: PixelLogitsForward } = {}): Promise<SegmentationEvaluation> {
   const source = new SegmentationLoader(ds, { batchSize: options.batchSize ?? 8, shuffle: false, seed: 0, dropLast: false });
-  return evaluateSegmentationBatches(model, source, ds.numClasses);
+  return evaluateSegmentationBatches(model, source, ds.numClasses, { forward: options.forward });
 }

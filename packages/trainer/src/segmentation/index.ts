@@ -5,6 +5,8 @@ export type { SegmentationScores } from './metrics';
 export { evaluateSegmentation, evaluateSegmentationBatches } from './evaluate';
 export type { SegmentationEvaluation, SegmentationEvaluateOptions } from './evaluate';
 export { predictMasks, predictMaskPng } from './predict';
+export type { PredictMaskOptions } from './predict';
+export type { PixelLogitsForward } from './pixel-logits';
 export { writeSegmentationReport } from './report';
 export type { SegmentationReportOptions } from './report';
 export { SegmentationLoader } from './loader';

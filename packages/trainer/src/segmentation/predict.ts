@@ -1,12 +1,23 @@
 import { tf } from '@vitkit/core';
 import type { SegmentationModel } from '@vitkit/core';
 import { normalizeInPlace, writeColorMaskPng } from '@vitkit/data';
+import type { PixelLogitsForward } from './pixel-logits';
+
+/** The most likely class of every pixel of per-pixel logits `[batch, H, W, classes]`, one `H·W` mask per image. */
+function masksOf(logits: tf.Tensor4D): Uint8Array[] {
+  const [b, h, w] = logits.shape;
+  const flat = tf.tidy(() => tf.argMax(logits, 3).dataSync());
+  return Array.from({ length: b }, (_, i) => Uint8Array.from(flat.subarray(i * h * w, (i + 1) * h * w)));
+}
 
 /** The most likely class of every pixel, one `H·W` mask per image of `x` (eval mode is the caller's choice). */
 export function predictMasks(model: SegmentationModel, x: tf.Tensor4D): Uint8Array[] {
-  const [b, h, w] = x.shape;
-  const flat = tf.tidy(() => tf.argMax(model.forward(x), 3).dataSync());
-  return Array.from({ length: b }, (_, i) => Uint8Array.from(flat.subarray(i * h * w, (i + 1) * h * w)));
+  return tf.tidy(() => masksOf(model.forward(x) as tf.Tensor4D));
+}
+
+export interface PredictMaskOptions {
+  /** Where the logits come from instead of `model.forward` (e.g. the model exported to ONNX in onnxruntime). */
+  forward?: PixelLogitsForward;
 }
 
 /**
@@ -19,6 +30,7 @@ export async function predictMaskPng(
   shape: readonly [number, number, number],
   stats: { mean: readonly number[]; std: readonly number[] },
   file: string,
+  options: PredictMaskOptions = {},
 ): Promise<Uint8Array> {
   const [h, w, c] = shape;
   const data = image.slice();
@@ -27,7 +39,14 @@ export async function predictMaskPng(
   const wasTraining = model.training;
   model.eval();
   try {
-    const [mask] = predictMasks(model, x);
+    let mask: Uint8Array;
+    if (options.forward) {
+      const logits = await options.forward(x);
+      [mask] = masksOf(logits);
+      logits.dispose();
+    } else {
+      [mask] = predictMasks(model, x);
+    }
     await writeColorMaskPng(file, mask, w, h);
     return mask;
   } finally {

@@ -120,6 +120,37 @@ describe('segmentation through the shared trainer: metrics, predict, report', ()
     expect(html).toContain('test mIoU');
   });
 
+  it('evaluateSegmentation and predictMaskPng take the logits from `forward` when given (the CLI passes an ONNX session)', async () => {
+    const model = buildSegmenter(registry(), tinySegmenter());
+    const test = await MnistSegmentationDataset.load({ split: 'test', length: 4, size: 32, digits: [1, 2] });
+    // Logits that say "background" (class 0) at every pixel, whatever the model would say.
+    const calls: number[] = [];
+    const background = async (x: tf.Tensor4D): Promise<tf.Tensor4D> => {
+      calls.push(x.shape[0]);
+      return tf.tidy(() => tf.oneHot(tf.zeros([x.shape[0], x.shape[1], x.shape[2]], 'int32'), test.numClasses).toFloat() as tf.Tensor4D);
+    };
+    let labelled = 0;
+    let backgroundPixels = 0;
+    for (let i = 0; i < test.length; i++) {
+      for (const v of (await test.get(i)).mask) {
+        if (v === 255) continue;
+        labelled++;
+        if (v === 0) backgroundPixels++;
+      }
+    }
+    const before = tf.memory().numTensors;
+    const r = await evaluateSegmentation(model, test, { batchSize: 3, forward: background });
+    expect(calls).toEqual([3, 1]);
+    expect(r.pixelAccuracy).toBeCloseTo(backgroundPixels / labelled, 9);
+    expect(r.perClassIoU.slice(1).every((iou) => iou === null || iou === 0)).toBe(true);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'vitkit-segfwd-')), 'mask.png');
+    const mask = await predictMaskPng(model, (await test.get(0)).image, test.shape, test.stats, file, { forward: background });
+    expect(mask.every((v) => v === 0)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before);
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+    model.dispose();
+  });
+
   it('runs a segmentation spec file end to end (neck MACs, weights that load back) and refuses a spec with a bad model path', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vitkit-segspec-'));
     const spec = tinySegmentationSpec(path.join(dir, 'out'), { neck: { type: 'fpn', outChannels: 8 }, train: { epochs: 1 }, data: { trainLength: 8, testLength: 2 } });
