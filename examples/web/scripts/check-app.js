@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run test:web-app` (root): builds the app, serves the build, opens it in Debian's Chromium (never a downloaded
 // browser; WebGL through SwiftShader), runs a prediction on the bundled test image with a randomly initialised preset
-// and with a pasted spec and a safetensors file, the same model exported to ONNX in the ONNX tab (onnxruntime-web),
+// and with a pasted spec and a safetensors file, the same model exported to ONNX in the ONNX tab (onnxruntime-web's
+// wasm engine, and its WebGPU engine in a second Chromium given a SwiftShader WebGPU adapter),
 // then a few training steps, and fails on any console error, page error, failed request or missing result.
 // Screenshots go to .ci-artifacts/ at the repository root; their paths are printed at the end.
 // Environment: CHROMIUM_PATH (default /usr/bin/chromium), WEB_APP_BACKEND (a backend to ask for; default automatic).
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build, preview } from 'vite';
+import { runOnnxTab, SWIFTSHADER_WEBGPU_ARGS, topOneProblems } from './onnx-tab.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const artifacts = join(root, '../../.ci-artifacts');
@@ -49,12 +51,8 @@ const server = await preview({ root, logLevel: 'warn', preview: { host: '127.0.0
 const url = server.resolvedUrls?.local?.[0];
 if (!url) throw new Error('vite preview gave no local URL');
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
-});
-try {
-  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+/** Records the page's console errors, page errors, failed requests and HTTP errors as problems. */
+function watch(page) {
   page.on('console', (m) => {
     if (m.type() === 'error') problems.push(`console error: ${m.text()}`);
   });
@@ -63,6 +61,41 @@ try {
   page.on('response', (r) => {
     if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`);
   });
+}
+
+/**
+ * The ONNX tab's WebGPU engine, in a second Chromium that has a (SwiftShader) WebGPU adapter: the tab must choose
+ * WebGPU and give the Predict tab's top-1. Returns the screenshot's path.
+ */
+async function checkOnnxOnWebGpu(tfjsTop) {
+  const gpuBrowser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: SWIFTSHADER_WEBGPU_ARGS });
+  try {
+    const page = await gpuBrowser.newPage({ viewport: { width: 1100, height: 1400 } });
+    watch(page);
+    await page.goto(url);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: MINUTE });
+    const onnxGpu = await runOnnxTab(page, TINY.onnx, 'tiny-vit.onnx');
+    log(`onnx with a WebGPU adapter: ${onnxGpu.status}; ${onnxGpu.timings.join('; ')}; top: ${onnxGpu.top[0]?.join(' ')}`);
+    if (onnxGpu.timings[0] !== 'engine onnxruntime-web (webgpu)') {
+      problems.push(`onnx tab with a WebGPU adapter: ${onnxGpu.timings[0] ?? 'no engine shown'}, expected webgpu (status: ${onnxGpu.status}; does this Chromium ship libvk_swiftshader.so?)`);
+    }
+    problems.push(...topOneProblems('onnx tab (webgpu)', onnxGpu, tfjsTop));
+    const path = join(artifacts, 'web-app-onnx-webgpu.png');
+    await page.screenshot({ path, fullPage: true });
+    return path;
+  } finally {
+    await gpuBrowser.close();
+  }
+}
+
+let onnxWebGpuShot = '';
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1100, height: 1400 } });
+  watch(page);
 
   const backend = process.env.WEB_APP_BACKEND;
   await page.goto(backend ? `${url}?backend=${encodeURIComponent(backend)}` : url);
@@ -101,20 +134,14 @@ try {
   await page.screenshot({ path: predictShot, fullPage: true });
 
   // ONNX: the same tiny model exported to ONNX in Node, run in onnxruntime-web; its top-5 must be the Predict tab's.
-  await page.click('#tab-onnx');
-  await page.setInputFiles('#onnx-file', { name: 'tiny-vit.onnx', mimeType: 'application/octet-stream', buffer: TINY.onnx });
-  await page.click('#onnx-run');
-  await page.waitForSelector('#onnx-form[data-state="done"], #onnx-form[data-state="failed"]', { timeout: 5 * MINUTE });
-  const onnxStatus = await page.textContent('#onnx-status');
-  const onnxTop = await page.$$eval('#onnx-top5 tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((td) => td.textContent)));
-  const onnxTimings = await page.$$eval('#onnx-timings dt', (dts) => dts.map((dt) => `${dt.textContent} ${dt.nextElementSibling?.textContent}`));
-  log(`onnx: ${onnxStatus}; ${onnxTimings.join('; ')}; top: ${onnxTop[0]?.join(' ')}`);
-  const percent = (cell) => Number.parseFloat(cell ?? 'NaN');
-  if (onnxTop.length !== 5 || onnxTop[0][0] !== tfjsTop[0][0] || !(Math.abs(percent(onnxTop[0][1]) - percent(tfjsTop[0][1])) <= 0.05)) {
-    problems.push(`onnx tab: top-5 ${JSON.stringify(onnxTop)} differs from the Predict tab's ${JSON.stringify(tfjsTop)} for the same model and image (status: ${onnxStatus})`);
-  }
+  // This browser has no WebGPU adapter, so the tab runs the wasm engine.
+  const onnxWasm = await runOnnxTab(page, TINY.onnx, 'tiny-vit.onnx');
+  log(`onnx: ${onnxWasm.status}; ${onnxWasm.timings.join('; ')}; top: ${onnxWasm.top[0]?.join(' ')}`);
+  if (onnxWasm.timings[0] !== 'engine onnxruntime-web (wasm)') problems.push(`onnx tab without WebGPU: ${onnxWasm.timings[0]}, expected the wasm engine`);
+  problems.push(...topOneProblems('onnx tab (wasm)', onnxWasm, tfjsTop));
   const onnxShot = join(artifacts, 'web-app-onnx.png');
   await page.screenshot({ path: onnxShot, fullPage: true });
+  onnxWebGpuShot = await checkOnnxOnWebGpu(tfjsTop);
 
   // Train: a few steps, then Stop; the curve must have points and the tensor count must stay flat between steps.
   await page.click('#tab-train');
@@ -139,7 +166,7 @@ try {
   if (new Set(countsAt).size !== 1) problems.push(`train: tensors in memory changed between steps (${countsAt.join(' → ')}): a step leaks`);
   const shot = join(artifacts, 'web-app.png');
   await page.screenshot({ path: shot, fullPage: true });
-  log(`screenshots: ${shot}, ${predictShot}, ${onnxShot}`);
+  log(`screenshots: ${shot}, ${predictShot}, ${onnxShot}, ${onnxWebGpuShot}`);
 } finally {
   await browser.close();
   await new Promise((resolve) => server.httpServer.close(resolve));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'vite';
-import { ORT_DIR, ORT_FILES } from '../src/onnx/ort-files.ts';
+import { engineRuntimeProblems, ORT_DIR, ORT_FILES } from '../src/onnx/ort-files.ts';
 
 function ortDist(): string {
   const require = createRequire(import.meta.url);
@@ -22,6 +22,10 @@ export function ortFiles(): Plugin {
   const read = (name: string): Buffer => readFileSync(join(ortDist(), name));
   return {
     name: 'vitkit-ort-files',
+    buildStart() {
+      const problems = engineRuntimeProblems((name) => read(name).toString('utf8'));
+      if (problems.length) throw new Error(`ort-files plugin: onnxruntime-web's ${problems.join('; ')}: update ORT_ENGINE_FILES in src/onnx/ort-files.ts to the runtimes its entries name`);
+    },
     generateBundle() {
       for (const name of ORT_FILES) this.emitFile({ type: 'asset', fileName: `${ORT_DIR}${name}`, source: read(name) });
     },
