@@ -30,6 +30,8 @@ export interface NativeAddon {
   setThreads(threads: number): void;
   getThreads(): number;
   blasConfig(): string;
+  /** What the convolutions run on ("oneDNN 2.6.3" or "im2col + OpenBLAS"); a boolean turns oneDNN on or off. */
+  convLibrary(useOneDnn?: boolean): string;
   conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Float64Array): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Float64Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dFilter: Float32Array, geometry: Float64Array): void;
@@ -121,8 +123,19 @@ export function addonCandidates(root: string = PACKAGE_ROOT): string[] {
 let cached: AddonLoad | undefined;
 
 /** Loads the addon once per process; later calls return the same outcome. */
+/**
+ * oneDNN's OpenMP threads (libgomp, loaded with the addon, which reads its settings once then) spin for ~300 k
+ * iterations after each convolution by default, on the cores the pool's next kernel needs: vt_resnet18 on two
+ * threads ran 15–25 % slower than with a short spin (BENCHMARKS.md, "Convolutions through oneDNN"). A user's own
+ * OpenMP setting wins.
+ */
+export function shortOpenMpSpin(env: NodeJS.ProcessEnv = process.env): void {
+  if (env.GOMP_SPINCOUNT === undefined && env.OMP_WAIT_POLICY === undefined) env.GOMP_SPINCOUNT = '10000';
+}
+
 export function loadAddon(): AddonLoad {
   if (cached) return cached;
+  shortOpenMpSpin();
   const failures: string[] = [];
   for (const file of addonCandidates()) {
     if (!fs.existsSync(file)) continue;

@@ -65,5 +65,5 @@ export async function registerNativeBackend(options: NativeOptions = {}): Promis
     registerKernels();
     registered = true;
   }
-  return { ok: true, backend: NATIVE_BACKEND, threads: addon.getThreads(), library: addon.blasConfig() };
+  return { ok: true, backend: NATIVE_BACKEND, threads: addon.getThreads(), library: `${addon.blasConfig()}; convolutions: ${addon.convLibrary()}` };
 }

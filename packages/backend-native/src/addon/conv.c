@@ -1,20 +1,17 @@
-// 2-D convolution (NHWC input, HWIO filter, any stride, dilation and padding) as im2col + OpenBLAS GEMM, forward and
-// both gradients. The forward pass works in tiles of output pixels whose columns fit in a core's cache: each thread
+// 2-D convolution (NHWC input, HWIO filter, any stride, dilation and padding), forward and both gradients: through
+// oneDNN where the build has it (conv-onednn.c), else as im2col + OpenBLAS GEMM, below. The forward pass works in tiles of output pixels whose columns fit in a core's cache: each thread
 // writes a tile's columns and multiplies them at once, while they are still in cache (one whole-batch column buffer
 // went to memory and back). The gradients use one GEMM per group of images. Neither OpenBLAS nor tfjs offers
-// im2col/col2im on Node memory; oneDNN does convolutions, but its primitive setup per call costs more than these
-// copies for the sizes vitkit runs (README).
+// im2col/col2im on Node memory. oneDNN's direct convolutions are 2–2.5× faster on ResNet's layers
+// (BENCHMARKS.md, "Convolutions through oneDNN"); this path is what a build without it runs (the prebuilt binary).
 #include <stdatomic.h>
 #include <string.h>
+#include "conv.h"
 #include "napi-util.h"
 #include "parallel.h"
 #include "scratch.h"
 #include "sgemm.h"
 #include "vitkit-native.h"
-
-typedef struct {
-  int64_t batch, h, w, cin, kh, kw, cout, ho, wo, sh, sw, dh, dw, pad_top, pad_left;
-} geometry;
 
 // The gradients' column buffer stays under this many floats (16 MiB); images are grouped up to it. Still thousands of
 // GEMM rows for the widest ResNet columns (3·3·512), and the buffer is kept per thread (scratch.h), so it is the most
@@ -216,8 +213,6 @@ static bool conv_forward(napi_env env, const geometry *g, const float *x, const 
   return true;
 }
 
-typedef enum { FORWARD, BACKPROP_INPUT, BACKPROP_FILTER } conv_pass;
-
 // (first, second, out, geometry): forward (x, w, y); backprop input (dy, w, dx); backprop filter (x, dy, dw).
 static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pass) {
   CHECK_ARGC(env, info, 4, argv);
@@ -237,11 +232,12 @@ static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pa
       !check_len(env, l1, need[pass][1], "conv2d: second operand smaller than the geometry") ||
       !check_len(env, l2, need[pass][2], "conv2d: output smaller than the geometry"))
     return NULL;
-  if (pass == BACKPROP_INPUT) memset(p2, 0, sizeof(float) * (size_t)xs);
   if (g.batch * ohw == 0) {
     memset(p2, 0, sizeof(float) * (size_t)need[pass][2]);
     return undefined_value(env);
   }
+  if (vk_onednn_conv(pass, &g, p0, p1, p2)) return undefined_value(env);
+  if (pass == BACKPROP_INPUT) memset(p2, 0, sizeof(float) * (size_t)xs);
   if (pass == FORWARD) return conv_forward(env, &g, p0, p1, p2) ? undefined_value(env) : NULL;
   const bool direct = is_pointwise(&g);
   const int64_t group = group_size(&g);
@@ -276,3 +272,25 @@ static napi_value conv_entry(napi_env env, napi_callback_info info, conv_pass pa
 napi_value vk_conv2d(napi_env env, napi_callback_info info) { return conv_entry(env, info, FORWARD); }
 napi_value vk_conv2d_backprop_input(napi_env env, napi_callback_info info) { return conv_entry(env, info, BACKPROP_INPUT); }
 napi_value vk_conv2d_backprop_filter(napi_env env, napi_callback_info info) { return conv_entry(env, info, BACKPROP_FILTER); }
+
+// convLibrary(useOneDnn?): with a boolean, turns the oneDNN path on or off (tests run both); returns what the
+// convolutions run on now: "oneDNN x.y.z" or "im2col + OpenBLAS".
+napi_value vk_conv_library(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_valuetype type = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &type);
+  if (type == napi_boolean) {
+    bool on = false;
+    napi_get_value_bool(env, argv[0], &on);
+    vk_onednn_enable(on);
+  } else if (type != napi_undefined) {
+    napi_throw_type_error(env, NULL, "convLibrary: the argument must be a boolean or absent");
+    return NULL;
+  }
+  const char *v = vk_onednn_version();
+  napi_value r;
+  napi_create_string_utf8(env, v ? v : "im2col + OpenBLAS", NAPI_AUTO_LENGTH, &r);
+  return r;
+}

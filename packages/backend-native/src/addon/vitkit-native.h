@@ -10,6 +10,7 @@ napi_value vk_blas_config(napi_env env, napi_callback_info info);
 napi_value vk_conv2d(napi_env env, napi_callback_info info);
 napi_value vk_conv2d_backprop_input(napi_env env, napi_callback_info info);
 napi_value vk_conv2d_backprop_filter(napi_env env, napi_callback_info info);
+napi_value vk_conv_library(napi_env env, napi_callback_info info);
 napi_value vk_gelu(napi_env env, napi_callback_info info);
 napi_value vk_gelu_grad(napi_env env, napi_callback_info info);
 napi_value vk_layer_norm(napi_env env, napi_callback_info info);

@@ -1,9 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 import { describeNative, nativeVsCpu, requireNative } from '../testing/compare';
+import * as fs from 'fs';
+import { loadAddon } from '../addon';
 import { registerNativeBackend } from '../register';
 
-describeNative('native Conv2D and its gradients against cpu', () => {
-  beforeAll(requireNative);
+const load = loadAddon();
+const oneDnnBuilt = load.ok && load.addon.convLibrary().startsWith('oneDNN');
+// Both implementations where the build has oneDNN: the im2col path is what the prebuilt binary runs.
+const libraries: Array<[string, boolean]> = oneDnnBuilt ? [['oneDNN', true], ['im2col + OpenBLAS', false]] : [['im2col + OpenBLAS', false]];
+
+describeNative('the from-source build', () => {
+  it('runs convolutions through oneDNN wherever its headers and library are installed (libdnnl-dev)', () => {
+    const installed = fs.existsSync('/usr/include/dnnl.h') && ['/usr/lib/x86_64-linux-gnu/libdnnl.so', '/usr/lib/aarch64-linux-gnu/libdnnl.so'].some((f) => fs.existsSync(f));
+    expect(oneDnnBuilt).toBe(installed);
+  });
+});
+
+for (const [library, useOneDnn] of libraries) describeNative(`native Conv2D and its gradients against cpu, through ${library}`, () => {
+  beforeAll(() => {
+    requireNative();
+    if (load.ok) expect(load.addon.convLibrary(useOneDnn).startsWith('oneDNN')).toBe(useOneDnn);
+  });
+  afterAll(() => {
+    if (load.ok) load.addon.convLibrary(true);
+  });
 
   // [name, x shape, filter shape, strides, pad, dilation]
   const cases: Array<[string, number[], number[], number, 'same' | 'valid' | number, number]> = [
@@ -14,6 +34,9 @@ describeNative('native Conv2D and its gradients against cpu', () => {
     ['2×2 stride 2 (patch embedding)', [2, 8, 8, 3], [2, 2, 3, 6], 2, 'valid', 1],
     ['1×1 pointwise (no im2col)', [2, 5, 5, 6], [1, 1, 6, 4], 1, 'valid', 1],
     ['1×1 stride 2', [2, 6, 6, 4], [1, 1, 4, 3], 2, 'valid', 1],
+    // oneDNN refuses a negative right padding (the last rows unused): this one runs im2col in both modes
+    ['3×3 stride 2 valid, last row unused', [2, 8, 9, 3], [3, 3, 3, 4], 2, 'valid', 1],
+    ['ResNet stage shape, channels wide enough for blocked kernels', [2, 6, 6, 32], [3, 3, 32, 48], 1, 'same', 1],
   ];
   it.each(cases)('%s: values and both gradients', async (_n, xShape, fShape, stride, pad, dilation) => {
     const diff = await nativeVsCpu((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad, 'NHWC', dilation), [
