@@ -30,8 +30,11 @@ export function broadcastOffsets(outBatch: number[], batch: number[], matrixSize
   return offsets;
 }
 
-/** a·b with tfjs BatchMatMul semantics on float32 operands. */
-export function nativeMatMul(backend: NativeBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean): tf.TensorInfo {
+/**
+ * a·b with tfjs BatchMatMul semantics on float32 operands; with `bias` (one value per output column), a·b + bias, the
+ * bias written into the output first and the GEMM accumulating onto it (no second buffer, no second pass).
+ */
+export function nativeMatMul(backend: NativeBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, bias?: Float32Array): tf.TensorInfo {
   const ra = a.shape.length;
   const rb = b.shape.length;
   if (ra < 2 || rb < 2) throw new Error(`BatchMatMul: operands must have rank >= 2, got [${a.shape}] and [${b.shape}]`);
@@ -52,17 +55,19 @@ export function nativeMatMul(backend: NativeBackend, a: tf.TensorInfo, b: tf.Ten
   const bv = backend.f32(b);
   const count = size(outBatch);
   if (count === 0 || m === 0 || n === 0) return out.info;
+  const beta = bias ? 1 : 0;
+  if (bias) for (let row = 0, rows = count * m; row < rows; row++) out.values.set(bias, row * n);
   const one = new Float64Array(1);
   if (size(bBatch) === 1 && !transposeA && size(aBatch) === count) {
     // one GEMM: the left batch stacked as rows
-    backend.addon.gemmBatched(false, transposeB, count * m, n, k, 1, av, one, aCols, bv, one, bCols, 0, out.values, one, n);
+    backend.addon.gemmBatched(false, transposeB, count * m, n, k, 1, av, one, aCols, bv, one, bCols, beta, out.values, one, n);
     return out.info;
   }
   const aOffsets = broadcastOffsets(outBatch, aBatch, aRows * aCols);
   const bOffsets = broadcastOffsets(outBatch, bBatch, bRows * bCols);
   const cOffsets = new Float64Array(count);
   for (let i = 0; i < count; i++) cOffsets[i] = i * m * n;
-  backend.addon.gemmBatched(transposeA, transposeB, m, n, k, 1, av, aOffsets, aCols, bv, bOffsets, bCols, 0, out.values, cOffsets, n);
+  backend.addon.gemmBatched(transposeA, transposeB, m, n, k, 1, av, aOffsets, aCols, bv, bOffsets, bCols, beta, out.values, cOffsets, n);
   return out.info;
 }
 
@@ -79,8 +84,11 @@ function fusedMatMul(args: { inputs: tf.NamedTensorInfoMap; backend: unknown; at
   const { a, b, bias, preluActivationWeights } = args.inputs as Record<'a' | 'b' | 'bias' | 'preluActivationWeights', tf.TensorInfo | undefined>;
   const attrs = (args.attrs ?? {}) as { transposeA?: boolean; transposeB?: boolean; activation?: string; leakyreluAlpha?: number };
   if (!a || !b || a.dtype !== 'float32' || b.dtype !== 'float32') return runCpuKernel('_FusedMatMul', { ...args, backend }) as tf.TensorInfo;
-  const product = nativeMatMul(backend, a, b, !!attrs.transposeA, !!attrs.transposeB);
-  return biasAndActivation(backend, product, bias, attrs.activation ?? 'linear', preluActivationWeights, attrs.leakyreluAlpha);
+  const n = attrs.transposeB ? b.shape[b.shape.length - 2] : b.shape[b.shape.length - 1];
+  // a bias of one value per column goes into the GEMM; any other (broadcast) bias is added after it
+  const columnBias = bias && bias.dtype === 'float32' && bias.shape.length === 1 && bias.shape[0] === n ? backend.f32(bias) : undefined;
+  const product = nativeMatMul(backend, a, b, !!attrs.transposeA, !!attrs.transposeB, columnBias);
+  return biasAndActivation(backend, product, columnBias ? undefined : bias, attrs.activation ?? 'linear', preluActivationWeights, attrs.leakyreluAlpha);
 }
 
 export const batchMatMulConfig = { kernelName: 'BatchMatMul', kernelFunc: batchMatMul as unknown as tf.KernelFunc };

@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { residualAdd } from '../ops/residual-add';
 import { Attention } from './attention';
 import { DropPath } from './dropout';
 import { Initializer } from './init';
@@ -43,8 +44,8 @@ export class Block extends Layer {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const h = tf.add(x, this.dropPath.forward(this.attn.forward(this.norm1.forward(x))));
-      return tf.add(h, this.dropPath.forward(this.mlp.forward(this.norm2.forward(h))));
+      const h = residualAdd(x, this.dropPath.forward(this.attn.forward(this.norm1.forward(x))));
+      return residualAdd(h, this.dropPath.forward(this.mlp.forward(this.norm2.forward(h))));
     });
   }
 }

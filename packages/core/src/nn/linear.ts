@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { linear } from '../ops/linear';
 import { reportMacs } from '../ops/macs';
 import { Initializer, uniform } from './init';
 import { Layer } from './layer';
@@ -38,8 +39,7 @@ export class Linear extends Layer {
     reportMacs('linear', rows * this.inFeatures * this.outFeatures);
     return tf.tidy(() => {
       const x2 = x.rank === 2 ? x : tf.reshape(x, [rows, this.inFeatures]);
-      let y = tf.matMul(x2 as tf.Tensor2D, this.weight.variable as tf.Tensor2D) as tf.Tensor;
-      if (this.bias) y = tf.add(y, this.bias.variable);
+      const y = linear(x2 as tf.Tensor2D, this.weight.variable as tf.Tensor2D, this.bias ? (this.bias.variable as tf.Tensor1D) : null);
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
     });
   }

@@ -3,6 +3,7 @@
 // backward pass ends); this one saves q, k, v and the probabilities only, and its backward intermediates are freed
 // as soon as it returns. The forward pass runs the same ops as the composed version (same values).
 import { tf } from '../tf';
+import { releaseSaved } from './release-saved';
 
 /** Gradients of o = p·v with p = softmax(s·scale), s = q·kᵀ, given do and the saved p. */
 function attentionGrads(
@@ -35,7 +36,7 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, s
       value: out,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sq, sk, sv, sp] = saved as tf.Tensor4D[];
-        return attentionGrads(dy as tf.Tensor4D, sq, sk, sv, sp, scale);
+        return releaseSaved(saved, attentionGrads(dy as tf.Tensor4D, sq, sk, sv, sp, scale));
       },
     };
   });

@@ -4,6 +4,7 @@
 // tf.moments.
 import { tf } from '../tf';
 import { BATCH_NORM_GRAD_KERNEL, BATCH_NORM_KERNEL, hasKernel } from './fused';
+import { releaseSaved } from './release-saved';
 
 /** The normalised output and the batch statistics it used (per channel, not part of the gradient). */
 export interface BatchNormTraining {
@@ -32,7 +33,7 @@ function fused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): Ba
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sm, sv, sg] = saved;
-        return tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: sx, mean: sm, variance: sv, gamma: sg }, { eps }) as tf.Tensor[];
+        return releaseSaved(saved, tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: sx, mean: sm, variance: sv, gamma: sg }, { eps }) as tf.Tensor[]);
       },
     };
   });

@@ -2,6 +2,7 @@
 // backends with the fused kernel (wasm with the vitkit kernel pack) it is one kernel each way and saves only x.
 import { tf } from '../tf';
 import { GELU_KERNEL, GELU_GRAD_KERNEL, hasKernel } from './fused';
+import { releaseSaved } from './release-saved';
 
 function composed(x: tf.Tensor): tf.Tensor {
   return tf.tidy(() => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))));
@@ -11,7 +12,7 @@ const fused = tf.customGrad((x, save) => {
   (save as tf.GradSaveFunc)([x as tf.Tensor]);
   return {
     value: tf.engine().runKernel(GELU_KERNEL, { x: x as tf.Tensor }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.engine().runKernel(GELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => releaseSaved(saved, tf.engine().runKernel(GELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor),
   };
 });
 

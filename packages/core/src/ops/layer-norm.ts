@@ -3,6 +3,7 @@
 // elsewhere it is composed from tfjs ops (tfjs-node runs those natively).
 import { tf } from '../tf';
 import { hasKernel, LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL } from './fused';
+import { releaseSaved } from './release-saved';
 
 function composed(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf.Tensor {
   return tf.tidy(() => {
@@ -26,7 +27,7 @@ function fused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sm, sr, sg] = saved;
-        return tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: sx, mean: sm, rstd: sr, gamma: sg }) as tf.Tensor[];
+        return releaseSaved(saved, tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: sx, mean: sm, rstd: sr, gamma: sg }) as tf.Tensor[]);
       },
     };
   });

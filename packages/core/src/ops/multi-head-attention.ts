@@ -4,6 +4,7 @@
 // place. It saves qkv and the probabilities, as the composed fusedAttention saves q, k, v and the probabilities.
 import { tf } from '../tf';
 import { MHA_GRAD_KERNEL, MHA_KERNEL, hasKernel } from './fused';
+import { releaseSaved } from './release-saved';
 
 /** True when the active engine runs MHA_KERNEL and `qkv` is a non-empty float32 `[B, N, 3·C]`. */
 export function canFuseMultiHeadAttention(qkv: tf.Tensor): boolean {
@@ -22,7 +23,7 @@ export function fusedMultiHeadAttention(qkv: tf.Tensor3D, heads: number, scale: 
     return {
       value: out,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        tf.engine().runKernel(MHA_GRAD_KERNEL, { dy: dy as tf.Tensor, qkv: saved[0], probs: saved[1] }, attrs) as tf.Tensor,
+        releaseSaved(saved, tf.engine().runKernel(MHA_GRAD_KERNEL, { dy: dy as tf.Tensor, qkv: saved[0], probs: saved[1] }, attrs) as tf.Tensor),
     };
   });
   return run(qkv) as tf.Tensor3D;
