@@ -7,6 +7,7 @@ import {
   LayerNorm,
   Linear,
   ModuleList,
+  residualAdd,
   s,
   scaledDotProductAttention,
   Sequential,
@@ -81,7 +82,7 @@ export class CrossAttentionBlock extends Layer {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.add(tokens(x as tf.Tensor3D, 0, 1), this.dropPath.forward(this.attn.forward(this.norm1.forward(x)))));
+    return tf.tidy(() => residualAdd(tokens(x as tf.Tensor3D, 0, 1), this.dropPath.forward(this.attn.forward(this.norm1.forward(x)))));
   }
 }
 

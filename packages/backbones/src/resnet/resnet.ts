@@ -1,5 +1,5 @@
 import * as core from '@vitkit/core';
-import { BatchNorm2d, BuildContext, Classifier, Conv2d, ImageModelConfig, init, Layer, Module, nextSeed, s, Sequential, tf } from '@vitkit/core';
+import { BatchNorm2d, BuildContext, Classifier, Conv2d, ImageModelConfig, init, Layer, Module, nextSeed, residualAdd, s, Sequential, tf } from '@vitkit/core';
 import type { FeaturePyramidBackbone, Head, SchemaType } from '@vitkit/core';
 
 /**
@@ -107,7 +107,7 @@ export class BasicBlock extends Layer {
       let out = tf.relu(this.bn1.forward(this.conv1.forward(x)));
       out = this.bn2.forward(this.conv2.forward(out));
       const identity = this.downsample ? this.downsample.forward(x) : x;
-      return tf.relu(tf.add(out, identity));
+      return tf.relu(residualAdd(out, identity));
     });
   }
 }
@@ -140,7 +140,7 @@ export class Bottleneck extends Layer {
       out = tf.relu(this.bn2.forward(this.conv2.forward(out)));
       out = this.bn3.forward(this.conv3.forward(out));
       const identity = this.downsample ? this.downsample.forward(x) : x;
-      return tf.relu(tf.add(out, identity));
+      return tf.relu(residualAdd(out, identity));
     });
   }
 }

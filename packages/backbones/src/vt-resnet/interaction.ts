@@ -1,4 +1,4 @@
-import { Layer, Linear, reportMacs, tf } from '@vitkit/core';
+import { Layer, Linear, reportMacs, residualAdd, tf } from '@vitkit/core';
 
 export interface VtTransformerOptions {
   /** Token channels CT. */
@@ -42,8 +42,8 @@ export class VtTransformer extends Layer {
       const k = this.key.forward(t) as tf.Tensor3D;
       const q = this.query.forward(t) as tf.Tensor3D;
       const attn = tf.softmax(tf.mul(tf.matMul(k, q, false, true), this.scale)) as tf.Tensor3D; // [B, L, L], softmax over L
-      const t1 = tf.add(t, tf.matMul(attn, t as tf.Tensor3D));
-      return tf.add(t1, this.f2.forward(tf.relu(this.f1.forward(t1)))) as tf.Tensor3D;
+      const t1 = residualAdd(t, tf.matMul(attn, t as tf.Tensor3D));
+      return residualAdd(t1, this.f2.forward(tf.relu(this.f1.forward(t1)))) as tf.Tensor3D;
     });
   }
 }
@@ -72,8 +72,8 @@ export class GraphConvInteraction extends Layer {
       // node mixing on [B·C, L]: (A_g T) along the token axis
       const tt = tf.reshape(tf.transpose(t, [0, 2, 1]), [b * c, l]);
       const mixed = tf.transpose(tf.reshape(this.node.forward(tt), [b, c, l]), [0, 2, 1]);
-      const h = tf.add(t, mixed);
-      return tf.add(t, tf.relu(this.state.forward(h))) as tf.Tensor3D;
+      const h = residualAdd(t, mixed);
+      return residualAdd(t, tf.relu(this.state.forward(h))) as tf.Tensor3D;
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Linear, Module, reportMacs, tf } from '@vitkit/core';
+import { Linear, Module, reportMacs, residualAdd, tf } from '@vitkit/core';
 
 export interface VtProjectorOptions {
   /** Channels C of the feature map. */
@@ -46,7 +46,7 @@ export class VtProjector extends Module {
       const k = this.key.forward(tokens) as tf.Tensor3D; // [B, L, D]
       const attn = tf.softmax(tf.mul(tf.matMul(q, k, false, true), this.scale)) as tf.Tensor3D; // [B, HW, L], softmax over L
       const v = (this.value ? this.value.forward(tokens) : tokens) as tf.Tensor3D; // [B, L, C]
-      return tf.reshape(tf.add(x3, tf.matMul(attn, v)), [b, h, w, c]) as tf.Tensor4D;
+      return tf.reshape(residualAdd(x3, tf.matMul(attn, v)), [b, h, w, c]) as tf.Tensor4D;
     });
   }
 }

@@ -37,10 +37,6 @@ export class Linear extends Layer {
     }
     const rows = x.size / this.inFeatures;
     reportMacs('linear', rows * this.inFeatures * this.outFeatures);
-    return tf.tidy(() => {
-      const x2 = x.rank === 2 ? x : tf.reshape(x, [rows, this.inFeatures]);
-      const y = linear(x2 as tf.Tensor2D, this.weight.variable as tf.Tensor2D, this.bias ? (this.bias.variable as tf.Tensor1D) : null);
-      return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.outFeatures]);
-    });
+    return linear(x, this.weight.variable as tf.Tensor2D, this.bias ? (this.bias.variable as tf.Tensor1D) : null);
   }
 }

@@ -32,11 +32,12 @@ export function fusedAttention(q: tf.Tensor4D, k: tf.Tensor4D, v: tf.Tensor4D, s
     const out = tf.matMul(p, vi);
     save([qi, ki, vi, p]);
     p.dispose();
+    const outputId = out.id;
     return {
       value: out,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sq, sk, sv, sp] = saved as tf.Tensor4D[];
-        return releaseSaved(saved, attentionGrads(dy as tf.Tensor4D, sq, sk, sv, sp, scale));
+        return releaseSaved(saved, attentionGrads(dy as tf.Tensor4D, sq, sk, sv, sp, scale), dy, outputId);
       },
     };
   });

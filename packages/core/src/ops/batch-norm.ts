@@ -29,11 +29,12 @@ function fused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): Ba
     save([xi, mean, variance, g]);
     // customGrad's forward runs in its own tidy, which would dispose the statistics: keep them past it
     stats = [tf.keep(mean), tf.keep(variance)];
+    const outputId = y.id;
     return {
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sm, sv, sg] = saved;
-        return releaseSaved(saved, tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: sx, mean: sm, variance: sv, gamma: sg }, { eps }) as tf.Tensor[]);
+        return releaseSaved(saved, tf.engine().runKernel(BATCH_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: sx, mean: sm, variance: sv, gamma: sg }, { eps }) as tf.Tensor[], dy, outputId);
       },
     };
   });

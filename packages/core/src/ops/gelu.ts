@@ -10,9 +10,12 @@ function composed(x: tf.Tensor): tf.Tensor {
 
 const fused = tf.customGrad((x, save) => {
   (save as tf.GradSaveFunc)([x as tf.Tensor]);
+  const value = tf.engine().runKernel(GELU_KERNEL, { x: x as tf.Tensor }) as tf.Tensor;
+  const outputId = value.id;
   return {
-    value: tf.engine().runKernel(GELU_KERNEL, { x: x as tf.Tensor }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => releaseSaved(saved, tf.engine().runKernel(GELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor),
+    value,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
+      releaseSaved(saved, tf.engine().runKernel(GELU_GRAD_KERNEL, { dy: dy as tf.Tensor, x: saved[0] }) as tf.Tensor, dy, outputId),
   };
 });
 

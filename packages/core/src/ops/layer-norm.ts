@@ -23,11 +23,12 @@ function fused(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): tf
     const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM_KERNEL, { x: xi, gamma: g, beta: b }, { eps }) as tf.Tensor[];
     save([xi, mean, rstd, g]);
     tf.dispose([mean, rstd]);
+    const outputId = y.id;
     return {
       value: y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [sx, sm, sr, sg] = saved;
-        return releaseSaved(saved, tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: sx, mean: sm, rstd: sr, gamma: sg }) as tf.Tensor[]);
+        return releaseSaved(saved, tf.engine().runKernel(LAYER_NORM_GRAD_KERNEL, { dy: dy as tf.Tensor, x: sx, mean: sm, rstd: sr, gamma: sg }) as tf.Tensor[], dy, outputId);
       },
     };
   });

@@ -36,7 +36,7 @@ describe.each(TEST_BACKENDS)('linear on %s', (backend) => {
       const { grads, value } = tf.variableGrads(() => tf.sum(f(f(f(x)))) as tf.Scalar, [w, b]);
       tf.dispose([value, ...Object.values(grads)]);
     };
-    const ours = (await tf.profile(step((h) => linear(h, w, b)))).peakBytes;
+    const ours = (await tf.profile(step((h) => linear(h, w, b) as tf.Tensor2D))).peakBytes;
     const composed = (await tf.profile(step((h) => tf.add(tf.matMul(h, w), b)))).peakBytes;
     // each of the three layers' [64, 32] products (8 KiB) is no longer held until the backward pass ends
     expect(composed - ours).toBeGreaterThanOrEqual(3 * 64 * 32 * 4);
@@ -64,12 +64,25 @@ describe.each(TEST_BACKENDS)('linear on %s', (backend) => {
       tf.dispose([value, ...Object.values(grads)]);
       return atBottom;
     };
-    const ours = bytesAtBottom((h) => linear(h, w, b));
+    const ours = bytesAtBottom((h) => linear(h, w, b) as tf.Tensor2D);
     const kept = bytesAtBottom((h) => tf.add(tf.matMul(h, w), b));
     // Stock ops hold every layer's input and product until the end: ~2 activations a layer beyond ours, and tfjs counts
     // the tape's clone of a saved tensor as well. Saved but not released, ours would differ by the products alone.
     expect(kept - ours).toBeGreaterThanOrEqual(4 * layers * 64 * 256 * 4);
     tf.dispose([x, w, b]);
+  });
+
+  it("takes any rank, and never disposes a caller's own output gradient", () => {
+    const [x, w, b] = [tf.randomNormal([2, 3, 4]), tf.randomNormal([4, 5]) as tf.Tensor2D, tf.randomNormal([5]) as tf.Tensor1D];
+    const dy = tf.onesLike(tf.zeros([2, 3, 5]));
+    const dx = tf.grad((xi: tf.Tensor) => linear(xi, w, b))(x, dy);
+    expect(dy.isDisposed).toBe(false);
+    expect(dx.shape).toEqual([2, 3, 4]);
+    const ref = tf.tidy(() => tf.reshape(tf.matMul(tf.ones([6, 5]), w, false, true), [2, 3, 4]));
+    expect(maxAbsDiff(dx.dataSync(), ref.dataSync())).toBeLessThan(1e-5);
+    const y = linear(x, w, b);
+    expect(y.shape).toEqual([2, 3, 5]);
+    tf.dispose([x, w, b, dy, dx, ref, y]);
   });
 
   it('leaks no tensor across training steps', () => {

@@ -20,10 +20,11 @@ export function fusedMultiHeadAttention(qkv: tf.Tensor3D, heads: number, scale: 
     const [out, probs] = tf.engine().runKernel(MHA_KERNEL, { qkv: x }, attrs) as tf.Tensor[];
     save([x, probs]);
     probs.dispose();
+    const outputId = out.id;
     return {
       value: out,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        releaseSaved(saved, tf.engine().runKernel(MHA_GRAD_KERNEL, { dy: dy as tf.Tensor, qkv: saved[0], probs: saved[1] }, attrs) as tf.Tensor),
+        releaseSaved(saved, tf.engine().runKernel(MHA_GRAD_KERNEL, { dy: dy as tf.Tensor, qkv: saved[0], probs: saved[1] }, attrs) as tf.Tensor, dy, outputId),
     };
   });
   return run(qkv) as tf.Tensor3D;

@@ -1,4 +1,4 @@
-import { Attention, DropPath, Layer, LayerNorm, tf } from '@vitkit/core';
+import { Attention, DropPath, Layer, LayerNorm, residualAdd, tf } from '@vitkit/core';
 import { linearInit } from '../common';
 
 /** `y + DropPath(MSA(LN(y)))`, the joint self-attention of all-attention fusion (no MLP, as in Eq. 2). */
@@ -18,6 +18,6 @@ export class SelfAttentionLayer extends Layer {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.add(x, this.dropPath.forward(this.attn.forward(this.norm1.forward(x)))));
+    return tf.tidy(() => residualAdd(x, this.dropPath.forward(this.attn.forward(this.norm1.forward(x)))));
   }
 }

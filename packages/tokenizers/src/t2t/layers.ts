@@ -1,4 +1,4 @@
-import { Dropout, GELU, Initializer, LayerNorm, Linear, Mlp, Module, Parameter, Sequential, init, nextSeed, reportMacs, scaledDotProductAttention, tf } from '@vitkit/core';
+import { Dropout, GELU, Initializer, LayerNorm, Linear, Mlp, Module, Parameter, Sequential, init, nextSeed, reportMacs, residualAdd, scaledDotProductAttention, tf } from '@vitkit/core';
 
 /** T2T-ViT uses PyTorch's default LayerNorm epsilon everywhere (T2T layers included). */
 export const T2T_NORM_EPS = 1e-5;
@@ -111,14 +111,14 @@ export class TokenPerformer extends Module {
       const d = tf.matMul(qp, kpSum); // [B, T, 1]
       const kptv = tf.matMul(v, kp, true, false); // [B, E, m]
       const y = tf.div(tf.matMul(qp, kptv, false, true), tf.add(d, this.epsilon)); // [B, T, E]
-      return tf.add(v, this.dp.forward(this.proj.forward(y))) as tf.Tensor3D;
+      return residualAdd(v, this.dp.forward(this.proj.forward(y))) as tf.Tensor3D;
     });
   }
 
   forward(x: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
       const y = this.singleAttn(this.norm1.forward(x) as tf.Tensor3D);
-      return tf.add(y, this.mlp.forward(this.norm2.forward(y))) as tf.Tensor3D;
+      return residualAdd(y, this.mlp.forward(this.norm2.forward(y))) as tf.Tensor3D;
     });
   }
 }
@@ -155,7 +155,7 @@ export class TokenAttention extends Module {
       // PyTorch scales q before the product; scaledDotProductAttention then multiplies by 1 (exact).
       const out = scaledDotProductAttention(as4(tf.mul(q, this.scale)), as4(k), as4(v), 1, this.attnDrop, this);
       const y = this.projDrop.forward(this.proj.forward(tf.reshape(out, [b, n, e])));
-      return tf.add(v, y) as tf.Tensor3D;
+      return residualAdd(v, y) as tf.Tensor3D;
     });
   }
 }
@@ -178,7 +178,7 @@ export class TokenTransformer extends Module {
   forward(x: tf.Tensor3D): tf.Tensor3D {
     return tf.tidy(() => {
       const y = this.attn.forward(this.norm1.forward(x) as tf.Tensor3D);
-      return tf.add(y, this.mlp.forward(this.norm2.forward(y))) as tf.Tensor3D;
+      return residualAdd(y, this.mlp.forward(this.norm2.forward(y))) as tf.Tensor3D;
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Attention, DropPath, Layer, LayerNorm, Linear, Mlp, tf } from '@vitkit/core';
+import { Attention, DropPath, Layer, LayerNorm, Linear, Mlp, residualAdd, tf } from '@vitkit/core';
 import type { DesignBlockOptions } from './design-block-options';
 
 /**
@@ -26,8 +26,8 @@ export class DenseBlock extends Layer {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let h = tf.add(x, this.dropPath.forward(this.attn.forward(this.norm1.forward(x))));
-      h = tf.add(h, this.dropPath.forward(this.mlp.forward(this.norm2.forward(h))));
+      let h = residualAdd(x, this.dropPath.forward(this.attn.forward(this.norm1.forward(x))));
+      h = residualAdd(h, this.dropPath.forward(this.mlp.forward(this.norm2.forward(h))));
       return tf.concat([x, this.dense_linear.forward(h)], 2);
     });
   }

@@ -1,4 +1,4 @@
-import { DropPath, Layer, LayerNorm, Mlp, Module, tf } from '@vitkit/core';
+import { DropPath, Layer, LayerNorm, Mlp, Module, residualAdd, tf } from '@vitkit/core';
 import type { DesignBlockOptions } from './design-block-options';
 import { SEAttention } from './se-attention';
 import { GhostAttention } from './ghost-attention';
@@ -26,8 +26,8 @@ export class DesignBlock extends Layer {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      const h = tf.add(x, this.dropPath.forward(this.attn.forward(this.norm1.forward(x))));
-      return tf.add(h, this.dropPath.forward(this.mlp.forward(this.norm2.forward(h))));
+      const h = residualAdd(x, this.dropPath.forward(this.attn.forward(this.norm1.forward(x))));
+      return residualAdd(h, this.dropPath.forward(this.mlp.forward(this.norm2.forward(h))));
     });
   }
 }
