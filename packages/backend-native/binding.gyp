@@ -29,7 +29,7 @@
           "cflags": ["-march=native"],
           "libraries": ["-lopenblas", "-lm", "-lpthread"],
           "conditions": [
-            ["vitkit_onednn==1", { "defines": ["VITKIT_ONEDNN"], "libraries": ["-ldnnl", "-lgomp"] }]
+            ["vitkit_onednn==1", { "defines": ["VITKIT_ONEDNN"], "cflags": ["-fopenmp"], "libraries": ["-ldnnl", "-lgomp"] }]
           ]
         }]
       ]

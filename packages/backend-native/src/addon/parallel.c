@@ -1,5 +1,8 @@
 #include "parallel.h"
 #include <pthread.h>
+#ifdef VITKIT_ONEDNN
+#include <omp.h>
+#endif
 #include <stdatomic.h>
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
@@ -78,6 +81,29 @@ void vk_set_pool_threads(int threads) {
 
 int vk_pool_threads(void) { return wanted; }
 
+#ifdef VITKIT_ONEDNN
+// With oneDNN in the build its convolutions run on libgomp's OpenMP team. The loops then run on the same team instead
+// of this file's pool: two teams on the same cores each spun after their work on the cores the other needed next
+// (BENCHMARKS.md, "One thread team").
+void vk_parallel_for(int64_t n, int64_t grain, vk_range_fn fn, void *ctx) {
+  if (grain < 1) grain = 1;
+  int64_t chunks = n / grain;
+  if (chunks > wanted) chunks = wanted;
+  if (chunks <= 1 || omp_in_parallel()) {
+    if (n > 0) fn(ctx, 0, n, 0);
+    return;
+  }
+  const int64_t per = (n + chunks - 1) / chunks;
+#pragma omp parallel num_threads((int)chunks)
+  {
+    // a team smaller than asked for (a thread limit) still runs every chunk
+    for (int64_t c = omp_get_thread_num(); c < chunks; c += omp_get_num_threads()) {
+      const int64_t b = c * per, e = b + per < n ? b + per : n;
+      if (b < e) fn(ctx, b, e, (int)c);
+    }
+  }
+}
+#else
 void vk_parallel_for(int64_t n, int64_t grain, vk_range_fn fn, void *ctx) {
   if (grain < 1) grain = 1;
   int64_t chunks = n / grain;
@@ -119,3 +145,4 @@ void vk_parallel_for(int64_t n, int64_t grain, vk_range_fn fn, void *ctx) {
   }
   pthread_mutex_unlock(&use_lock);
 }
+#endif
