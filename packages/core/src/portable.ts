@@ -23,6 +23,8 @@ export { layerNorm } from './ops/layer-norm';
 export { batchNormTraining } from './ops/batch-norm';
 export { linear } from './ops/linear';
 export { residualAdd } from './ops/residual-add';
+export { conv2d } from './ops/conv2d';
+export { relu } from './ops/relu';
 export { releaseSaved } from './ops/release-saved';
 export type { BatchNormTraining } from './ops/batch-norm';
 export { Conv2d } from './nn/conv2d';

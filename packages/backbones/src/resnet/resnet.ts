@@ -1,5 +1,5 @@
 import * as core from '@vitkit/core';
-import { BatchNorm2d, BuildContext, Classifier, Conv2d, ImageModelConfig, init, Layer, Module, nextSeed, residualAdd, s, Sequential, tf } from '@vitkit/core';
+import { BatchNorm2d, BuildContext, Classifier, Conv2d, ImageModelConfig, init, Layer, Module, nextSeed, relu, residualAdd, s, Sequential, tf } from '@vitkit/core';
 import type { FeaturePyramidBackbone, Head, SchemaType } from '@vitkit/core';
 
 /**
@@ -104,10 +104,10 @@ export class BasicBlock extends Layer {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let out = tf.relu(this.bn1.forward(this.conv1.forward(x)));
+      let out = relu(this.bn1.forward(this.conv1.forward(x)));
       out = this.bn2.forward(this.conv2.forward(out));
       const identity = this.downsample ? this.downsample.forward(x) : x;
-      return tf.relu(residualAdd(out, identity));
+      return relu(residualAdd(out, identity));
     });
   }
 }
@@ -136,11 +136,11 @@ export class Bottleneck extends Layer {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let out = tf.relu(this.bn1.forward(this.conv1.forward(x)));
-      out = tf.relu(this.bn2.forward(this.conv2.forward(out)));
+      let out = relu(this.bn1.forward(this.conv1.forward(x)));
+      out = relu(this.bn2.forward(this.conv2.forward(out)));
       out = this.bn3.forward(this.conv3.forward(out));
       const identity = this.downsample ? this.downsample.forward(x) : x;
-      return tf.relu(residualAdd(out, identity));
+      return relu(residualAdd(out, identity));
     });
   }
 }
@@ -181,7 +181,7 @@ export class ResNetStem {
 
   forward(x: tf.Tensor4D, training: boolean): tf.Tensor4D {
     return tf.tidy(() => {
-      const y = tf.relu(this.bn1.forward(this.conv1.forward(x))) as tf.Tensor4D;
+      const y = relu(this.bn1.forward(this.conv1.forward(x))) as tf.Tensor4D;
       return maxPool2d(y, 3, 2, 1, training && !nativeMaxPoolGradIsExact());
     });
   }

@@ -1,4 +1,4 @@
-import { Conv2d, GroupNorm, init, tf } from '@vitkit/core';
+import { Conv2d, GroupNorm, init, relu, tf } from '@vitkit/core';
 
 /** Detectron2 `c2_xavier_fill`: kaiming-uniform with a = 1 (bound √(3 / fan_in)), zero bias: the FPN convs' init. */
 export function xavierFillConv(inC: number, outC: number, k: number): Conv2d {
@@ -18,6 +18,6 @@ export class ConvGnRelu extends Conv2d {
   }
 
   override forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => tf.relu(this.norm.forward(super.forward(x))));
+    return tf.tidy(() => relu(this.norm.forward(super.forward(x))));
   }
 }

@@ -1,4 +1,4 @@
-import { Layer, Linear, reportMacs, residualAdd, tf } from '@vitkit/core';
+import { Layer, Linear, relu, reportMacs, residualAdd, tf } from '@vitkit/core';
 
 export interface VtTransformerOptions {
   /** Token channels CT. */
@@ -43,7 +43,7 @@ export class VtTransformer extends Layer {
       const q = this.query.forward(t) as tf.Tensor3D;
       const attn = tf.softmax(tf.mul(tf.matMul(k, q, false, true), this.scale)) as tf.Tensor3D; // [B, L, L], softmax over L
       const t1 = residualAdd(t, tf.matMul(attn, t as tf.Tensor3D));
-      return residualAdd(t1, this.f2.forward(tf.relu(this.f1.forward(t1)))) as tf.Tensor3D;
+      return residualAdd(t1, this.f2.forward(relu(this.f1.forward(t1)))) as tf.Tensor3D;
     });
   }
 }
@@ -73,7 +73,7 @@ export class GraphConvInteraction extends Layer {
       const tt = tf.reshape(tf.transpose(t, [0, 2, 1]), [b * c, l]);
       const mixed = tf.transpose(tf.reshape(this.node.forward(tt), [b, c, l]), [0, 2, 1]);
       const h = residualAdd(t, mixed);
-      return residualAdd(t, tf.relu(this.state.forward(h))) as tf.Tensor3D;
+      return residualAdd(t, relu(this.state.forward(h))) as tf.Tensor3D;
     });
   }
 }

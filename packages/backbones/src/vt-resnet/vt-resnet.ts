@@ -1,4 +1,4 @@
-import { BatchNorm2d, BuildContext, Classifier, ComponentSpec, Conv2d, ImageModelConfig, ModuleList, s, Sequential, SpecError, tf } from '@vitkit/core';
+import { BatchNorm2d, BuildContext, Classifier, ComponentSpec, Conv2d, ImageModelConfig, ModuleList, relu, s, Sequential, SpecError, tf } from '@vitkit/core';
 import type { FeaturePyramidBackbone, Head, SchemaType } from '@vitkit/core';
 import { fastNormal, makeLayer, ResNetStem } from '../resnet/resnet';
 import { isVtTokenizer, VtModule } from './vt-module';
@@ -149,7 +149,7 @@ export class VtResNet extends Classifier implements FeaturePyramidBackbone {
   forwardVt(stage3: tf.Tensor4D): { x: tf.Tensor4D; tokens: tf.Tensor3D } {
     return tf.tidy(() => {
       let h: tf.Tensor = stage3;
-      if (this.adapter) h = tf.relu(this.adapter.forward(h));
+      if (this.adapter) h = relu(this.adapter.forward(h));
       let t: tf.Tensor3D | undefined;
       let fm = h as tf.Tensor4D;
       for (const m of this.vt.items) {

@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { relu } from '../ops/relu';
 import { gelu } from '../ops/gelu';
 import { Layer } from './layer';
 
@@ -12,6 +13,6 @@ export class GELU extends Layer {
 
 export class ReLU extends Layer {
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.relu(x);
+    return relu(x);
   }
 }

@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { conv2d } from '../ops/conv2d';
 import { reportMacs } from '../ops/macs';
 import { Initializer, uniform } from './init';
 import { Layer } from './layer';
@@ -49,13 +50,10 @@ export class Conv2d extends Layer {
     const ho = this.outputSize(h);
     const wo = this.outputSize(w);
     reportMacs('conv', b * ho * wo * this.outChannels * this.inChannels * this.kernelSize * this.kernelSize);
-    return tf.tidy(() => {
-      // tfjs's numeric padding is PyTorch's: zeros on every side, output floor((n + 2p − k)/s) + 1 (outputSize). Given
-      // to the kernel rather than as a tf.pad before it, the padded copy is never made nor kept for the backward
-      // pass, and its gradient (a Slice of dx) is not needed.
-      let y: tf.Tensor = tf.conv2d(x as tf.Tensor4D, this.weight.variable as tf.Tensor4D, this.stride, this.padding > 0 ? this.padding : 'valid');
-      if (this.bias) y = tf.add(y, this.bias.variable);
-      return y;
-    });
+    // tfjs's numeric padding is PyTorch's: zeros on every side, output floor((n + 2p − k)/s) + 1 (outputSize). Given
+    // to the kernel rather than as a tf.pad before it, the padded copy is never made nor kept for the backward pass,
+    // and its gradient (a Slice of dx) is not needed.
+    const bias = this.bias ? (this.bias.variable as tf.Tensor1D) : null;
+    return conv2d(x as tf.Tensor4D, this.weight.variable as tf.Tensor4D, bias, this.stride, this.padding > 0 ? this.padding : 'valid');
   }
 }
