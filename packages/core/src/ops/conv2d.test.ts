@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { useBackend, TEST_BACKENDS } from '../testing/backends';
+import { bytesWhenGradientReachesInput } from '../testing/backward-memory';
 import { maxAbsDiff, seededValues } from '../testing/gradcheck';
 import { conv2d } from './conv2d';
 import { relu } from './relu';
@@ -45,25 +46,9 @@ describe.each(TEST_BACKENDS)('conv2d and relu on %s', (backend) => {
   it('a conv → relu chain releases its activations once back-propagated: fewer bytes alive at the bottom than with the stock ops', () => {
     const x = tf.variable(tf.randomNormal([2, 16, 16, 8]));
     const w = tf.variable(tf.mul(tf.randomNormal([3, 3, 8, 8]), 0.1));
-    let atBottom = 0;
-    const probe = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
-      value: (args[0] as tf.Tensor).clone(),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-        atBottom = tf.memory().numBytes;
-        return (dy as tf.Tensor).clone();
-      },
-    }));
     const layers = 4;
-    const bytesAtBottom = (layer: (h: tf.Tensor4D) => tf.Tensor4D) => {
-      const { grads, value } = tf.variableGrads(() => {
-        let h = probe(x) as tf.Tensor4D;
-        for (let i = 0; i < layers; i++) h = layer(h);
-        return tf.sum(h) as tf.Scalar;
-      }, [x, w]);
-      tf.dispose([value, ...Object.values(grads)]);
-      return atBottom;
-    };
-    const ours = bytesAtBottom((h) => relu(conv2d(h, w as tf.Variable<tf.Rank.R4>, null, 1, 1)) as tf.Tensor4D);
+    const bytesAtBottom = (layer: (h: tf.Tensor4D) => tf.Tensor) => bytesWhenGradientReachesInput(x, layer, layers, [w]);
+    const ours = bytesAtBottom((h) => relu(conv2d(h, w as tf.Variable<tf.Rank.R4>, null, 1, 1)));
     const stock = bytesAtBottom((h) => tf.relu(tf.conv2d(h, w as tf.Variable<tf.Rank.R4>, 1, 1)));
     // released, about 4 activations a layer ([2, 16, 16, 8], 16 KiB: inputs, outputs, their clones and gradients) fewer;
     // saved but not released (relu saving its output is all that is left), only 2

@@ -1,5 +1,6 @@
 import { tf } from '../tf';
 import { useBackend, TEST_BACKENDS } from '../testing/backends';
+import { bytesWhenGradientReachesInput } from '../testing/backward-memory';
 import { maxAbsDiff, seededValues } from '../testing/gradcheck';
 import { linear } from './linear';
 
@@ -46,25 +47,8 @@ describe.each(TEST_BACKENDS)('linear on %s', (backend) => {
   it("releases its saved input once its gradient has run, as PyTorch does (releaseSaved), not when the backward pass ends", () => {
     const layers = 4;
     const [x, w, b] = [tf.variable(tf.randomNormal([64, 256])) as tf.Variable<tf.Rank.R2>, tf.variable(tf.mul(tf.randomNormal([256, 256]), 0.05)) as tf.Variable<tf.Rank.R2>, tf.variable(tf.zeros([256])) as tf.Variable<tf.Rank.R1>];
-    // bytes alive when the gradient reaches the bottom of the chain, i.e. after every layer's own gradient has run
-    let atBottom = 0;
-    const probe = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => ({
-      value: (args[0] as tf.Tensor).clone(),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => {
-        atBottom = tf.memory().numBytes;
-        return (dy as tf.Tensor).clone();
-      },
-    }));
-    const bytesAtBottom = (f: (h: tf.Tensor2D) => tf.Tensor2D) => {
-      const { grads, value } = tf.variableGrads(() => {
-        let h = probe(x) as tf.Tensor2D;
-        for (let i = 0; i < layers; i++) h = f(h);
-        return tf.sum(h) as tf.Scalar;
-      }, [x, w, b]);
-      tf.dispose([value, ...Object.values(grads)]);
-      return atBottom;
-    };
-    const ours = bytesAtBottom((h) => linear(h, w, b) as tf.Tensor2D);
+    const bytesAtBottom = (f: (h: tf.Tensor2D) => tf.Tensor) => bytesWhenGradientReachesInput(x, f, layers, [w, b]);
+    const ours = bytesAtBottom((h) => linear(h, w, b));
     const kept = bytesAtBottom((h) => tf.add(tf.matMul(h, w), b));
     // Stock ops hold every layer's input and product until the end: ~2 activations a layer beyond ours, and tfjs counts
     // the tape's clone of a saved tensor as well. Saved but not released, ours would differ by the products alone.
