@@ -8,7 +8,7 @@
 // Needs the built packages (npm run build) and the native engine.
 'use strict';
 const { parseArgs } = require('util');
-const { RUNNER_OPTIONS, setUpBackend, createBench } = require('./vitkit-model');
+const { aroundEachKernel, RUNNER_OPTIONS, setUpBackend, createBench } = require('./vitkit-model');
 
 const { values: opts } = parseArgs({
   options: {
@@ -30,18 +30,15 @@ async function main() {
 
   // the kernel running now, so that a buffer knows who asked for it (kernels nest: a fused kernel calls Add)
   let current = '(outside kernels)';
-  for (const config of tf.getKernelsForBackend('native')) {
-    const run = config.kernelFunc;
-    config.kernelFunc = (args) => {
-      const outer = current;
-      current = config.kernelName;
-      try {
-        return run(args);
-      } finally {
-        current = outer;
-      }
-    };
-  }
+  aroundEachKernel(tf, 'native', (kernelName, _args, run) => {
+    const outer = current;
+    current = kernelName;
+    try {
+      return run();
+    } finally {
+      current = outer;
+    }
+  });
   const bench = createBench(core, opts.model, { batch: Number(opts.batch), lr: Number(opts.lr), plugins: opts.plugins.split(',').filter(Boolean) });
   bench.model.train();
   for (let i = 0; i < Number(opts.warmup); i++) await bench.trainStep();

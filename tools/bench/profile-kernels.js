@@ -10,7 +10,7 @@
 // Needs the built packages (npm run build).
 'use strict';
 const { parseArgs } = require('util');
-const { RUNNER_OPTIONS, setUpBackend, createBench } = require('./vitkit-model');
+const { aroundEachKernel, RUNNER_OPTIONS, setUpBackend, createBench } = require('./vitkit-model');
 
 const { values: opts } = parseArgs({
   options: {
@@ -31,28 +31,21 @@ function kernelAttrs(attrs) {
 
 function wrapKernels(tf, backendName) {
   const stats = new Map();
-  for (const k of tf.getKernelsForBackend(backendName)) {
-    const inner = k.kernelFunc;
-    tf.unregisterKernel(k.kernelName, backendName);
-    tf.registerKernel({
-      ...k,
-      kernelFunc: (args) => {
-        const t0 = process.hrtime.bigint();
-        const c0 = process.cpuUsage();
-        try {
-          return inner(args);
-        } finally {
-          const c = process.cpuUsage(c0);
-          const key = opts['by-shape'] ? `${k.kernelName} ${Object.values(args.inputs).map((t) => `[${t.shape}]`).join(' ')}${kernelAttrs(args.attrs)}` : k.kernelName;
-          const s = stats.get(key) ?? { calls: 0, wallNs: 0n, cpuUs: 0 };
-          s.calls++;
-          s.wallNs += process.hrtime.bigint() - t0;
-          s.cpuUs += c.user + c.system;
-          stats.set(key, s);
-        }
-      },
-    });
-  }
+  aroundEachKernel(tf, backendName, (kernelName, args, run) => {
+    const t0 = process.hrtime.bigint();
+    const c0 = process.cpuUsage();
+    try {
+      return run();
+    } finally {
+      const c = process.cpuUsage(c0);
+      const key = opts['by-shape'] ? `${kernelName} ${Object.values(args.inputs).map((t) => `[${t.shape}]`).join(' ')}${kernelAttrs(args.attrs)}` : kernelName;
+      const s = stats.get(key) ?? { calls: 0, wallNs: 0n, cpuUs: 0 };
+      s.calls++;
+      s.wallNs += process.hrtime.bigint() - t0;
+      s.cpuUs += c.user + c.system;
+      stats.set(key, s);
+    }
+  });
   return stats;
 }
 

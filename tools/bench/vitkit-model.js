@@ -197,4 +197,16 @@ function createBench(core, name, { batch, lr = 1e-3, seed = 1, plugins = [] }) {
   return { model, params, optimizer, imageSize: h, gradients, applyGradients, trainStep, inferStep, dispose };
 }
 
-module.exports = { RUNNER_OPTIONS, out, timings, processStats, REPO, requireBuilt, median, makeAdamW, setUpBackend, wasmHeapMB, createBench };
+/**
+ * Re-registers every kernel of `backendName` so that each call runs as `around(kernelName, args, run)`, where `run()`
+ * calls the kernel: the bench's profilers time (profile-kernels.js) or attribute memory (memory-profile.js) per kernel.
+ */
+function aroundEachKernel(tf, backendName, around) {
+  for (const k of tf.getKernelsForBackend(backendName)) {
+    const inner = k.kernelFunc;
+    tf.unregisterKernel(k.kernelName, backendName);
+    tf.registerKernel({ ...k, kernelFunc: (args) => around(k.kernelName, args, () => inner(args)) });
+  }
+}
+
+module.exports = { aroundEachKernel, RUNNER_OPTIONS, out, timings, processStats, REPO, requireBuilt, median, makeAdamW, setUpBackend, wasmHeapMB, createBench };
