@@ -11,7 +11,7 @@
   "targets": [
     {
       "target_name": "vitkit_native",
-      "sources": ["src/addon/addon.c", "src/addon/gemm.c", "src/addon/conv.c", "src/addon/conv-onednn.c", "src/addon/elementwise.c", "src/addon/layout.c", "src/addon/optim.c", "src/addon/parallel.c", "src/addon/sgemm.c", "src/addon/pool.c", "src/addon/depthwise.c", "src/addon/scratch.c", "src/addon/batch-norm.c", "src/addon/attention.c"],
+      "sources": ["src/addon/addon.c", "src/addon/gemm.c", "src/addon/conv.c", "src/addon/conv-onednn.c", "src/addon/elementwise.c", "src/addon/layout.c", "src/addon/optim.c", "src/addon/parallel.c", "src/addon/sgemm.c", "src/addon/pool.c", "src/addon/depthwise.c", "src/addon/scratch.c", "src/addon/batch-norm.c", "src/addon/attention.c", "src/addon/unfold.c", "src/addon/dropout.c"],
       "cflags": ["-O3", "-fno-math-errno", "-std=gnu11", "-Wall", "-Wno-unused-function"],
       "defines": ["NAPI_VERSION=8"],
       "conditions": [

@@ -38,7 +38,7 @@ function wrapKernels(tf, backendName) {
       return run();
     } finally {
       const c = process.cpuUsage(c0);
-      const key = opts['by-shape'] ? `${kernelName} ${Object.values(args.inputs).map((t) => `[${t.shape}]`).join(' ')}${kernelAttrs(args.attrs)}` : kernelName;
+      const key = opts['by-shape'] ? `${kernelName} ${Object.values(args.inputs).filter((t) => t != null).map((t) => `[${t.shape}]`).join(' ')}${kernelAttrs(args.attrs)}` : kernelName;
       const s = stats.get(key) ?? { calls: 0, wallNs: 0n, cpuUs: 0 };
       s.calls++;
       s.wallNs += process.hrtime.bigint() - t0;

@@ -70,6 +70,22 @@ export interface NativeAddon {
   mhaForward(qkv: Float32Array, out: Float32Array, probs: Float32Array, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
   /** dqkv (qkv's shape) of mhaForward from dy (out's shape), qkv and the saved probabilities. */
   mhaBackward(dy: Float32Array, qkv: Float32Array, probs: Float32Array, dqkv: Float32Array, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
+  /**
+   * Unfold (src/addon/unfold.c) of an NHWC image into tokens [batch, outH·outW, c·kernel²] in PyTorch's feature order;
+   * geometry = [batch, h, w, c, kernel, stride, padding].
+   */
+  unfold(x: Float32Array, y: Float32Array, geometry: Float64Array): void;
+  /** dx of unfold from dy; geometry of the forward pass. */
+  unfoldGrad(dy: Float32Array, dx: Float32Array, geometry: Float64Array): void;
+  /**
+   * y = x·floor(u + keep)/keep (src/addon/dropout.c) with u drawn from the Alea state [c, s0, s1, s2] (seedrandom's),
+   * keep < 1 in float32; bit i of `bits` (⌈n/32⌉ words) is set where x[i] was kept.
+   */
+  dropout(x: Float32Array, y: Float32Array, state: Float64Array, keep: number, bits: Int32Array): void;
+  /** dx = dy·bit/keep with the bits of dropout. */
+  dropoutGrad(dy: Float32Array, bits: Int32Array, dx: Float32Array, keep: number): void;
+  /** Copies `rows` runs of `len` values from src[srcOffset + r·srcStride] to dst[dstOffset + r·dstStride]. */
+  copyRows(src: Float32Array, srcOffset: number, srcStride: number, dst: Float32Array, dstOffset: number, dstStride: number, len: number, rows: number): void;
   /** One AdamW step (src/addon/optim.c); `step` counts from 1. Outputs must not alias inputs. */
   adamW(
     param: Float32Array,

@@ -14,6 +14,8 @@ import { activationPoolConfigs } from './kernels/activation-pool';
 import { depthwiseConv2dConfigs } from './kernels/depthwise-conv2d';
 import { batchNormConfigs } from './kernels/batch-norm';
 import { multiHeadAttentionConfigs } from './kernels/multi-head-attention';
+import { unfoldConfigs } from './kernels/unfold';
+import { dropoutConfigs } from './kernels/dropout';
 
 export type NativeRegistration = { ok: true; backend: typeof NATIVE_BACKEND; threads: number; library: string } | { ok: false; reason: string };
 
@@ -22,7 +24,7 @@ export interface NativeOptions {
   threads?: number;
 }
 
-const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs, adamWConfig, ...activationPoolConfigs, ...depthwiseConv2dConfigs, ...batchNormConfigs, ...multiHeadAttentionConfigs];
+const OWN_KERNELS = [batchMatMulConfig, fusedMatMulConfig, ...conv2dConfigs, maxPoolGradConfig, ...fusedOpConfigs, ...arithmeticConfigs, ...layoutConfigs, adamWConfig, ...activationPoolConfigs, ...depthwiseConv2dConfigs, ...batchNormConfigs, ...multiHeadAttentionConfigs, ...unfoldConfigs, ...dropoutConfigs];
 
 /** The kernels replaced by native code (the rest are the cpu backend's). */
 export const NATIVE_KERNELS: readonly string[] = OWN_KERNELS.map((k) => k.kernelName);

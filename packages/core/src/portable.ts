@@ -25,6 +25,8 @@ export { linear } from './ops/linear';
 export { residualAdd } from './ops/residual-add';
 export { conv2d } from './ops/conv2d';
 export { relu } from './ops/relu';
+export { dropout } from './ops/dropout';
+export { unfold, canUnfold } from './ops/unfold';
 export { releaseSaved } from './ops/release-saved';
 export type { BatchNormTraining } from './ops/batch-norm';
 export { Conv2d } from './nn/conv2d';
@@ -110,7 +112,7 @@ export type { SelectBackendOptions, BackendPlatform } from './backend/choose-bac
 export { cpuEngine } from './backend/engine';
 export type { BackendChoice, Engine, EngineFailure, EngineStartOptions, WasmKernelPack } from './backend/engine';
 export { NO_BACKEND_WARNING } from './backend/implicit-backend';
-export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, ADAMW_KERNEL, BATCH_NORM_KERNEL, BATCH_NORM_GRAD_KERNEL, MHA_KERNEL, MHA_GRAD_KERNEL } from './ops/fused';
+export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, ADAMW_KERNEL, BATCH_NORM_KERNEL, BATCH_NORM_GRAD_KERNEL, MHA_KERNEL, MHA_GRAD_KERNEL, DROPOUT_KERNEL, DROPOUT_GRAD_KERNEL, UNFOLD_KERNEL, UNFOLD_GRAD_KERNEL } from './ops/fused';
 
 export { modelInfo } from './models/model-info';
 export { IMAGENET_CLASSES } from './models/imagenet-classes';

@@ -1,4 +1,4 @@
-// Entry points of the vitkit native addon (one file per family: gemm.c, conv.c, elementwise.c, layout.c, optim.c).
+// Entry points of the vitkit native addon (one file per family: gemm.c, conv.c, elementwise.c, layout.c, optim.c, unfold.c, dropout.c, …).
 #ifndef VITKIT_NATIVE_H
 #define VITKIT_NATIVE_H
 #include <node_api.h>
@@ -29,5 +29,10 @@ napi_value vk_batch_norm(napi_env env, napi_callback_info info);
 napi_value vk_batch_norm_grad(napi_env env, napi_callback_info info);
 napi_value vk_mha_forward(napi_env env, napi_callback_info info);
 napi_value vk_mha_backward(napi_env env, napi_callback_info info);
+napi_value vk_unfold(napi_env env, napi_callback_info info);
+napi_value vk_unfold_grad(napi_env env, napi_callback_info info);
+napi_value vk_dropout(napi_env env, napi_callback_info info);
+napi_value vk_dropout_grad(napi_env env, napi_callback_info info);
+napi_value vk_copy_rows(napi_env env, napi_callback_info info);
 
 #endif

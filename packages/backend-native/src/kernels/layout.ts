@@ -1,5 +1,6 @@
 // Transpose, SplitV and Concat without per-element index arithmetic: the addon's strided transpose, and contiguous
-// block copies (TypedArray.set, a memcpy) for splits and concatenations along any axis.
+// block copies for splits and concatenations along any axis (the addon's copyRows for float32: a TypedArray.set a
+// row costs ~150 ns, which a split of many short rows, the performer's kqv, pays thousands of times).
 import * as tf from '@tensorflow/tfjs';
 import { asNative } from '../backend';
 import { KernelArgs, runCpuKernel } from './cpu-fallback';
@@ -37,7 +38,8 @@ function splitV(args: Args): tf.TensorInfo[] {
     shape[ax] = s;
     const values = x.dtype === 'float32' ? backend.allocate(size(shape)) : new Int32Array(size(shape));
     const chunk = s * inner;
-    for (let o = 0; o < outer; o++) values.set(src.subarray(o * row + start * inner, o * row + start * inner + chunk), o * chunk);
+    if (values instanceof Float32Array) backend.addon.copyRows(src as Float32Array, start * inner, row, values, 0, chunk, chunk, outer);
+    else for (let o = 0; o < outer; o++) values.set(src.subarray(o * row + start * inner, o * row + start * inner + chunk), o * chunk);
     start += s;
     return values instanceof Float32Array ? backend.adopt(shape, values) : backend.makeTensorInfo(shape, x.dtype, values);
   });
@@ -62,7 +64,8 @@ function concat(args: Args): tf.TensorInfo {
     const row = size(t.shape.slice(ax));
     if (row === 0) continue;
     const src = backend.data.get(t.dataId).values as Values;
-    for (let o = 0; o < outer; o++) values.set(src.subarray(o * row, (o + 1) * row), o * outRow + offset);
+    if (values instanceof Float32Array) backend.addon.copyRows(src as Float32Array, 0, row, values, offset, outRow, row, outer);
+    else for (let o = 0; o < outer; o++) values.set(src.subarray(o * row, (o + 1) * row), o * outRow + offset);
     offset += row;
   }
   return values instanceof Float32Array ? backend.adopt(outShape, values) : backend.makeTensorInfo(outShape, inputs[0].dtype, values);

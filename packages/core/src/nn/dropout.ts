@@ -1,4 +1,5 @@
 import { tf } from '../tf';
+import { dropout } from '../ops/dropout';
 import { Layer } from './layer';
 import { nextSeed } from './rng';
 
@@ -11,7 +12,7 @@ export class Dropout extends Layer {
 
   forward(x: tf.Tensor): tf.Tensor {
     if (!this.training || this.p === 0) return x;
-    return tf.dropout(x, this.p, undefined, nextSeed());
+    return dropout(x, this.p, nextSeed());
   }
 }
 

@@ -16,6 +16,13 @@ import { tf } from '../tf';
 //   merged back in order, and probs [B, H, N, N] (saved for the gradient). MHA_GRAD_KERNEL: inputs dy (out's shape),
 //   qkv, probs; attrs heads, scale; output dqkv (qkv's shape). Run by nn/attention's Attention (the native engine
 //   registers them): one kernel each way instead of the split, head transposes and merge copies.
+// - DROPOUT_KERNEL: input x (float32); attrs rate (float32 1 − rate below 1), seed; outputs y = tf.dropout(x, rate,
+//   undefined, seed) bit for bit (the same seedrandom Alea stream, so every engine drops the same elements) and mask,
+//   a tensor of the engine's choosing that DROPOUT_GRAD_KERNEL reads. DROPOUT_GRAD_KERNEL: inputs dy, mask; attr rate;
+//   output dy masked and scaled as y was. Run by ops/dropout.
+// - UNFOLD_KERNEL: input x [B, H, W, C] (float32); attrs kernel, stride, padding; output [B, Ho·Wo, C·k²], PyTorch's
+//   `nn.Unfold(k, s, p)(x).transpose(1, 2)` (feature c·k² + ki·k + kj, zero padding). UNFOLD_GRAD_KERNEL: input dy;
+//   attrs kernel, stride, padding, inputShape; output dx. Run by ops/unfold (the T2T soft split).
 // Without them the ops are composed from stock tfjs ops, so they work on every backend.
 export const LAYER_NORM_KERNEL = 'VitkitLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'VitkitLayerNormGrad';
@@ -26,6 +33,10 @@ export const BATCH_NORM_KERNEL = 'VitkitBatchNorm';
 export const BATCH_NORM_GRAD_KERNEL = 'VitkitBatchNormGrad';
 export const MHA_KERNEL = 'VitkitMultiHeadAttention';
 export const MHA_GRAD_KERNEL = 'VitkitMultiHeadAttentionGrad';
+export const DROPOUT_KERNEL = 'VitkitDropout';
+export const DROPOUT_GRAD_KERNEL = 'VitkitDropoutGrad';
+export const UNFOLD_KERNEL = 'VitkitUnfold';
+export const UNFOLD_GRAD_KERNEL = 'VitkitUnfoldGrad';
 
 /** True when the active backend has a kernel `name` (the fused kernels are registered for wasm only). */
 export function hasKernel(name: string): boolean {

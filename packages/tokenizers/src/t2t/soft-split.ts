@@ -1,12 +1,12 @@
-import { tf } from '@vitkit/core';
+import { canUnfold, tf, unfold } from '@vitkit/core';
 
 /** Output length of one spatial axis of a soft split / convolution: `⌊(n + 2p − k)/s⌋ + 1` (PyTorch `nn.Unfold`). */
 export function splitOutputSize(n: number, kernel: number, stride: number, padding: number): number {
   return Math.floor((n + 2 * padding - kernel) / stride) + 1;
 }
 
-/** How the soft split is computed; `auto` picks `slice` on wasm and `conv` elsewhere. */
-export type SoftSplitImpl = 'auto' | 'slice' | 'conv' | 'dense';
+/** How the soft split is computed; `auto` picks `kernel` where the engine has one, else `dense`/`slice` on wasm and `conv` elsewhere. */
+export type SoftSplitImpl = 'auto' | 'kernel' | 'slice' | 'conv' | 'dense';
 
 /**
  * Soft split (PyTorch `nn.Unfold(k, s, p)` followed by `.transpose(1, 2)`) on an NHWC image.
@@ -14,8 +14,9 @@ export type SoftSplitImpl = 'auto' | 'slice' | 'conv' | 'dense';
  * Returns `[B, L, C·k²]` with tokens row-major over the `Ho × Wo` output grid and the feature index inside a
  * token channel-major, `c·k² + ki·k + kj`, exactly like PyTorch. Zero padding.
  *
- * tfjs has no unfold op, and the gather / stridedSlice gradients are missing (wasm) or absent, so two exact
- * formulations whose input gradients exist are used:
+ * `kernel` (default where the engine registers core's UNFOLD_KERNEL, as the native engine does): core's `unfold`, one
+ * copy each way. Elsewhere tfjs has no unfold op, and the gather / stridedSlice gradients are missing (wasm) or absent,
+ * so exact formulations whose input gradients exist are used:
  * - `slice` (default on wasm, which lacks DepthwiseConv2dNativeBackpropInput): one `pad`, then for every kernel
  *   offset `(ki, kj)` a `slice` of the `s·Ho × s·Wo` window at `(ki, kj)` whose stride-`s` sub-grid is picked by a
  *   rank-4 reshape `[B·Ho, s, Wo, s·C]` and a second `slice`; the `k²` pieces are stacked on a last axis.
@@ -36,7 +37,8 @@ export function softSplit(x: tf.Tensor4D, kernel: number, stride: number, paddin
     throw new Error(`softSplit: a ${h}×${w} image is too small for kernel ${kernel}, stride ${stride}, padding ${padding}`);
   }
   const c = x.shape[3];
-  const method = impl === 'auto' ? (tf.getBackend() === 'wasm' ? (c * kernel * kernel <= 512 ? 'dense' : 'slice') : 'conv') : impl;
+  const method = impl === 'auto' ? (canUnfold() ? 'kernel' : tf.getBackend() === 'wasm' ? (c * kernel * kernel <= 512 ? 'dense' : 'slice') : 'conv') : impl;
+  if (method === 'kernel') return unfold(x, kernel, stride, padding);
   return tf.tidy(() => {
     if (method === 'slice') return sliceUnfold(x, kernel, stride, padding, ho, wo);
     if (method === 'dense') return denseConvUnfold(x, kernel, stride, padding, ho, wo);

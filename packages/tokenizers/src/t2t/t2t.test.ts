@@ -1,8 +1,8 @@
 import * as path from 'path';
-import { createRegistry, loadStateDict, readSafetensors, selectBackend, SpecError, tf } from '@vitkit/core';
+import { canUnfold, createRegistry, loadStateDict, readSafetensors, selectBackend, SpecError, tf } from '@vitkit/core';
 import type { HostTensor, TensorMap } from '@vitkit/core';
 import { LayerNorm } from '@vitkit/core';
-import { fixturePath } from '@vitkit/core/testing';
+import { fixturePath, TEST_BACKENDS } from '@vitkit/core/testing';
 import { ConvolutionT2TTokenizer, createT2TTokenizer, PerformerT2TTokenizer, registerT2T, softSplit, T2TTokenizer, t2tOptions, TransformerT2TTokenizer } from './index';
 
 const FIXTURES = fixturePath();
@@ -44,7 +44,7 @@ function naiveUnfold(x: Float32Array, [b, c, h, w]: number[], k: number, s: numb
   return { data: out, shape: [b, f, ho * wo] };
 }
 
-describe.each(['wasm', 'cpu'] as const)('t2t tokenizer on %s', (backend) => {
+describe.each(TEST_BACKENDS)('t2t tokenizer on %s', (backend) => {
   beforeAll(async () => {
     await selectBackend(backend, { quiet: true });
   });
@@ -60,7 +60,8 @@ describe.each(['wasm', 'cpu'] as const)('t2t tokenizer on %s', (backend) => {
       const n = shape.reduce((a, b) => a * b, 1);
       const data = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.37) + i * 1e-3);
       const ref = naiveUnfold(data, shape, k, s, p);
-      for (const impl of ['slice', 'conv', 'dense', 'auto'] as const) {
+      // 'kernel' where the engine has one (native): core's unfold
+      for (const impl of ['slice', 'conv', 'dense', 'auto', ...(canUnfold() ? (['kernel'] as const) : [])] as const) {
         const diff = tf.tidy(() => {
           const nhwc = tf.transpose(tf.tensor4d(data, shape as [number, number, number, number]), [0, 2, 3, 1]) as tf.Tensor4D;
           const ours = tf.transpose(softSplit(nhwc, k, s, p, impl), [0, 2, 1]);
@@ -72,7 +73,7 @@ describe.each(['wasm', 'cpu'] as const)('t2t tokenizer on %s', (backend) => {
     }
   });
 
-  const names = backend === 'wasm' ? ['t2t_tiny_performer_rand', 't2t_tiny_transformer_rand', 't2t_tiny_performer', 't2t_tiny_transformer'] : ['t2t_tiny_performer_rand', 't2t_tiny_transformer_rand'];
+  const names = backend !== 'cpu' ? ['t2t_tiny_performer_rand', 't2t_tiny_transformer_rand', 't2t_tiny_performer', 't2t_tiny_transformer'] : ['t2t_tiny_performer_rand', 't2t_tiny_transformer_rand'];
   it.each(names)(
     'reproduces the tokens_to_token debug activations of %s',
     async (name) => {
@@ -113,7 +114,7 @@ describe.each(['wasm', 'cpu'] as const)('t2t tokenizer on %s', (backend) => {
     const rData = Float32Array.from({ length: 2 * ho * ho * 3 * k * k }, (_, i) => Math.sin(0.1 * i));
     const r = tf.tensor3d(rData, [2, ho * ho, 3 * k * k]);
     // wasm has no DepthwiseConv2dNativeBackpropInput: 'conv' is not trained there ('auto' is 'dense' or 'slice').
-    const impls = backend === 'wasm' ? (['slice', 'dense', 'auto'] as const) : (['slice', 'conv', 'dense', 'auto'] as const);
+    const impls = backend === 'wasm' ? (['slice', 'dense', 'auto'] as const) : (['slice', 'conv', 'dense', 'auto', ...(canUnfold() ? (['kernel'] as const) : [])] as const);
     const grads = impls.map((impl) => tf.grad((xx: tf.Tensor) => tf.sum(tf.mul(softSplit(xx as tf.Tensor4D, k, s, p, impl), r)))(x));
     // independent fold in plain JS (NHWC)
     const want = new Float32Array(n);
