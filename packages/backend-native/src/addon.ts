@@ -32,6 +32,8 @@ export interface NativeAddon {
   blasConfig(): string;
   /** What the convolutions run on ("oneDNN 2.6.3" or "im2col + OpenBLAS"); a boolean turns oneDNN on or off. */
   convLibrary(useOneDnn?: boolean): string;
+  /** What the GEMMs run on ("oneDNN 2.6.3" or "OpenBLAS <config>"); a boolean turns oneDNN's sgemm on or off. */
+  gemmLibrary(useOneDnn?: boolean): string;
   conv2d(x: Float32Array, filter: Float32Array, y: Float32Array, geometry: Float64Array): void;
   conv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Float64Array): void;
   conv2dBackpropFilter(x: Float32Array, dy: Float32Array, dFilter: Float32Array, geometry: Float64Array): void;

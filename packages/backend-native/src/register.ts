@@ -67,5 +67,7 @@ export async function registerNativeBackend(options: NativeOptions = {}): Promis
     registerKernels();
     registered = true;
   }
-  return { ok: true, backend: NATIVE_BACKEND, threads: addon.getThreads(), library: `${addon.blasConfig()}; convolutions: ${addon.convLibrary()}` };
+  const gemms = addon.gemmLibrary();
+  const gemmLibrary = gemms.startsWith('oneDNN') ? `${gemms}, the small ones ${addon.blasConfig()}` : gemms;
+  return { ok: true, backend: NATIVE_BACKEND, threads: addon.getThreads(), library: `GEMMs: ${gemmLibrary}; convolutions: ${addon.convLibrary()}` };
 }

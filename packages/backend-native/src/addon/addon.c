@@ -18,6 +18,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"conv2dBackpropInput", NULL, vk_conv2d_backprop_input, NULL, NULL, NULL, napi_default, NULL},
       {"conv2dBackpropFilter", NULL, vk_conv2d_backprop_filter, NULL, NULL, NULL, napi_default, NULL},
       {"convLibrary", NULL, vk_conv_library, NULL, NULL, NULL, napi_default, NULL},
+      {"gemmLibrary", NULL, vk_gemm_library, NULL, NULL, NULL, napi_default, NULL},
       {"gelu", NULL, vk_gelu, NULL, NULL, NULL, napi_default, NULL},
       {"geluGrad", NULL, vk_gelu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"layerNorm", NULL, vk_layer_norm, NULL, NULL, NULL, napi_default, NULL},

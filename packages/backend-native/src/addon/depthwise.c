@@ -1,4 +1,4 @@
-// Depthwise 2-D convolution on NHWC float32 (DepthwiseConv2dNative): the T2T tokenizer's soft split (nn.Unfold) is
+// Depthwise 2-D convolution on NHWC float32 (DepthwiseConv2dNative): the T2T tokenizer's soft split (nn.Unfold) was
 // one with a constant one-hot filter, and tfjs' cpu kernel runs it as per-element JavaScript (44 % of a t2t_vit_7
 // inference), and its input gradient (the later soft splits' backward pass). Output channel c·M + m reads input channel c through filter [kh, kw, c, m]; taps outside the image
 // count as zero.

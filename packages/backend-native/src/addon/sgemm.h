@@ -19,4 +19,7 @@ void vk_sgemm_batched(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float a
                       const float *b, const double *b_offsets, int64_t ldb, float beta, float *c, const double *c_offsets, int64_t ldc,
                       int64_t count);
 
+/** What the GEMMs run on now ("oneDNN x.y.z" or "OpenBLAS <config>"); use_onednn 1 or 0 switches (oneDNN builds), -1 asks. */
+const char *vk_sgemm_library(int use_onednn);
+
 #endif

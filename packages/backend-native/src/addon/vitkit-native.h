@@ -7,6 +7,7 @@ napi_value vk_gemm_batched(napi_env env, napi_callback_info info);
 napi_value vk_set_threads(napi_env env, napi_callback_info info);
 napi_value vk_get_threads(napi_env env, napi_callback_info info);
 napi_value vk_blas_config(napi_env env, napi_callback_info info);
+napi_value vk_gemm_library(napi_env env, napi_callback_info info);
 napi_value vk_conv2d(napi_env env, napi_callback_info info);
 napi_value vk_conv2d_backprop_input(napi_env env, napi_callback_info info);
 napi_value vk_conv2d_backprop_filter(napi_env env, napi_callback_info info);

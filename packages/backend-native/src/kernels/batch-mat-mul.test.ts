@@ -88,3 +88,44 @@ describeNative('native BatchMatMul / _FusedMatMul against cpu', () => {
     expect(() => addon.gemmBatched(false, false, 2, 2, 2, 1, a, at(0), 2, a, at(0), 2, 0, c, at(0), 2)).not.toThrow();
   });
 });
+
+const load = loadAddon();
+const oneDnnGemm = load.ok && load.addon.gemmLibrary().startsWith('oneDNN');
+// Both libraries where the build has oneDNN's sgemm; OpenBLAS alone is what the prebuilt binary runs.
+const gemmLibraries: Array<[string, boolean]> = oneDnnGemm ? [['oneDNN', true], ['OpenBLAS', false]] : [['OpenBLAS', false]];
+
+for (const [library, useOneDnn] of gemmLibraries) describeNative(`native GEMMs past a million multiply-adds through ${library}`, () => {
+  beforeAll(() => {
+    requireNative();
+    if (load.ok) expect(load.addon.gemmLibrary(useOneDnn).startsWith('oneDNN')).toBe(useOneDnn);
+  });
+  afterAll(() => {
+    if (load.ok) load.addon.gemmLibrary(true);
+  });
+
+  // 1.2M multiply-adds or more: oneDNN takes these where it suits (sgemm.c), else OpenBLAS; the pool splits the rows
+  it.each([
+    ['A·B', [130, 96], [96, 100], false, false],
+    ['Aᵀ·B', [96, 130], [96, 100], true, false],
+    ['A·Bᵀ, short k (oneDNN)', [300, 48], [200, 48], false, true],
+    ['A·Bᵀ, long k (OpenBLAS)', [40, 900], [36, 900], false, true],
+    ['Aᵀ·Bᵀ', [96, 130], [100, 96], true, true],
+    ['batched attention-like', [2, 120, 64], [2, 64, 120], false, false],
+  ] as Array<[string, number[], number[], boolean, boolean]>)('%s: values and both gradients', async (_name, aShape, bShape, ta, tb) => {
+    const diff = await nativeVsCpu((a, b) => tf.matMul(a, b, ta, tb), [
+      { shape: aShape, seed: 5 },
+      { shape: bShape, seed: 6 },
+    ]);
+    expect(diff).toBeLessThan(1e-5);
+  });
+});
+
+describeNative('the GEMM library', () => {
+  it('is oneDNN in a from-source build with oneDNN (its convolutions say so), switchable, and refuses a non-boolean', () => {
+    const addon = (loadAddon() as { addon: NativeAddon }).addon;
+    expect(addon.gemmLibrary().startsWith('oneDNN')).toBe(addon.convLibrary().startsWith('oneDNN'));
+    expect(addon.gemmLibrary(false)).toMatch(/^OpenBLAS /);
+    addon.gemmLibrary(true);
+    expect(() => (addon.gemmLibrary as (x: unknown) => string)('yes')).toThrow(/gemmLibrary: the argument must be a boolean or absent/);
+  });
+});

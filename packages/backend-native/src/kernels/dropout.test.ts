@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { dropout } from '@vitkit/core';
 import { describeNative, requireNative, values } from '../testing/compare';
-import { DROPOUT, DROPOUT_GRAD } from './dropout';
+import * as seedrandom from 'seedrandom';
+import { aleaState, DROPOUT, DROPOUT_GRAD } from './dropout';
 
 /** y = dropout(x) and d/dx Σ dropout(x)·R on the active backend, with `f` the dropout under test. */
 function forwardAndGrad(f: (x: tf.Tensor) => tf.Tensor, shape: number[]): { y: Float32Array; dx: Float32Array } {
@@ -13,6 +14,15 @@ function forwardAndGrad(f: (x: tf.Tensor) => tf.Tensor, shape: number[]): { y: F
     return { y: f(x).dataSync() as Float32Array, dx: dx.dataSync() as Float32Array };
   });
 }
+
+describe('aleaState', () => {
+  it("is seedrandom's Alea state for the seed's string (what tfjs's UniformRandom draws from)", () => {
+    for (const seed of [0, 1, 42, 12345, 2147483646, 0.5, -17, 1e21, 3.0000000000000004]) {
+      const want = seedrandom.alea(String(seed), { state: true }).state() as unknown as { c: number; s0: number; s1: number; s2: number };
+      expect(Array.from(aleaState(seed))).toEqual([want.c, want.s0, want.s1, want.s2]);
+    }
+  });
+});
 
 describeNative('native dropout against tf.dropout', () => {
   beforeAll(requireNative);

@@ -1,8 +1,7 @@
 // Dropout and its gradient (the contract of @vitkit/core's DROPOUT_KERNEL and DROPOUT_GRAD_KERNEL): the mask is drawn
-// from the same seedrandom Alea stream tf.dropout draws, seeded from String(seed), so it is tf.dropout's bit for bit,
+// from the Alea stream tf.dropout draws (seedrandom's), seeded from String(seed), so it is tf.dropout's bit for bit,
 // and kept for the gradient as bits, 32 to an int32 (src/addon/dropout.c).
 import * as tf from '@tensorflow/tfjs';
-import * as seedrandom from 'seedrandom';
 import { asNative } from '../backend';
 
 // Kernel names shared with @vitkit/core (ops/fused.ts).
@@ -18,12 +17,34 @@ export interface DropoutAttrs {
 }
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
-type AleaState = { c: number; s0: number; s1: number; s2: number };
-
-/** seedrandom's Alea state for `seed`, as tfjs's UniformRandom seeds it (a number goes through toString()). */
-function aleaState(seed: number): Float64Array {
-  const s = seedrandom.alea(String(seed), { state: true }).state() as unknown as AleaState;
-  return Float64Array.from([s.c, s.s0, s.s1, s.s2]);
+/**
+ * The state [c, s0, s1, s2] of Baagøe's Alea generator seeded with `String(seed)`, as seedrandom's `alea` (which
+ * tfjs's UniformRandom uses, a number seed through toString()) computes it: Mash hashes the seed string three times
+ * against three hashes of ' '. Written out here (a dozen lines) rather than depending on seedrandom at run time; the
+ * test checks it against seedrandom's own state.
+ */
+export function aleaState(seed: number): Float64Array {
+  let n = 0xefc8249d;
+  const mash = (data: string): number => {
+    for (let i = 0; i < data.length; i++) {
+      n += data.charCodeAt(i);
+      let h = 0.02519603282416938 * n;
+      n = h >>> 0;
+      h -= n;
+      h *= n;
+      n = h >>> 0;
+      h -= n;
+      n += h * 0x100000000;
+    }
+    return (n >>> 0) * 2.3283064365386963e-10;
+  };
+  const s = [mash(' '), mash(' '), mash(' ')];
+  const key = String(seed);
+  for (let i = 0; i < 3; i++) {
+    s[i] -= mash(key);
+    if (s[i] < 0) s[i] += 1;
+  }
+  return Float64Array.from([1, s[0], s[1], s[2]]);
 }
 
 /** float32 1 − rate, below 1 (so the mask is one bit); throws naming the kernel otherwise. */
