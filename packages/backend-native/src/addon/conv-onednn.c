@@ -188,8 +188,6 @@ static bool run(const conv_entry *e, const float *p0, const float *p1, float *p2
             dnnl_memory_create(&m_pad, &e->scratchpad, engine, pad_data) == dnnl_success &&
             (!e->reorder || dnnl_memory_create(&m_prim_w, &e->prim_w, engine, prim_w_data) == dnnl_success);
   dnnl_memory_t m_w = e->reorder ? m_prim_w : m_user_w;
-  // oneDNN's OpenMP team takes as many threads as vitkit's pool, so one setting governs both
-  omp_set_num_threads(vk_pool_threads());
   if (ok && e->reorder && e->pass != BACKPROP_FILTER) {
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, m_user_w}, {DNNL_ARG_TO, m_prim_w}};
     ok = dnnl_primitive_execute(e->reorder, s, 2, args) == dnnl_success;
@@ -227,6 +225,9 @@ bool vk_onednn_conv(conv_pass pass, const geometry *g, const float *p0, const fl
   if (!enabled) return false;
   pthread_once(&engine_once, make_engine);
   if (!engine_ok) return false;
+  // oneDNN's OpenMP team takes as many threads as vitkit's pool, so one setting governs both; set before the lookup,
+  // since a primitive divides its work for the thread count it is created with
+  omp_set_num_threads(vk_pool_threads());
   conv_entry e;
   return lookup(pass, g, &e) && run(&e, p0, p1, p2);
 }

@@ -48,9 +48,14 @@ void vk_sgemm_here(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
   }
 #ifdef VITKIT_ONEDNN
   if (gemm_onednn && onednn_suits(ta, tb, m, n, k)) {
-    // one thread: the parts are already spread over the team (inside it oneDNN stays on the calling thread anyway)
-    if (!omp_in_parallel()) omp_set_num_threads(1);
-    if (dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) == dnnl_success) return;
+    // one thread: the parts are already spread over the team (inside it oneDNN stays on the calling thread anyway);
+    // the team size is restored for the convolutions, whose primitives divide their work for it when created
+    const bool outside = !omp_in_parallel();
+    const int team = outside ? omp_get_max_threads() : 1;
+    if (outside) omp_set_num_threads(1);
+    const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (outside) omp_set_num_threads(team);
+    if (st == dnnl_success) return;
   }
 #endif
   cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, (blasint)m, (blasint)n, (blasint)k, alpha, a,
