@@ -80,7 +80,7 @@ typedef struct {
   int64_t h, w, c, oh, ow, fh, fw, sh, sw, dh, dw, pt, pl;
   // maxPoolGrad's per-thread scratch: c best values and their indices for each pool thread
   float *best;
-  int64_t *at;
+  int32_t *at;
 } pool_job;
 
 // output rows [b, e) over batch × out-height
@@ -138,7 +138,7 @@ napi_value vk_max_pool(napi_env env, napi_callback_info info) {
 static void max_pool_grad_images(void *ctx, int64_t b, int64_t e, int chunk) {
   const pool_job *j = ctx;  // x: the input, y: dx
   float *best = j->best + (size_t)chunk * (size_t)j->c;
-  int64_t *at = j->at + (size_t)chunk * (size_t)j->c;
+  int32_t *at = j->at + (size_t)chunk * (size_t)j->c;
   for (int64_t n = b; n < e; n++) {
     const float *xb = j->x + n * j->h * j->w * j->c;
     float *dx = j->y + n * j->h * j->w * j->c;
@@ -155,12 +155,14 @@ static void max_pool_grad_images(void *ctx, int64_t b, int64_t e, int chunk) {
           for (int64_t kc = 0; kc < j->fw; kc++) {
             const int64_t col = yc * j->sw - j->pl + kc;
             if (col < 0 || col >= j->w) continue;
-            const int64_t p = (r * j->w + col) * j->c;
-            for (int64_t d = 0; d < j->c; d++)
-              if (xb[p + d] > best[d]) {
-                best[d] = xb[p + d];
-                at[d] = p + d;
-              }
+            const int32_t p = (int32_t)((r * j->w + col) * j->c);
+            const float *xp = xb + p;
+            // branch-free, so it vectorises (a branch per channel made this 4× slower than the forward pass)
+            for (int32_t d = 0; d < (int32_t)j->c; d++) {
+              const bool gt = xp[d] > best[d];
+              best[d] = gt ? xp[d] : best[d];
+              at[d] = gt ? p + d : at[d];
+            }
           }
         }
         const float *g = j->dy + ((n * j->oh + yr) * j->ow + yc) * j->c;
@@ -193,9 +195,13 @@ napi_value vk_max_pool_grad(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "maxPoolGrad: buffers smaller than the geometry");
     return NULL;
   }
+  if (j.h * j.w * j.c > INT32_MAX) {
+    napi_throw_range_error(env, NULL, "maxPoolGrad: an image of more than 2^31 values");
+    return NULL;
+  }
   const size_t slots = (size_t)vk_pool_threads() * (size_t)(j.c > 0 ? j.c : 1);
   j.best = malloc(sizeof(float) * slots);
-  j.at = malloc(sizeof(int64_t) * slots);
+  j.at = malloc(sizeof(int32_t) * slots);
   if (!j.best || !j.at) {
     free(j.best);
     free(j.at);

@@ -56,3 +56,38 @@ describe.each(TEST_BACKENDS)('conv2d and relu on %s', (backend) => {
     tf.dispose([x, w]);
   });
 });
+
+describe.each(TEST_BACKENDS)('conv2d gradients on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it("computes the input's gradient only when it is asked for (a first layer's image needs none)", async () => {
+    const image = tf.tensor4d(seededValues(2 * 9 * 9 * 3, 5), [2, 9, 9, 3]);
+    const w = tf.variable(tf.tensor4d(seededValues(3 * 3 * 3 * 4, 6), [3, 3, 3, 4]));
+    const b = tf.variable(tf.tensor1d(seededValues(4, 7)));
+    const loss = () => tf.sum(conv2d(image, w as tf.Variable<tf.Rank.R4>, b as tf.Variable<tf.Rank.R1>, 2, 1)) as tf.Scalar;
+    const training = await tf.profile(() => tf.variableGrads(loss).grads);
+    expect(training.kernelNames).toContain('Conv2DBackpropFilter');
+    expect(training.kernelNames).not.toContain('Conv2DBackpropInput');
+    tf.dispose(Object.values(training.result as tf.NamedTensorMap));
+    // a saliency map asks for it: then it is the stock op's
+    const ours = tf.grad((x: tf.Tensor) => tf.sum(tf.square(conv2d(x as tf.Tensor4D, w as tf.Variable<tf.Rank.R4>, b as tf.Variable<tf.Rank.R1>, 2, 1))))(image);
+    const stock = tf.grad((x: tf.Tensor) => tf.sum(tf.square(tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Variable<tf.Rank.R4>, 2, 1), b))))(image);
+    expect(maxAbsDiff(Array.from(ours.dataSync()), Array.from(stock.dataSync()))).toBeLessThan(1e-4);
+    tf.dispose([image, w, b, ours, stock]);
+  });
+
+  it('leaks no tensor through a training step, with or without bias, whichever gradients are asked for', () => {
+    const x = tf.variable(tf.tensor4d(seededValues(1 * 6 * 6 * 2, 8), [1, 6, 6, 2]));
+    const w = tf.variable(tf.tensor4d(seededValues(3 * 3 * 2 * 3, 9), [3, 3, 2, 3]));
+    const b = tf.variable(tf.tensor1d(seededValues(3, 10)));
+    const before = tf.memory().numTensors;
+    for (const varList of [[x, w, b], [w, b], [x], [b]]) {
+      for (const bias of varList.length === 1 && varList[0] === b ? [b] : [b, null]) {
+        const { value, grads } = tf.variableGrads(() => tf.sum(conv2d(x as tf.Variable<tf.Rank.R4>, w as tf.Variable<tf.Rank.R4>, bias as tf.Variable<tf.Rank.R1> | null, 1, 1)) as tf.Scalar, varList);
+        tf.dispose([value, ...Object.values(grads)]);
+      }
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, w, b]);
+  });
+});
