@@ -17,6 +17,7 @@
 #include <dnnl.h>
 #include <omp.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include "parallel.h"
 #include "scratch.h"
@@ -188,6 +189,10 @@ static bool run(const conv_entry *e, const float *p0, const float *p1, float *p2
             dnnl_memory_create(&m_pad, &e->scratchpad, engine, pad_data) == dnnl_success &&
             (!e->reorder || dnnl_memory_create(&m_prim_w, &e->prim_w, engine, prim_w_data) == dnnl_success);
   dnnl_memory_t m_w = e->reorder ? m_prim_w : m_user_w;
+  // signals wait until the JIT code has run, as around oneDNN's sgemm (sgemm.c says why)
+  sigset_t all_signals, before;
+  sigfillset(&all_signals);
+  pthread_sigmask(SIG_BLOCK, &all_signals, &before);
   if (ok && e->reorder && e->pass != BACKPROP_FILTER) {
     dnnl_exec_arg_t args[2] = {{DNNL_ARG_FROM, m_user_w}, {DNNL_ARG_TO, m_prim_w}};
     ok = dnnl_primitive_execute(e->reorder, s, 2, args) == dnnl_success;
@@ -215,6 +220,7 @@ static bool run(const conv_entry *e, const float *p0, const float *p1, float *p2
     ok = dnnl_primitive_execute(e->reorder, s, 2, args) == dnnl_success;
   }
   ok = ok && dnnl_stream_wait(s) == dnnl_success;
+  pthread_sigmask(SIG_SETMASK, &before, NULL);
   dnnl_memory_t all[5] = {m_in, m_out, m_user_w, m_prim_w, m_pad};
   for (int i = 0; i < 5; i++)
     if (all[i]) dnnl_memory_destroy(all[i]);

@@ -5,10 +5,15 @@
 #ifdef VITKIT_ONEDNN
 #include <dnnl.h>
 #include <omp.h>
+#include <signal.h>
 // oneDNN's sgemm (its JIT AVX-512/AVX2 kernels) runs each part where the build has it: 8–12 % more GFLOP/s than
 // OpenBLAS 0.3.21's on one core at vitkit's shapes (788×768×256: 115 against 107 GFLOP/s on a Zen 4), except for
 // products under ~1M multiply-adds (65×65×64: 85 against 110) and A·Bᵀ with a long k (64×64×12544: 72 against 89),
 // which stay on OpenBLAS. gemmLibrary() switches oneDNN off for comparison.
+//
+// Signals are blocked around each call: oneDNN 2.6.3's JIT sgemm keeps data on the stack below its stack pointer, which
+// a signal frame overwrites, so a signal landing in it (a profiler's SIGPROF, node --cpu-prof) corrupted the heap or
+// crashed (reproduced in C with an ITIMER_PROF handler). A blocked signal is delivered when the call returns.
 static bool gemm_onednn = true;
 
 static bool onednn_suits(bool ta, bool tb, int64_t m, int64_t n, int64_t k) {
@@ -53,7 +58,11 @@ void vk_sgemm_here(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alph
     const bool outside = !omp_in_parallel();
     const int team = outside ? omp_get_max_threads() : 1;
     if (outside) omp_set_num_threads(1);
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &before);
     const dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
     if (outside) omp_set_num_threads(team);
     if (st == dnnl_success) return;
   }
