@@ -1,4 +1,5 @@
 import { Dropout, GELU, Initializer, LayerNorm, Linear, Mlp, Module, Parameter, Sequential, init, nextSeed, reportMacs, residualAdd, scaledDotProductAttention, tf } from '@vitkit/core';
+import { halfSquaredNorm, tokenSum } from './performer-ops';
 
 /** T2T-ViT uses PyTorch's default LayerNorm epsilon everywhere (T2T layers included). */
 export const T2T_NORM_EPS = 1e-5;
@@ -90,7 +91,7 @@ export class TokenPerformer extends Module {
     const [b, t, e] = z.shape;
     reportMacs('matmul', b * t * e * this.m);
     return tf.tidy(() => {
-      const xd = tf.div(tf.sum(tf.mul(z, z), -1, true), 2);
+      const xd = halfSquaredNorm(z);
       // 2-D matMul: the gradient of matMul(3-D, 2-D) is broken in tfjs.
       const wtx = tf.reshape(tf.matMul(tf.reshape(z, [b * t, e]), this.w.variable as tf.Tensor2D, false, true), [b, t, this.m]);
       return tf.div(tf.exp(tf.sub(wtx, xd)), Math.sqrt(this.m)) as tf.Tensor3D;
@@ -107,7 +108,7 @@ export class TokenPerformer extends Module {
       const [k, q, v] = tf.split(this.kqv.forward(x) as tf.Tensor3D, 3, 2) as tf.Tensor3D[];
       const kp = this.prmExp(k);
       const qp = this.prmExp(q);
-      const kpSum = tf.reshape(tf.sum(kp, 1), [b, m, 1]) as tf.Tensor3D;
+      const kpSum = tf.reshape(tokenSum(kp), [b, m, 1]) as tf.Tensor3D;
       const d = tf.matMul(qp, kpSum); // [B, T, 1]
       const kptv = tf.matMul(v, kp, true, false); // [B, E, m]
       const y = tf.div(tf.matMul(qp, kptv, false, true), tf.add(d, this.epsilon)); // [B, T, E]
