@@ -276,19 +276,9 @@ napi_value vk_conv2d_backprop_filter(napi_env env, napi_callback_info info) { re
 // convLibrary(useOneDnn?): with a boolean, turns the oneDNN path on or off (tests run both); returns what the
 // convolutions run on now: "oneDNN x.y.z" or "im2col + OpenBLAS".
 napi_value vk_conv_library(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_valuetype type = napi_undefined;
-  if (argc >= 1) napi_typeof(env, argv[0], &type);
-  if (type == napi_boolean) {
-    bool on = false;
-    napi_get_value_bool(env, argv[0], &on);
-    vk_onednn_enable(on);
-  } else if (type != napi_undefined) {
-    napi_throw_type_error(env, NULL, "convLibrary: the argument must be a boolean or absent");
-    return NULL;
-  }
+  const int use = optional_switch_arg(env, info, "convLibrary: the argument must be a boolean or absent");
+  if (use == -2) return NULL;
+  if (use >= 0) vk_onednn_enable(use == 1);
   const char *v = vk_onednn_version();
   napi_value r;
   napi_create_string_utf8(env, v ? v : "im2col + OpenBLAS", NAPI_AUTO_LENGTH, &r);

@@ -85,20 +85,8 @@ napi_value vk_blas_config(napi_env env, napi_callback_info info) {
 // gemmLibrary(useOneDnn?): with a boolean, turns oneDNN's sgemm on or off where the build has it (tests and the
 // bench compare both); returns what the GEMMs run on now.
 napi_value vk_gemm_library(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value argv[1];
-  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
-  napi_valuetype type = napi_undefined;
-  if (argc >= 1) napi_typeof(env, argv[0], &type);
-  int use = -1;
-  if (type == napi_boolean) {
-    bool on = false;
-    napi_get_value_bool(env, argv[0], &on);
-    use = on;
-  } else if (type != napi_undefined) {
-    napi_throw_type_error(env, NULL, "gemmLibrary: the argument must be a boolean or absent");
-    return NULL;
-  }
+  const int use = optional_switch_arg(env, info, "gemmLibrary: the argument must be a boolean or absent");
+  if (use == -2) return NULL;
   napi_value r;
   napi_create_string_utf8(env, vk_sgemm_library(use), NAPI_AUTO_LENGTH, &r);
   return r;

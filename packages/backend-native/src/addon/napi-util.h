@@ -64,6 +64,23 @@ static inline bool bool_arg(napi_env env, napi_value v) {
   return b;
 }
 
+// The optional boolean first argument of a library switch (convLibrary, gemmLibrary): 1 or 0 when given, -1 when
+// absent; -2 after throwing `what` for anything else.
+static inline int optional_switch_arg(napi_env env, napi_callback_info info, const char *what) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
+  napi_valuetype type = napi_undefined;
+  if (argc >= 1) napi_typeof(env, argv[0], &type);
+  if (type == napi_undefined) return -1;
+  bool on = false;
+  if (type != napi_boolean || napi_get_value_bool(env, argv[0], &on) != napi_ok) {
+    napi_throw_type_error(env, NULL, what);
+    return -2;
+  }
+  return on ? 1 : 0;
+}
+
 static inline napi_value undefined_value(napi_env env) {
   napi_value u;
   napi_get_undefined(env, &u);

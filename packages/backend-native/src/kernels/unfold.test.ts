@@ -3,12 +3,11 @@ import { canUnfold, unfold } from '@vitkit/core';
 import { describeNative, requireNative, values } from '../testing/compare';
 import { UNFOLD, UNFOLD_GRAD } from './unfold';
 
-/** PyTorch's nn.Unfold(k, s, p)(x).transpose(1, 2) for NHWC `x`, in plain loops: [B, Ho·Wo, C·k²]. */
-function naiveUnfold(x: Float32Array, [b, h, w, c]: number[], k: number, s: number, p: number): { data: Float32Array; shape: number[] } {
+/** Calls `visit(pixel, token value)` for every tap of nn.Unfold(k, s, p) on an NHWC image that reads a pixel. */
+function forEachTap([b, h, w, c]: number[], k: number, s: number, p: number, visit: (pixel: number, value: number) => void): number[] {
   const ho = Math.floor((h + 2 * p - k) / s) + 1;
   const wo = Math.floor((w + 2 * p - k) / s) + 1;
   const f = c * k * k;
-  const out = new Float32Array(b * ho * wo * f);
   for (let n = 0; n < b; n++)
     for (let oy = 0; oy < ho; oy++)
       for (let ox = 0; ox < wo; ox++)
@@ -17,27 +16,24 @@ function naiveUnfold(x: Float32Array, [b, h, w, c]: number[], k: number, s: numb
             for (let kj = 0; kj < k; kj++) {
               const y = oy * s - p + ki;
               const xx = ox * s - p + kj;
-              if (y >= 0 && y < h && xx >= 0 && xx < w) out[((n * ho + oy) * wo + ox) * f + ch * k * k + ki * k + kj] = x[((n * h + y) * w + xx) * c + ch];
+              if (y >= 0 && y < h && xx >= 0 && xx < w) visit(((n * h + y) * w + xx) * c + ch, ((n * ho + oy) * wo + ox) * f + ch * k * k + ki * k + kj);
             }
-  return { data: out, shape: [b, ho * wo, f] };
+  return [b, ho * wo, f];
+}
+
+/** PyTorch's nn.Unfold(k, s, p)(x).transpose(1, 2) for NHWC `x`, in plain loops: [B, Ho·Wo, C·k²]. */
+function naiveUnfold(x: Float32Array, shape: number[], k: number, s: number, p: number): { data: Float32Array; shape: number[] } {
+  const taps: Array<[number, number]> = [];
+  const out = forEachTap(shape, k, s, p, (pixel, value) => taps.push([pixel, value]));
+  const data = new Float32Array(out.reduce((a, d) => a * d, 1));
+  for (const [pixel, value] of taps) data[value] = x[pixel];
+  return { data, shape: out };
 }
 
 /** The adjoint of naiveUnfold (PyTorch's nn.Fold): d/dx Σ unfold(x)·R. */
-function naiveFold(r: Float32Array, [b, h, w, c]: number[], k: number, s: number, p: number): Float32Array {
-  const ho = Math.floor((h + 2 * p - k) / s) + 1;
-  const wo = Math.floor((w + 2 * p - k) / s) + 1;
-  const f = c * k * k;
-  const dx = new Float32Array(b * h * w * c);
-  for (let n = 0; n < b; n++)
-    for (let oy = 0; oy < ho; oy++)
-      for (let ox = 0; ox < wo; ox++)
-        for (let ch = 0; ch < c; ch++)
-          for (let ki = 0; ki < k; ki++)
-            for (let kj = 0; kj < k; kj++) {
-              const y = oy * s - p + ki;
-              const xx = ox * s - p + kj;
-              if (y >= 0 && y < h && xx >= 0 && xx < w) dx[((n * h + y) * w + xx) * c + ch] += r[((n * ho + oy) * wo + ox) * f + ch * k * k + ki * k + kj];
-            }
+function naiveFold(r: Float32Array, shape: number[], k: number, s: number, p: number): Float32Array {
+  const dx = new Float32Array(shape.reduce((a, d) => a * d, 1));
+  forEachTap(shape, k, s, p, (pixel, value) => (dx[pixel] += r[value]));
   return dx;
 }
 
