@@ -1,7 +1,7 @@
 // Dropout with tfjs's own random stream: tf.dropout(x, rate, undefined, seed) draws tf.randomUniform from seedrandom's
 // Alea generator (seeded from String(seed)) and keeps x/keep where floor(u + keep) = 1. Drawing the same stream here
 // gives the same mask bit for bit (so native and wasm train alike from one seed), in one pass that also keeps the mask
-// as bits (1/32 of x) for the gradient. tfjs draws it in JavaScript, then runs Add, Floor, RealDiv and
+// as bits (1/32 of x) for the gradient; threads jump ahead in the stream to their parts. tfjs draws it in JavaScript, then runs Add, Floor, RealDiv and
 // Multiply over the whole tensor (6 % of a t2t_vit_7 training step).
 #include <math.h>
 #include <stdint.h>
@@ -23,20 +23,73 @@ static inline double alea_next(alea_state *a) {
   return a->s2 = t - a->c;
 }
 
+// Jumping ahead, so that threads draw their own parts of the stream. Alea's step is exact integer arithmetic in
+// doubles: with x = s·2^32, it is the lag-3 multiply-with-carry generator x_n = (a·x_{n-3} + c) mod 2^32, carry
+// c = ⌊(a·x_{n-3} + c) / 2^32⌋, a = 2091639. Its state is one number V = c + a·(x_{n-2} + x_{n-1}·b + x_n·b²) (b = 2^32)
+// modulo m = a·b³ − 1, and one step multiplies V by b⁻¹ = a·b² (mod m) (Couture and L'Ecuyer's equivalence of MWC and
+// LCG generators), so k steps are one modular power. m < 2^117: 128-bit integers hold every value.
+typedef unsigned __int128 u128;
+#define ALEA_A 2091639u
+static const u128 ALEA_M = ((u128)ALEA_A << 96) - 1;
+
+static u128 mulmod(u128 x, u128 y) {
+  u128 r = 0;
+  for (; y; y >>= 1) {
+    if (y & 1) {
+      r += x;
+      if (r >= ALEA_M) r -= ALEA_M;
+    }
+    x <<= 1;  // < 2^118
+    if (x >= ALEA_M) x -= ALEA_M;
+  }
+  return r;
+}
+
+/** The state `k` steps after `a`; false (state untouched) for the two degenerate states V ≡ 0, where jumping fails. */
+static bool alea_jump(alea_state *a, uint64_t k) {
+  const u128 b = (u128)1 << 32;
+  const u128 x = (u128)(a->s0 * 4294967296.0) + (u128)(a->s1 * 4294967296.0) * b + (u128)(a->s2 * 4294967296.0) * b * b;
+  u128 v = (u128)a->c + (u128)ALEA_A * x;
+  if (v == 0 || v == ALEA_M) return false;
+  for (u128 step = ((u128)ALEA_A << 64) % ALEA_M; k; k >>= 1, step = mulmod(step, step))
+    if (k & 1) v = mulmod(v, step);
+  const u128 digits = v / ALEA_A;
+  a->c = (double)(uint64_t)(v % ALEA_A);
+  a->s0 = (double)(uint32_t)digits / 4294967296.0;
+  a->s1 = (double)(uint32_t)(digits >> 32) / 4294967296.0;
+  a->s2 = (double)(uint32_t)(digits >> 64) / 4294967296.0;
+  return true;
+}
+
+typedef struct {
+  const float *x;
+  float *y;
+  uint32_t *bits;
+  size_t n;
+  alea_state start;
+  float keep;
+} dropout_job;
+
 // y = x·m with m = floor(u + keep) / keep in float32, u the next value of the stream; bit i of `bits` says whether
-// x[i] was kept. keep < 1 in float32, so floor(u + keep) is 0 or 1 and the bit is the whole mask.
-static void dropout_forward(const float *x, float *y, uint32_t *bits, size_t n, alea_state a, float keep) {
-  const float kept = 1.f / keep;  // floor(·)/keep = floor(·)·(1/keep) exactly
-  for (size_t i = 0; i < n; i += 32) {
+// x[i] was kept. keep < 1 in float32, so floor(u + keep) is 0 or 1 and the bit is the whole mask. Mask words [w0, w1).
+static void dropout_words(void *ctx, int64_t w0, int64_t w1, int chunk) {
+  (void)chunk;
+  const dropout_job *j = ctx;
+  alea_state a = j->start;
+  if (w0 > 0 && !alea_jump(&a, (uint64_t)w0 * 32)) {
+    for (int64_t i = 0; i < w0 * 32; i++) alea_next(&a);  // a degenerate state: walk
+  }
+  const float keep = j->keep, kept = 1.f / keep;  // floor(·)/keep = floor(·)·(1/keep) exactly
+  for (int64_t w = w0; w < w1; w++) {
+    const size_t i = (size_t)w * 32, end = j->n - i < 32 ? j->n - i : 32;
     uint32_t word = 0;
-    const size_t end = n - i < 32 ? n - i : 32;
     for (size_t b = 0; b < end; b++) {
       const float u = (float)alea_next(&a);
       const float m = floorf(u + keep);
-      y[i + b] = x[i + b] * (m * kept);
+      j->y[i + b] = j->x[i + b] * (m * kept);
       word |= (uint32_t)(m != 0.f) << b;
     }
-    bits[i / 32] = word;
+    j->bits[w] = word;
   }
 }
 
@@ -86,7 +139,9 @@ napi_value vk_dropout(napi_env env, napi_callback_info info) {
     napi_throw_range_error(env, NULL, "dropout: state must have 4 entries, y x's length and bits ⌈length/32⌉ words");
     return NULL;
   }
-  dropout_forward(x, y, bits, x_len, (alea_state){.c = s[0], .s0 = s[1], .s1 = s[2], .s2 = s[3]}, keep);
+  dropout_job j = {.x = x, .y = y, .bits = bits, .n = x_len, .start = {.c = s[0], .s0 = s[1], .s1 = s[2], .s2 = s[3]}, .keep = keep};
+  // a thread takes at least 2048 words (64 K elements): a jump costs ~10 µs
+  vk_parallel_for((int64_t)((x_len + 31) / 32), 2048, dropout_words, &j);
   return undefined_value(env);
 }
 

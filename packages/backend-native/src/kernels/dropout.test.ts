@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { dropout } from '@vitkit/core';
+import { loadAddon } from '../addon';
 import { describeNative, requireNative, values } from '../testing/compare';
 import * as seedrandom from 'seedrandom';
 import { aleaState, DROPOUT, DROPOUT_GRAD } from './dropout';
@@ -25,7 +26,19 @@ describe('aleaState', () => {
 });
 
 describeNative('native dropout against tf.dropout', () => {
-  beforeAll(requireNative);
+  let threadsBefore = 0;
+  beforeAll(async () => {
+    await requireNative();
+    const addon = loadAddon();
+    if (addon.ok) {
+      threadsBefore = addon.addon.getThreads();
+      addon.addon.setThreads(2); // the parallel stream even on a one-core machine
+    }
+  });
+  afterAll(() => {
+    const addon = loadAddon();
+    if (addon.ok && threadsBefore > 0) addon.addon.setThreads(threadsBefore);
+  });
 
   // Seeds as vitkit draws them (integers below 2^31) and any other number tf.dropout accepts (toString() seeds it).
   it.each([
@@ -34,6 +47,8 @@ describeNative('native dropout against tf.dropout', () => {
     { rate: 0.9, seed: 2147483646, shape: [1001] },
     { rate: 0.25, seed: 0.5, shape: [2, 3, 5, 7] },
     { rate: 0.3, seed: -17, shape: [64] },
+    // past 64 K elements the threads split the stream, each jumping ahead to its part
+    { rate: 0.2, seed: 987654, shape: [3, 300, 257] },
   ])('rate $rate, seed $seed, $shape: the same mask and scale bit for bit, and the same gradient', async ({ rate, seed, shape }) => {
     await tf.setBackend('cpu');
     const want = forwardAndGrad((x) => tf.dropout(x, rate, undefined, seed), shape);
