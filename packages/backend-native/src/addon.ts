@@ -25,7 +25,9 @@ export interface NativeAddon {
     beta: number,
     c: Float32Array,
     cOffsets: Float64Array,
-    ldc: number
+    ldc: number,
+    /** n values every row of each C starts from (the product is added onto them; beta is then ignored). */
+    bias?: Float32Array | null
   ): void;
   setThreads(threads: number): void;
   getThreads(): number;

@@ -37,6 +37,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"depthwiseConv2dBackpropInput", NULL, vk_depthwise_conv2d_backprop_input, NULL, NULL, NULL, napi_default, NULL},
       {"batchNorm", NULL, vk_batch_norm, NULL, NULL, NULL, napi_default, NULL},
       {"batchNormGrad", NULL, vk_batch_norm_grad, NULL, NULL, NULL, napi_default, NULL},
+      {"batchNormAffine", NULL, vk_batch_norm_affine, NULL, NULL, NULL, napi_default, NULL},
       {"unfold", NULL, vk_unfold, NULL, NULL, NULL, napi_default, NULL},
       {"unfoldGrad", NULL, vk_unfold_grad, NULL, NULL, NULL, napi_default, NULL},
       {"dropout", NULL, vk_dropout, NULL, NULL, NULL, napi_default, NULL},

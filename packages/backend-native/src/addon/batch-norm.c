@@ -145,6 +145,26 @@ napi_value vk_batch_norm(napi_env env, napi_callback_info info) {
   return undefined_value(env);
 }
 
+// batchNormAffine(x, mean, scale, shift, y): y = (x − mean)·scale + shift per channel (rows of mean's length), one
+// pass. tfjs's FusedBatchNorm (BatchNorm with fixed statistics, eval mode) with scale = γ/√(σ² + eps) folded by the
+// caller; composed from tfjs ops it was four passes (sub, mul, add and the rsqrt's broadcast).
+napi_value vk_batch_norm_affine(napi_env env, napi_callback_info info) {
+  CHECK_ARGC(env, info, 5, argv);
+  F32(0, x, "batchNormAffine: x must be a Float32Array");
+  F32(1, mean, "batchNormAffine: mean must be a Float32Array");
+  F32(2, scale, "batchNormAffine: scale must be a Float32Array");
+  F32(3, shift, "batchNormAffine: shift must be a Float32Array");
+  F32(4, y, "batchNormAffine: y must be a Float32Array");
+  const size_t c = mean_len, rows = c ? x_len / c : 0;
+  if (c == 0 || x_len != rows * c || scale_len != c || shift_len != c || y_len != x_len) {
+    napi_throw_range_error(env, NULL, "batchNormAffine: x (whole rows of mean's length), scale, shift and y do not agree in size");
+    return NULL;
+  }
+  bn_job job = {.x = x, .mean = mean, .scale = scale, .shift = shift, .out = y, .c = c};
+  vk_parallel_for((int64_t)rows, grain_rows(c), normalize_rows, &job);
+  return undefined_value(env);
+}
+
 // batchNormGrad(dy, x, mean, variance, gamma, dx, dgamma, dbeta, eps)
 napi_value vk_batch_norm_grad(napi_env env, napi_callback_info info) {
   CHECK_ARGC(env, info, 9, argv);

@@ -12,9 +12,17 @@ static size_t extent(int64_t rows, int64_t cols, int64_t ld) {
   return rows == 0 || cols == 0 ? 0 : (size_t)((rows - 1) * ld + cols);
 }
 
-// gemmBatched(transA, transB, m, n, k, alpha, a, aOffsets, lda, b, bOffsets, ldb, beta, c, cOffsets, ldc)
+// gemmBatched(transA, transB, m, n, k, alpha, a, aOffsets, lda, b, bOffsets, ldb, beta, c, cOffsets, ldc[, bias]): bias absent or null,
+// or n values every row of each C starts from (beta ignored), written by the thread that computes those rows
 napi_value vk_gemm_batched(napi_env env, napi_callback_info info) {
-  CHECK_ARGC(env, info, 16, argv);
+  // the bias may be left out (undefined)
+  size_t argc = 17;
+  napi_value argv[17];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 16) {
+    napi_throw_type_error(env, NULL, "vitkit native: wrong number of arguments");
+    return NULL;
+  }
+  if (argc < 17) napi_get_undefined(env, &argv[16]);
   bool ta = bool_arg(env, argv[0]), tb = bool_arg(env, argv[1]);
   int64_t m = int_arg(env, argv[2]), n = int_arg(env, argv[3]), k = int_arg(env, argv[4]);
   float alpha = (float)num_arg(env, argv[5]), beta = (float)num_arg(env, argv[12]);
@@ -32,6 +40,18 @@ napi_value vk_gemm_batched(napi_env env, napi_callback_info info) {
   if (!c) return NULL;
   double *co = f64_arg(env, argv[14], &nc, "gemmBatched: cOffsets must be a Float64Array");
   if (!co) return NULL;
+  const float *bias = NULL;
+  napi_valuetype bias_type;
+  napi_typeof(env, argv[16], &bias_type);
+  if (bias_type != napi_null && bias_type != napi_undefined) {
+    size_t bias_len;
+    bias = f32_arg(env, argv[16], &bias_len, "gemmBatched: bias must be a Float32Array or null");
+    if (!bias) return NULL;
+    if (bias_len != (size_t)(n > 0 ? n : 0)) {
+      napi_throw_range_error(env, NULL, "gemmBatched: bias must hold one value per column of C (n)");
+      return NULL;
+    }
+  }
   if (na != nb || na != nc) {
     napi_throw_range_error(env, NULL, "gemmBatched: aOffsets, bOffsets and cOffsets must have one entry per product");
     return NULL;
@@ -52,7 +72,7 @@ napi_value vk_gemm_batched(napi_env env, napi_callback_info info) {
       return NULL;
     }
   }
-  vk_sgemm_batched(ta, tb, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc, (int64_t)na);
+  vk_sgemm_batched(ta, tb, m, n, k, alpha, a, ao, lda, b, bo, ldb, beta, c, co, ldc, (int64_t)na, bias);
   return undefined_value(env);
 }
 

@@ -1,6 +1,7 @@
 #include "sgemm.h"
 #include <cblas.h>
 #include <stdio.h>
+#include <string.h>
 #include "parallel.h"
 #ifdef VITKIT_ONEDNN
 #include <dnnl.h>
@@ -35,8 +36,15 @@ typedef struct {
   const float *a, *b;
   float *c;
   const double *ao, *bo, *co;
+  const float *bias;  // NULL, or one value per column of C written into it before the product accumulates onto it
   bool split_rows;
 } gemm_job;
+
+// Rows [r0, r1) and columns [c0, c1) of C take the bias; the product then adds onto it (beta 1). Each part fills its
+// own block on its own thread, just before its GEMM reads it back from cache.
+static void fill_bias(const float *bias, float *c, int64_t ldc, int64_t r0, int64_t r1, int64_t c0, int64_t c1) {
+  for (int64_t r = r0; r < r1; r++) memcpy(c + r * ldc + c0, bias + c0, sizeof(float) * (size_t)(c1 - c0));
+}
 
 // k = 0: BLAS leaves C untouched only when beta = 1; make the empty sum explicit.
 static void scale_c(float beta, float *c, int64_t m, int64_t n, int64_t ldc) {
@@ -95,47 +103,61 @@ static void part_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   const int64_t total = j->split_rows ? j->m : j->n;
   const int64_t lo = begin * PART_ALIGN, hi = end * PART_ALIGN < total ? end * PART_ALIGN : total;
   if (lo >= hi) return;
+  const float beta = j->bias ? 1.f : j->beta;
   if (j->split_rows) {
     // rows lo..hi of op(A): row r of A, or column r of A when A is transposed
     const float *a = j->ta ? j->a + lo : j->a + lo * j->lda;
-    vk_sgemm_here(j->ta, j->tb, hi - lo, j->n, j->k, j->alpha, a, j->lda, j->b, j->ldb, j->beta, j->c + lo * j->ldc, j->ldc);
+    if (j->bias) fill_bias(j->bias, j->c, j->ldc, lo, hi, 0, j->n);
+    vk_sgemm_here(j->ta, j->tb, hi - lo, j->n, j->k, j->alpha, a, j->lda, j->b, j->ldb, beta, j->c + lo * j->ldc, j->ldc);
   } else {
     // columns lo..hi of op(B): column r of B, or row r of B when B is transposed
     const float *b = j->tb ? j->b + lo * j->ldb : j->b + lo;
-    vk_sgemm_here(j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda, b, j->ldb, j->beta, j->c + lo, j->ldc);
+    if (j->bias) fill_bias(j->bias, j->c, j->ldc, 0, j->m, lo, hi);
+    vk_sgemm_here(j->ta, j->tb, j->m, hi - lo, j->k, j->alpha, j->a, j->lda, b, j->ldb, beta, j->c + lo, j->ldc);
   }
 }
 
-void vk_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
-              float beta, float *c, int64_t ldc) {
+// vk_sgemm, with C first set to `bias` in every row when bias is not NULL (beta is then ignored).
+static void sgemm_bias(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b,
+                       int64_t ldb, float beta, float *c, int64_t ldc, const float *bias) {
   const int threads = vk_pool_threads();
   if (threads <= 1 || m * n * k < PARALLEL_MIN_MACS || m == 0 || n == 0 || k == 0) {
-    vk_sgemm_here(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    if (bias) fill_bias(bias, c, ldc, 0, m, 0, n);
+    vk_sgemm_here(ta, tb, m, n, k, alpha, a, lda, b, ldb, bias ? 1.f : beta, c, ldc);
     return;
   }
-  gemm_job job = {.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c};
+  gemm_job job = {.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta, .a = a, .b = b, .c = c,
+                  .bias = bias};
   job.split_rows = m >= n;
   const int64_t total = job.split_rows ? m : n;
   const int64_t parts = (total + PART_ALIGN - 1) / PART_ALIGN;
   vk_parallel_for(parts, 1, part_range, &job);
 }
 
+void vk_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
+              float beta, float *c, int64_t ldc) {
+  sgemm_bias(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, NULL);
+}
+
 // Products [begin, end) of a batch.
 static void product_range(void *ctx, int64_t begin, int64_t end, int chunk) {
   (void)chunk;
   const gemm_job *j = ctx;
-  for (int64_t i = begin; i < end; i++)
-    vk_sgemm_here(j->ta, j->tb, j->m, j->n, j->k, j->alpha, j->a + (size_t)j->ao[i], j->lda, j->b + (size_t)j->bo[i], j->ldb, j->beta,
-        j->c + (size_t)j->co[i], j->ldc);
+  for (int64_t i = begin; i < end; i++) {
+    float *c = j->c + (size_t)j->co[i];
+    if (j->bias) fill_bias(j->bias, c, j->ldc, 0, j->m, 0, j->n);
+    vk_sgemm_here(j->ta, j->tb, j->m, j->n, j->k, j->alpha, j->a + (size_t)j->ao[i], j->lda, j->b + (size_t)j->bo[i], j->ldb,
+                  j->bias ? 1.f : j->beta, c, j->ldc);
+  }
 }
 
 void vk_sgemm_batched(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, const double *a_offsets, int64_t lda,
                       const float *b, const double *b_offsets, int64_t ldb, float beta, float *c, const double *c_offsets, int64_t ldc,
-                      int64_t count) {
+                      int64_t count, const float *bias) {
   const int threads = vk_pool_threads();
   if (count >= 2 * threads && threads > 1) {
     gemm_job job = {.ta = ta, .tb = tb, .m = m, .n = n, .k = k, .lda = lda, .ldb = ldb, .ldc = ldc, .alpha = alpha, .beta = beta,
-                    .a = a, .b = b, .c = c, .ao = a_offsets, .bo = b_offsets, .co = c_offsets};
+                    .a = a, .b = b, .c = c, .ao = a_offsets, .bo = b_offsets, .co = c_offsets, .bias = bias};
     // enough products for every thread: whole products per thread, unless they are too small to be worth a wake-up
     const int64_t macs = m * n * k;
     const int64_t grain = macs >= PARALLEL_MIN_MACS ? 1 : (PARALLEL_MIN_MACS + macs - 1) / (macs > 0 ? macs : 1);
@@ -143,5 +165,5 @@ void vk_sgemm_batched(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float a
     return;
   }
   for (int64_t i = 0; i < count; i++)
-    vk_sgemm(ta, tb, m, n, k, alpha, a + (size_t)a_offsets[i], lda, b + (size_t)b_offsets[i], ldb, beta, c + (size_t)c_offsets[i], ldc);
+    sgemm_bias(ta, tb, m, n, k, alpha, a + (size_t)a_offsets[i], lda, b + (size_t)b_offsets[i], ldb, beta, c + (size_t)c_offsets[i], ldc, bias);
 }

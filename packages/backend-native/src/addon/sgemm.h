@@ -14,10 +14,13 @@ void vk_sgemm(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, co
 void vk_sgemm_here(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, int64_t lda, const float *b, int64_t ldb,
                    float beta, float *c, int64_t ldc);
 
-/** count independent products at the given element offsets: split over the products when there are enough of them. */
+/**
+ * count independent products at the given element offsets: split over the products when there are enough of them. With
+ * a bias (n values, else NULL) every row of each C starts as the bias and the product adds onto it (beta ignored).
+ */
 void vk_sgemm_batched(bool ta, bool tb, int64_t m, int64_t n, int64_t k, float alpha, const float *a, const double *a_offsets, int64_t lda,
                       const float *b, const double *b_offsets, int64_t ldb, float beta, float *c, const double *c_offsets, int64_t ldc,
-                      int64_t count);
+                      int64_t count, const float *bias);
 
 /** What the GEMMs run on now ("oneDNN x.y.z" or "OpenBLAS <config>"); use_onednn 1 or 0 switches (oneDNN builds), -1 asks. */
 const char *vk_sgemm_library(int use_onednn);

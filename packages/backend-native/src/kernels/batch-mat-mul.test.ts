@@ -44,6 +44,35 @@ describeNative('native BatchMatMul / _FusedMatMul against cpu', () => {
     expect(diff).toBeLessThan(1e-5);
   });
 
+  // the addon writes the bias into each part's rows (or columns) on the thread that computes them, then accumulates
+  it.each([
+    ['small (one thread)', [5, 7], [7, 6], false, false],
+    ['rows split over the threads', [600, 64], [64, 40], false, false],
+    ['columns split over the threads, transposed operands', [64, 40], [600, 64], true, true],
+    ['batched, one product per thread', [4, 70, 64], [4, 64, 60], false, false],
+    ['3-D × 2-D (one folded GEMM), transposeB', [4, 150, 64], [48, 64], false, true],
+    ['inner size 0', [6, 0], [0, 5], false, false],
+  ] as Array<[string, number[], number[], boolean, boolean]>)('_FusedMatMul with a bias per column, %s: values and gradients', async (_name, aShape, bShape, ta, tb) => {
+    const n = tb ? bShape[bShape.length - 2] : bShape[bShape.length - 1];
+    // tfjs's fused matMul gradient rejects a broadcast batch (on every backend): those compare values only
+    const withGrads = aShape.length === bShape.length && aShape.every((d) => d > 0) && bShape.every((d) => d > 0);
+    const diff = await nativeVsCpu((a, b, bias) => tf.fused.matMul({ a, b, bias, transposeA: ta, transposeB: tb }), [
+      { shape: aShape, seed: 3 },
+      { shape: bShape, seed: 4 },
+      { shape: [n], seed: 5 },
+    ], withGrads);
+    expect(diff).toBeLessThan(1e-5);
+  });
+
+  it('the addon refuses a bias that is not one value per column', () => {
+    const r = loadAddon();
+    if (!r.ok) throw new Error(r.reason);
+    const z = new Float64Array(1);
+    const [a, c] = [new Float32Array(6), new Float32Array(4)];
+    expect(() => r.addon.gemmBatched(false, false, 2, 2, 3, 1, a, z, 3, a, z, 2, 0, c, z, 2, new Float32Array(3))).toThrow(/bias must hold one value per column/);
+    expect(() => r.addon.gemmBatched(false, false, 2, 2, 3, 1, a, z, 3, a, z, 2, 0, c, z, 2, new Float64Array(2) as unknown as Float32Array)).toThrow(/bias must be a Float32Array/);
+  });
+
   it('broadcasts batch dims on both sides like numpy (the cpu kernel mixes them up; reference: tiled operands)', async () => {
     await tf.setBackend('native');
     const a = tf.tensor(values(2 * 5 * 7, 1), [2, 1, 5, 7]);

@@ -32,7 +32,8 @@ export function broadcastOffsets(outBatch: number[], batch: number[], matrixSize
 
 /**
  * a·b with tfjs BatchMatMul semantics on float32 operands; with `bias` (one value per output column), a·b + bias, the
- * bias written into the output first and the GEMM accumulating onto it (no second buffer, no second pass).
+ * bias written into the output first, by the thread that then computes those rows, and the GEMM accumulating onto it
+ * (no second buffer, no second pass).
  */
 export function nativeMatMul(backend: NativeBackend, a: tf.TensorInfo, b: tf.TensorInfo, transposeA: boolean, transposeB: boolean, bias?: Float32Array): tf.TensorInfo {
   const ra = a.shape.length;
@@ -55,19 +56,17 @@ export function nativeMatMul(backend: NativeBackend, a: tf.TensorInfo, b: tf.Ten
   const bv = backend.f32(b);
   const count = size(outBatch);
   if (count === 0 || m === 0 || n === 0) return out.info;
-  const beta = bias ? 1 : 0;
-  if (bias) for (let row = 0, rows = count * m; row < rows; row++) out.values.set(bias, row * n);
   const one = new Float64Array(1);
   if (size(bBatch) === 1 && !transposeA && size(aBatch) === count) {
     // one GEMM: the left batch stacked as rows
-    backend.addon.gemmBatched(false, transposeB, count * m, n, k, 1, av, one, aCols, bv, one, bCols, beta, out.values, one, n);
+    backend.addon.gemmBatched(false, transposeB, count * m, n, k, 1, av, one, aCols, bv, one, bCols, 0, out.values, one, n, bias);
     return out.info;
   }
   const aOffsets = broadcastOffsets(outBatch, aBatch, aRows * aCols);
   const bOffsets = broadcastOffsets(outBatch, bBatch, bRows * bCols);
   const cOffsets = new Float64Array(count);
   for (let i = 0; i < count; i++) cOffsets[i] = i * m * n;
-  backend.addon.gemmBatched(transposeA, transposeB, m, n, k, 1, av, aOffsets, aCols, bv, bOffsets, bCols, beta, out.values, cOffsets, n);
+  backend.addon.gemmBatched(transposeA, transposeB, m, n, k, 1, av, aOffsets, aCols, bv, bOffsets, bCols, 0, out.values, cOffsets, n, bias);
   return out.info;
 }
 

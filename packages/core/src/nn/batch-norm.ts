@@ -42,8 +42,8 @@ export class BatchNorm2d extends Layer {
         this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - mom), tf.mul(unbiased, mom)));
         return y;
       }
-      const scale = tf.mul(tf.rsqrt(tf.add(this.runningVar, this.eps)), this.weight.variable);
-      return tf.add(tf.mul(tf.sub(x, this.runningMean), scale), this.bias.variable);
+      // one FusedBatchNorm kernel (a single pass on native and wasm) rather than four element-wise ones
+      return tf.batchNorm(x, this.runningMean, this.runningVar, this.bias.variable, this.weight.variable, this.eps);
     });
   }
 }
