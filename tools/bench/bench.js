@@ -15,6 +15,7 @@ const path = require('path');
 const { parseArgs } = require('util');
 const { machineInfo, loadAvg, cpuTimes, backgroundCores } = require('./system');
 const pytorch = require('./pytorch');
+const { median } = require('./vitkit-model');
 
 /** The benchmark models: the S config of the performance study, T2T-ViT (small-image preset and 224), CrossViT, VT. */
 // The S and M configs of the performance study and the 224/240 px presets issue 16 measures against PyTorch.
@@ -55,6 +56,10 @@ const USAGE = `usage: npm run bench -- [options]
   --json             print all results as JSON instead of tables
   --save FILE        also write all results as JSON to FILE
   --from FILE        print the tables of a saved JSON result instead of running anything
+  --rounds N         runs of each vitkit and PyTorch cell, alternating (vitkit, PyTorch, vitkit, PyTorch, …); a cell's
+                     figures are the median of all its rounds' timed steps, its peak RSS the largest (default 2: one
+                     run per cell, minutes from its counterpart, caught a passing slowdown of this shared machine that
+                     the other side never saw; see BENCHMARKS.md)
   --timeout S        per-run time limit in seconds (default 1800)`;
 
 function parseOptions(argv) {
@@ -76,6 +81,7 @@ function parseOptions(argv) {
       save: { type: 'string' },
       from: { type: 'string' },
       timeout: { type: 'string', default: '1800' },
+      rounds: { type: 'string', default: '2' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -112,6 +118,7 @@ function parseOptions(argv) {
     save: values.save,
     from: values.from,
     timeoutS: int('timeout', values.timeout, 1),
+    rounds: int('rounds', values.rounds, 1),
   };
 }
 
@@ -163,6 +170,76 @@ function runChild(cmd, args, env, timeoutS) {
       });
     });
   });
+}
+
+/**
+ * One result from the rounds of a cell: the median over every round's timed steps (so a round caught in a passing
+ * slowdown counts for its steps, not for the whole cell), the largest peak RSS and background load, the summed CPU
+ * time; each round's own figures kept under `rounds`. A failed round makes the cell fail.
+ */
+function mergeRounds(results) {
+  if (results.length === 1) return results[0];
+  const failed = results.find((r) => r.status !== 'ok');
+  if (failed) return { ...failed, rounds: results };
+  const first = results[0];
+  const trainMsAll = results.flatMap((r) => r.trainMsAll ?? []);
+  const inferMsAll = results.flatMap((r) => r.inferMsAll ?? []);
+  const trainMs = median(trainMsAll);
+  const inferMs = median(inferMsAll);
+  const maxOf = (key) => (results.every((r) => typeof r[key] === 'number') ? Math.max(...results.map((r) => r[key])) : first[key]);
+  return {
+    ...first,
+    trainMs,
+    trainMsAll,
+    trainImgPerSec: first.batch / (trainMs / 1e3),
+    inferMs,
+    inferMsAll,
+    inferImgPerSec: first.batch / (inferMs / 1e3),
+    peakRssMB: maxOf('peakRssMB'),
+    tfPeakTrainMB: maxOf('tfPeakTrainMB'),
+    wasmHeapMB: maxOf('wasmHeapMB'),
+    bgCores: maxOf('bgCores'),
+    cpuSeconds: results.reduce((a, r) => a + (r.cpuSeconds ?? 0), 0),
+    rounds: results.map(({ trainMs, inferMs, peakRssMB, started, loadBefore, bgCores }) => ({ trainMs, inferMs, peakRssMB, started, loadBefore, bgCores })),
+  };
+}
+
+/**
+ * One round of a cell (model × threads): every vitkit configuration, then PyTorch. Results go into `rounds`
+ * (vitkit: one list per configuration; pytorch: one list); "not registered" and "skipped" rows straight into `vit`.
+ */
+async function runRound(o, cell, rounds, vit, torch, torchModels, log) {
+  const { model, batch, threads, round } = cell;
+  const note = o.rounds > 1 ? ` round ${round}/${o.rounds}` : '';
+  const line = (r) => (r.status === 'ok' ? `train ${f1(r.trainImgPerSec)} img/s, infer ${f1(r.inferImgPerSec)} img/s, peak RSS ${f1(r.peakRssMB)} MB` : statusCell(r));
+  for (const [backend, kernels] of o.backends.flatMap((b) => (b === 'wasm' ? o.kernels.map((k) => [b, k]) : [[b, 'off']]))) {
+    // native parallelises inside one process (OpenBLAS threads); data-parallel replicas are a wasm strategy
+    for (const strategy of threads === 1 ? ['single'] : backend === 'wasm' ? o.strategies : ['threads']) {
+      if (vit.some((r) => r.model === model && r.status === 'not registered')) return;
+      if (strategy === 'data' && batch % threads !== 0) {
+        if (round === 1) vit.push({ engine: 'vitkit', model, batch, threads, kernels, strategy, status: 'skipped', message: `batch ${batch} is not a multiple of ${threads}` });
+        continue;
+      }
+      log(`vitkit  ${model} ${backend} batch ${batch} threads ${threads} (${strategy}) kernels ${kernels}${note} (load ${loadAvg()})`);
+      const r = await vitkitRun(o, model, batch, threads, kernels, strategy, backend);
+      log(`  → ${line(r)}`);
+      if (r.status === 'not registered') {
+        vit.push(r);
+        return;
+      }
+      const key = `${backend}/${kernels}/${strategy}`;
+      rounds.vitkit.set(key, [...(rounds.vitkit.get(key) ?? []), r]);
+    }
+  }
+  if (!o.vsPytorch) return;
+  if (!torchModels.includes(model)) {
+    if (round === 1) torch.push({ engine: 'pytorch', model, batch, threads, status: 'no model', message: 'no PyTorch version in tools/bench/torch/models.py' });
+    return;
+  }
+  log(`pytorch ${model} batch ${batch} threads ${threads}${note} (load ${loadAvg()})`);
+  const r = await pytorchRun(o, model, batch, threads);
+  log(`  → ${line(r)}`);
+  rounds.pytorch.push(r);
 }
 
 function vitkitRun(o, model, batch, threads, kernels, strategy, backend) {
@@ -298,7 +375,9 @@ function render(report) {
   const ratios = o.vsPytorch ? ratioRows(vit, torch) : [];
   const out = [];
   out.push(`machine: ${machine.nproc} CPUs, ${machine.cpu} (${machine.simd.join(', ')}), ${machine.ramGB} GB RAM, ${machine.kernel}, node ${machine.node}`);
-  out.push(`date: ${report.date}; load average at end: ${report.loadAtEnd}; ${o.steps} timed steps (median) after ${o.warmup} warm-up; backends ${(o.backends ?? [o.backend]).join(', ')}`);
+  const rounds = o.rounds ?? 1;
+  const timing = rounds > 1 ? `${o.steps} timed steps after ${o.warmup} warm-up in each of ${rounds} rounds alternating vitkit and PyTorch (median of all ${rounds * o.steps})` : `${o.steps} timed steps (median) after ${o.warmup} warm-up`;
+  out.push(`date: ${report.date}; load average at end: ${report.loadAtEnd}; ${timing}; backends ${(o.backends ?? [o.backend]).join(', ')}`);
   out.push('"load 1m" = /proc/loadavg before the run; "bg cores" = CPU used by other processes during the run (0 = idle machine).\n');
   out.push(`vitkit (tfjs ${(o.backends ?? [o.backend]).join(', ')})\n`);
   out.push(vitkitTable(vit));
@@ -348,29 +427,18 @@ async function main() {
   for (const model of o.models) {
     const batch = o.batch ?? DEFAULT_BATCH[model] ?? specBatch(model) ?? 8;
     for (const threads of o.threads) {
-      for (const [backend, kernels] of o.backends.flatMap((b) => (b === 'wasm' ? o.kernels.map((k) => [b, k]) : [[b, 'off']]))) {
-        // native parallelises inside one process (OpenBLAS threads); data-parallel replicas are a wasm strategy
-        for (const strategy of threads === 1 ? ['single'] : backend === 'wasm' ? o.strategies : ['threads']) {
-          if (vit.some((r) => r.model === model && r.status === 'not registered')) break;
-          if (strategy === 'data' && batch % threads !== 0) {
-            vit.push({ engine: 'vitkit', model, batch, threads, kernels, strategy, status: 'skipped', message: `batch ${batch} is not a multiple of ${threads}` });
-            continue;
-          }
-          log(`vitkit  ${model} ${backend} batch ${batch} threads ${threads} (${strategy}) kernels ${kernels} (load ${loadAvg()})`);
-          const r = await vitkitRun(o, model, batch, threads, kernels, strategy, backend);
-          vit.push(r);
-          log(`  → ${r.status === 'ok' ? `train ${f1(r.trainImgPerSec)} img/s, infer ${f1(r.inferImgPerSec)} img/s, peak RSS ${f1(r.peakRssMB)} MB` : statusCell(r)}`);
-        }
+      // the rounds alternate vitkit and PyTorch, then each side's rounds are merged into one row
+      const rounds = { vitkit: new Map(), pytorch: [] };
+      for (let round = 1; round <= o.rounds; round++) await runRound(o, { model, batch, threads, round }, rounds, vit, torch, torchModels, log);
+      for (const rs of rounds.vitkit.values()) vit.push(mergeRounds(rs));
+      if (rounds.pytorch.length) torch.push(mergeRounds(rounds.pytorch));
+      if (o.rounds > 1) {
+        const merged = (r) => (r.status === 'ok' ? `train ${f1(r.trainImgPerSec)} img/s, infer ${f1(r.inferImgPerSec)} img/s` : statusCell(r));
+        for (const rs of rounds.vitkit.values()) log(`  vitkit  ${model} threads ${threads}, ${rs.length} rounds merged: ${merged(mergeRounds(rs))}`);
+        if (rounds.pytorch.length) log(`  pytorch ${model} threads ${threads}, ${rounds.pytorch.length} rounds merged: ${merged(mergeRounds(rounds.pytorch))}`);
       }
       const registered = !vit.some((r) => r.model === model && r.status === 'not registered');
-      if (o.vsPytorch && registered && torchModels.includes(model)) {
-        log(`pytorch ${model} batch ${batch} threads ${threads} (load ${loadAvg()})`);
-        const r = await pytorchRun(o, model, batch, threads);
-        torch.push(r);
-        log(`  → ${r.status === 'ok' ? `train ${f1(r.trainImgPerSec)} img/s, infer ${f1(r.inferImgPerSec)} img/s, peak RSS ${f1(r.peakRssMB)} MB` : statusCell(r)}`);
-      } else if (o.vsPytorch && registered) {
-        torch.push({ engine: 'pytorch', model, batch, threads, status: 'no model', message: 'no PyTorch version in tools/bench/torch/models.py' });
-      }
+      // onnxruntime's inference is for information (no target): one run per cell
       if (o.onnxruntime && registered) {
         log(`onnxruntime ${model} batch ${batch} threads ${threads} (load ${loadAvg()})`);
         const r = await onnxruntimeRun(o, model, batch, threads);
