@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { ADAMW_KERNEL } from '@vitkit/core';
+import { registerNativeBackend } from '../register';
 import { describeNative, maxRelDiff, requireNative, values } from '../testing/compare';
 import { ADAMW, AdamWAttrs } from './adamw';
 
@@ -61,6 +62,21 @@ describeNative('native fused AdamW against the composite update on cpu', () => {
       expect(maxRelDiff(got.v, ref.v)).toBeLessThan(1e-6);
       // the update moved the parameters (so the comparison is not of two copies of the start)
       expect(maxRelDiff(got.p, values(got.p.length, 1))).toBeGreaterThan(1e-4);
+    }
+  });
+
+  it('a parameter split over the threads (from 256 K elements) gives the one-thread result bit for bit', async () => {
+    await tf.setBackend('native');
+    const shape = [300_001];
+    try {
+      await registerNativeBackend({ threads: 1 });
+      const one = run(shape, 0.05, fusedStep);
+      await registerNativeBackend({ threads: 3 });
+      const three = run(shape, 0.05, fusedStep);
+      for (const k of ['p', 'm', 'v'] as const) expect(Buffer.compare(Buffer.from(three[k].buffer), Buffer.from(one[k].buffer))).toBe(0);
+      expect(maxRelDiff(three.p, values(three.p.length, 1))).toBeGreaterThan(1e-4);
+    } finally {
+      await registerNativeBackend({ threads: 2 });
     }
   });
 
