@@ -69,7 +69,8 @@ export interface NativeAddon {
   depthwiseConv2dBackpropInput(dy: Float32Array, filter: Float32Array, dx: Float32Array, geometry: Float64Array): void;
   /**
    * Multi-head self-attention from the fused qkv projection (src/addon/attention.c): qkv [batch, tokens, 3·heads·headDim]
-   * gives out [batch, tokens, heads·headDim] and the probabilities [batch, heads, tokens, tokens].
+   * gives out [batch, tokens, heads·headDim] and the probabilities [batch, heads, tokens, tokens]; an empty probs keeps
+   * none (the scores stay in per-thread scratch).
    */
   mhaForward(qkv: Float32Array, out: Float32Array, probs: Float32Array, batch: number, tokens: number, heads: number, headDim: number, scale: number): void;
   /** dqkv (qkv's shape) of mhaForward from dy (out's shape), qkv and the saved probabilities. */

@@ -24,6 +24,19 @@ typedef struct {
   cblas_sgemm(CblasRowMajor, (ta) ? CblasTrans : CblasNoTrans, (tb) ? CblasTrans : CblasNoTrans, (blasint)(m), (blasint)(n), \
               (blasint)(k), (alpha), (a), (blasint)(lda), (b), (blasint)(ldb), 0.f, (c), (blasint)(ldc))
 
+// row ← e^(row − max(row)) in place; returns the sum (in LANES partial sums, as row_sum).
+static float exp_shifted_row(float *row, int64_t n) {
+  const float mx = row_max(row, n);
+  float acc[LANES] = {0};
+  int64_t k = 0;
+  for (; k + LANES <= n; k += LANES)
+    for (int l = 0; l < LANES; l++) acc[l] += row[k + l] = vk_expf(row[k + l] - mx);
+  double s = 0;
+  for (int l = 0; l < LANES; l++) s += acc[l];
+  for (; k < n; k++) s += row[k] = vk_expf(row[k] - mx);
+  return (float)s;
+}
+
 // Row-wise softmax in place over n×n scores (max-shifted, as elementwise.c's softmax).
 static void softmax_square(float *p, int64_t n) {
   for (int64_t r = 0; r < n; r++) {
@@ -47,6 +60,26 @@ static void forward_pairs(void *ctx, int64_t begin, int64_t end, int chunk) {
     GEMM(false, true, n, n, d, j->scale, q, 3 * c, q + c, 3 * c, p, n);
     softmax_square(p, n);
     GEMM(false, false, n, d, n, 1.f, p, n, q + 2 * c, 3 * c, j->out + b * n * c + h * d, c);
+  }
+}
+
+// The same without keeping the probabilities (nothing will take the gradient): each chunk's scores live in its own
+// n×n scratch, stay unnormalised (e^(s − max), summed in the same pass), and the n×d output rows are divided by the
+// sums instead of the n×n probabilities. The [B, H, N, N] tensor is never written: for crossvit_9_240 at batch 4 it
+// is 10 MB a layer, written to be thrown away.
+static void forward_pairs_unsaved(void *ctx, int64_t begin, int64_t end, int chunk) {
+  const mha_job *j = ctx;
+  const int64_t n = j->tokens, d = j->head_dim, c = j->heads * d;
+  float *e = j->scratch + (int64_t)chunk * (n * n + n), *inv = e + n * n;
+  for (int64_t i = begin; i < end; i++) {
+    const int64_t b = i / j->heads, h = i % j->heads;
+    const float *q = j->qkv + b * n * 3 * c + h * d;
+    float *out = j->out + b * n * c + h * d;
+    GEMM(false, true, n, n, d, j->scale, q, 3 * c, q + c, 3 * c, e, n);
+    for (int64_t r = 0; r < n; r++) inv[r] = 1.f / exp_shifted_row(e + r * n, n);
+    GEMM(false, false, n, d, n, 1.f, e, n, q + 2 * c, 3 * c, out, c);
+    for (int64_t r = 0; r < n; r++)
+      for (int64_t k = 0; k < d; k++) out[r * c + k] *= inv[r];
   }
 }
 
@@ -85,7 +118,7 @@ static bool geometry(napi_env env, napi_value *argv, size_t qkv_len, int64_t *g,
   return true;
 }
 
-// mhaForward(qkv, out, probs, batch, tokens, heads, headDim, scale)
+// mhaForward(qkv, out, probs, batch, tokens, heads, headDim, scale); probs empty: not kept
 napi_value vk_mha_forward(napi_env env, napi_callback_info info) {
   CHECK_ARGC(env, info, 8, argv);
   F32(0, qkv, "mhaForward: qkv must be a Float32Array");
@@ -93,13 +126,24 @@ napi_value vk_mha_forward(napi_env env, napi_callback_info info) {
   F32(2, probs, "mhaForward: probs must be a Float32Array");
   int64_t g[4];
   if (!geometry(env, argv + 3, qkv_len, g, "mhaForward: qkv must hold batch·tokens·3·heads·headDim values")) return NULL;
-  const int64_t pairs = g[0] * g[2];
-  if (out_len * 3 != qkv_len || probs_len != (size_t)(pairs * g[1] * g[1])) {
-    napi_throw_range_error(env, NULL, "mhaForward: out must be [batch, tokens, heads·headDim] and probs [batch, heads, tokens, tokens]");
+  const int64_t pairs = g[0] * g[2], n = g[1];
+  if (out_len * 3 != qkv_len || (probs_len != 0 && probs_len != (size_t)(pairs * n * n))) {
+    napi_throw_range_error(env, NULL, "mhaForward: out must be [batch, tokens, heads·headDim] and probs [batch, heads, tokens, tokens] or empty");
     return NULL;
   }
-  mha_job job = {.qkv = qkv, .out = out, .probs = probs, .tokens = g[1], .heads = g[2], .head_dim = g[3], .scale = (float)num_arg(env, argv[7])};
-  vk_parallel_for(pairs, 1, forward_pairs, &job);
+  mha_job job = {.qkv = qkv, .out = out, .probs = probs, .tokens = n, .heads = g[2], .head_dim = g[3], .scale = (float)num_arg(env, argv[7])};
+  if (probs_len) {
+    vk_parallel_for(pairs, 1, forward_pairs, &job);
+    return undefined_value(env);
+  }
+  // an empty probs: the probabilities are not kept (forward_pairs_unsaved)
+  job.scratch = malloc(sizeof(float) * (size_t)vk_pool_threads() * (size_t)(n * n + n));
+  if (!job.scratch) {
+    napi_throw_error(env, NULL, "mhaForward: out of memory");
+    return NULL;
+  }
+  vk_parallel_for(pairs, 1, forward_pairs_unsaved, &job);
+  free(job.scratch);
   return undefined_value(env);
 }
 

@@ -61,6 +61,24 @@ describeNative('native multi-head attention from qkv against the composed cpu op
     qkv.dispose();
   });
 
+  it('without a gradient tape the probabilities are not kept: empty probs, the same output', async () => {
+    await tf.setBackend('native');
+    // 3 images × 4 heads of 33 tokens: more pairs than threads, rows that are not a multiple of the SIMD width
+    const qkv = tf.tensor3d(values(3 * 33 * 3 * 4 * 16, 11, 3), [3, 33, 3 * 4 * 16]);
+    const [kept, probs] = tf.engine().runKernel(MHA, { qkv }, { heads: 4, scale: 0.25 }) as tf.Tensor[];
+    const [unkept, none] = tf.engine().runKernel(MHA, { qkv }, { heads: 4, scale: 0.25, probs: false }) as tf.Tensor[];
+    expect(probs.shape).toEqual([3, 4, 33, 33]);
+    expect(none.shape).toEqual([0]);
+    // the rows are divided by the softmax sums after the product instead of before it: a rounding apart (|out| ≲ 3)
+    expect(tf.max(tf.abs(tf.sub(unkept, kept))).dataSync()[0]).toBeLessThan(1e-5);
+    // core's op asks for it exactly when nothing records a gradient
+    const names = await kernelsRun(() => selfAttentionFromQkv(qkv, 4, 0.25));
+    expect(names).toContain(MHA);
+    const inference = tf.tidy(() => selfAttentionFromQkv(qkv, 4, 0.25));
+    expect(tf.max(tf.abs(tf.sub(inference, unkept))).dataSync()[0]).toBe(0);
+    tf.dispose([qkv, kept, probs, unkept, none, inference]);
+  });
+
   it('refuses a qkv whose width is not 3·heads·headDim, naming the kernel and the shape', async () => {
     await tf.setBackend('native');
     const bad = tf.zeros([1, 4, 10]);

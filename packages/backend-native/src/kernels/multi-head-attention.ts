@@ -14,6 +14,8 @@ export interface MultiHeadAttentionAttrs {
   heads: number;
   /** Multiplies q·kᵀ before the softmax (usually headDim^-½). */
   scale: number;
+  /** false: no gradient will be taken, so the probabilities output is empty (never materialised). Default true. */
+  probs?: boolean;
 }
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
@@ -36,14 +38,14 @@ function checkShape(kernel: string, name: string, t: tf.TensorInfo, want: number
 
 const nonEmpty = (shape: number[]) => shape.every((d) => d > 0);
 
-/** Input qkv; outputs out [B, N, heads·d] and probs [B, heads, N, N]. */
+/** Input qkv; outputs out [B, N, heads·d] and probs [B, heads, N, N] (empty, [0], with the attr probs false). */
 function multiHeadAttention(args: Args): tf.TensorInfo[] {
   const backend = asNative(args.backend);
   const { qkv } = args.inputs as { qkv: tf.TensorInfo };
-  const { heads, scale } = args.attrs as unknown as MultiHeadAttentionAttrs;
+  const { heads, scale, probs: keepProbs = true } = args.attrs as unknown as MultiHeadAttentionAttrs;
   const [b, n, h, d] = geometry(MHA, qkv, heads);
   const out = backend.output([b, n, h * d]);
-  const probs = backend.output([b, h, n, n]);
+  const probs = backend.output(keepProbs ? [b, h, n, n] : [0]);
   if (nonEmpty(qkv.shape)) backend.addon.mhaForward(backend.f32(qkv), out.values, probs.values, b, n, h, d, scale);
   return [out.info, probs.info];
 }

@@ -12,8 +12,9 @@ import { tf } from '../tf';
 //   variance [C] over every axis but the last (BatchNorm's training mode). BATCH_NORM_GRAD_KERNEL: inputs dy, x, mean,
 //   variance, gamma; attr eps; outputs dx (through the batch statistics), dgamma, dbeta.
 // - MHA_KERNEL: input qkv [B, N, 3·H·d] (a fused qkv projection's output, timm's column order q | k | v, head h at
-//   columns h·d … h·d + d of each); attrs heads, scale; outputs out [B, N, H·d] = softmax(q·kᵀ·scale)·v per head, heads
-//   merged back in order, and probs [B, H, N, N] (saved for the gradient). MHA_GRAD_KERNEL: inputs dy (out's shape),
+//   columns h·d … h·d + d of each); attrs heads, scale, optional probs (default true); outputs out [B, N, H·d] =
+//   softmax(q·kᵀ·scale)·v per head, heads merged back in order, and probs [B, H, N, N] (saved for the gradient); with
+//   probs false (no gradient will be taken) an engine may return probs empty and never materialise them. MHA_GRAD_KERNEL: inputs dy (out's shape),
 //   qkv, probs; attrs heads, scale; output dqkv (qkv's shape). Run by nn/attention's Attention (the native engine
 //   registers them): one kernel each way instead of the split, head transposes and merge copies.
 // - DROPOUT_KERNEL: input x (float32); attrs rate (float32 1 − rate below 1), seed; outputs y = tf.dropout(x, rate,
