@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import { buildModel, createRegistry, loadStateDict, manualSeed, parseSafetensors, runForward, selectBackend, SpecError, tf } from '@vitkit/core';
 import * as core from '@vitkit/core';
 import { registerResNet } from './index';
-import { fastNormal, maxPool2d } from './resnet';
+import { fastNormal, maxPool2d, nativeMaxPoolGradIsExact } from './resnet';
 import { sharedDir } from '@vitkit/core/testing';
 import { resnetFixtureSpec } from '../testing';
 
@@ -144,6 +144,12 @@ describe.each(TEST_BACKENDS)('resnet on %s', (backend) => {
       expected[n][bi][bj][c] += 1;
     }
     expect(gx).toEqual(expected);
+    // where the engine's MaxPoolGrad is exact, training runs the engine's pool with its own padding: same gradient
+    if (nativeMaxPoolGradIsExact()) {
+      const gn = tf.grad((t: tf.Tensor) => tf.sum(maxPool2d(t as tf.Tensor4D, 3, 2, 1, false)))(x);
+      expect(gn.arraySync()).toEqual(expected);
+      gn.dispose();
+    }
     tf.dispose([x, a, b, g]);
   });
 

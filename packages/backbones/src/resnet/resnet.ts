@@ -60,7 +60,7 @@ export function subsample2d(x: tf.Tensor4D, stride: number, outH: number, outW: 
 
 /**
  * PyTorch `MaxPool2d(kernel, stride, padding)` on NHWC (implicit −∞ padding, floor output size).
- * `differentiable = false` uses the native max-pool kernel on an explicitly −∞-padded input; true uses an exact,
+ * `differentiable = false` uses the engine's max-pool kernel with its own padding; true uses an exact,
  * differentiable composition (running max over the k×k shifted windows, then subsampling), for training on wasm
  * while the stock MaxPoolGrad is wrong there. Both give bit-identical forward values.
  */
@@ -70,8 +70,9 @@ export function maxPool2d(x: tf.Tensor4D, kernel: number, stride: number, paddin
     const outH = Math.floor((h + 2 * padding - kernel) / stride) + 1;
     const outW = Math.floor((w + 2 * padding - kernel) / stride) + 1;
     const p = padding;
+    // tfjs pools skip padded positions (as −∞): no padded copy to make, and none for the gradient to slice back
+    if (!differentiable) return tf.maxPool(x, kernel, stride, p);
     const padded = p > 0 ? tf.pad(x, [[0, 0], [p, p], [p, p], [0, 0]], -Infinity) : x;
-    if (!differentiable) return tf.maxPool(padded, kernel, stride, 'valid');
     const [b, hp, wp, c] = padded.shape;
     // Separable running max: over columns, then rows (stride 1), exact.
     const wo1 = wp - kernel + 1;
