@@ -59,6 +59,8 @@ export interface NativeAddon {
   reduceSum(x: Float32Array, y: Float32Array, outer: number, reduce: number, inner: number): void;
   /** op 0: ReLU; op 1: step (x > 0 ? 1 : alpha, NaN kept); op 2: exp. */
   unary(op: number, x: Float32Array, y: Float32Array, alpha: number): void;
+  /** dx = dy·step(y), ReLU's gradient from its output y (NaN where y is NaN), in one pass. */
+  reluGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void;
   /** NHWC max pooling; geometry = [batch, h, w, c, outH, outW, filterH, filterW, strideH, strideW, dilationH, dilationW, padTop, padLeft]. */
   maxPool(x: Float32Array, y: Float32Array, geometry: Float64Array): void;
   /** dx of maxPool: each window's first strict maximum gets the window's dy; geometry as maxPool's, dilation 1. */

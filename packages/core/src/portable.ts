@@ -112,7 +112,7 @@ export type { SelectBackendOptions, BackendPlatform } from './backend/choose-bac
 export { cpuEngine } from './backend/engine';
 export type { BackendChoice, Engine, EngineFailure, EngineStartOptions, WasmKernelPack } from './backend/engine';
 export { NO_BACKEND_WARNING } from './backend/implicit-backend';
-export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, ADAMW_KERNEL, BATCH_NORM_KERNEL, BATCH_NORM_GRAD_KERNEL, MHA_KERNEL, MHA_GRAD_KERNEL, DROPOUT_KERNEL, DROPOUT_GRAD_KERNEL, UNFOLD_KERNEL, UNFOLD_GRAD_KERNEL } from './ops/fused';
+export { LAYER_NORM_KERNEL, LAYER_NORM_GRAD_KERNEL, GELU_KERNEL, GELU_GRAD_KERNEL, ADAMW_KERNEL, BATCH_NORM_KERNEL, BATCH_NORM_GRAD_KERNEL, MHA_KERNEL, MHA_GRAD_KERNEL, DROPOUT_KERNEL, DROPOUT_GRAD_KERNEL, UNFOLD_KERNEL, UNFOLD_GRAD_KERNEL, RELU_GRAD_KERNEL } from './ops/fused';
 
 export { modelInfo } from './models/model-info';
 export { IMAGENET_CLASSES } from './models/imagenet-classes';

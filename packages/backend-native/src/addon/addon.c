@@ -29,6 +29,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"reduceSum", NULL, vk_reduce_sum, NULL, NULL, NULL, napi_default, NULL},
       {"adamW", NULL, vk_adamw, NULL, NULL, NULL, napi_default, NULL},
       {"unary", NULL, vk_unary, NULL, NULL, NULL, napi_default, NULL},
+      {"reluGrad", NULL, vk_relu_grad, NULL, NULL, NULL, napi_default, NULL},
       {"maxPool", NULL, vk_max_pool, NULL, NULL, NULL, napi_default, NULL},
       {"maxPoolGrad", NULL, vk_max_pool_grad, NULL, NULL, NULL, napi_default, NULL},
       {"depthwiseConv2d", NULL, vk_depthwise_conv2d, NULL, NULL, NULL, napi_default, NULL},

@@ -1,4 +1,4 @@
-// ReLU, its gradient's step function, exp (the performer's random features) and 2-D max pooling on NHWC float32: the cpu backend runs them as per-element
+// ReLU, its gradient (and tfjs's step function), exp (the performer's random features) and 2-D max pooling on NHWC float32: the cpu backend runs them as per-element
 // JavaScript (a vt_resnet18 inference spent half its time in Relu and MaxPool there). Same results bit for bit: NaN
 // passes through ReLU, and a window's max ignores NaN and padding (-inf when nothing else), as tfjs' cpu kernels do.
 #include <math.h>
@@ -51,6 +51,38 @@ static void exp_range(void *ctx, int64_t b, int64_t e, int chunk) {
   for (int64_t i = b; i < e; i++) y[i] = vk_expf(x[i]);
   for (int64_t i = b; i < e; i++)
     if (!(x[i] >= -87.3f && x[i] <= 88.7f)) y[i] = expf(x[i]);
+}
+
+typedef struct {
+  const float *dy, *y;
+  float *dx;
+} relu_grad_job;
+
+static void relu_grad_range(void *ctx, int64_t b, int64_t e, int chunk) {
+  (void)chunk;
+  const relu_grad_job *j = ctx;
+  const float *dy = j->dy, *y = j->y;
+  float *dx = j->dx;
+  // dy·step(y), the product tfjs's composition makes (NaN where y is NaN, 0·dy elsewhere), without step's temporary
+  for (int64_t i = b; i < e; i++) {
+    float v = y[i];
+    dx[i] = dy[i] * (isnan(v) ? v : v > 0.f ? 1.f : 0.f);
+  }
+}
+
+// reluGrad(dy, y, dx): ReLU's gradient from its output, one pass
+napi_value vk_relu_grad(napi_env env, napi_callback_info info) {
+  CHECK_ARGC(env, info, 3, argv);
+  F32(0, dy, "reluGrad: dy must be a Float32Array");
+  F32(1, y, "reluGrad: y must be a Float32Array");
+  F32(2, dx, "reluGrad: dx must be a Float32Array");
+  if (y_len != dy_len || dx_len != dy_len) {
+    napi_throw_range_error(env, NULL, "reluGrad: dy, y and dx differ in length");
+    return NULL;
+  }
+  relu_grad_job job = {.dy = dy, .y = y, .dx = dx};
+  vk_parallel_for((int64_t)dy_len, GRAIN, relu_grad_range, &job);
+  return undefined_value(env);
 }
 
 // unary(op, x, y, alpha): op 0 relu, 1 step (x > 0 ? 1 : alpha, NaN kept), 2 exp

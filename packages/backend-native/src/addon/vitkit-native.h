@@ -29,6 +29,7 @@ napi_value vk_depthwise_conv2d_backprop_input(napi_env env, napi_callback_info i
 napi_value vk_batch_norm(napi_env env, napi_callback_info info);
 napi_value vk_batch_norm_grad(napi_env env, napi_callback_info info);
 napi_value vk_batch_norm_affine(napi_env env, napi_callback_info info);
+napi_value vk_relu_grad(napi_env env, napi_callback_info info);
 napi_value vk_mha_forward(napi_env env, napi_callback_info info);
 napi_value vk_mha_backward(napi_env env, napi_callback_info info);
 napi_value vk_unfold(napi_env env, napi_callback_info info);

@@ -1,10 +1,13 @@
-// Relu, Step (ReLU's gradient multiplies by step(x)), Exp and MaxPool in the addon (src/addon/pool.c); other dtypes and
+// Relu, its gradient (core's RELU_GRAD_KERNEL; tfjs's own multiplies by Step), Exp and MaxPool in the addon (src/addon/pool.c); other dtypes and
 // ranks use the cpu kernels.
 import * as tf from '@tensorflow/tfjs';
 import { asNative } from '../backend';
 import { KernelArgs, runCpuKernel } from './cpu-fallback';
 
 type Args = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
+
+// Kernel name shared with @vitkit/core (RELU_GRAD_KERNEL).
+export const RELU_GRAD = 'VitkitReluGrad';
 
 const RELU = 0;
 const STEP = 1;
@@ -20,6 +23,18 @@ function unary(name: 'Relu' | 'Step' | 'Exp', op: number) {
     if (out.values.length) backend.addon.unary(op, backend.f32(x), out.values, alpha);
     return out.info;
   };
+}
+
+/** Core's RELU_GRAD_KERNEL: inputs dy and y (ReLU's output); output dy·step(y). */
+function reluGrad(args: Args): tf.TensorInfo {
+  const backend = asNative(args.backend);
+  const { dy, y } = args.inputs as Record<'dy' | 'y', tf.TensorInfo>;
+  if (dy.dtype !== 'float32' || y.dtype !== 'float32' || dy.shape.length !== y.shape.length || dy.shape.some((d, i) => d !== y.shape[i])) {
+    throw new Error(`${RELU_GRAD}: dy and y must be float32 of one shape, got ${dy.dtype} [${dy.shape}] and ${y.dtype} [${y.shape}]`);
+  }
+  const dx = backend.output([...dy.shape]);
+  if (dx.values.length) backend.addon.reluGrad(backend.f32(dy), backend.f32(y), dx.values);
+  return dx.info;
 }
 
 function maxPool(args: Args): tf.TensorInfo {
@@ -47,6 +62,7 @@ function maxPool(args: Args): tf.TensorInfo {
 export const activationPoolConfigs = [
   { kernelName: 'Relu', kernelFunc: unary('Relu', RELU) as unknown as tf.KernelFunc },
   { kernelName: 'Step', kernelFunc: unary('Step', STEP) as unknown as tf.KernelFunc },
+  { kernelName: RELU_GRAD, kernelFunc: reluGrad as unknown as tf.KernelFunc },
   { kernelName: 'Exp', kernelFunc: unary('Exp', EXP) as unknown as tf.KernelFunc },
   { kernelName: 'MaxPool', kernelFunc: maxPool as unknown as tf.KernelFunc },
 ];

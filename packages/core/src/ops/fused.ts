@@ -24,6 +24,8 @@ import { tf } from '../tf';
 // - UNFOLD_KERNEL: input x [B, H, W, C] (float32); attrs kernel, stride, padding; output [B, Ho·Wo, C·k²], PyTorch's
 //   `nn.Unfold(k, s, p)(x).transpose(1, 2)` (feature c·k² + ki·k + kj, zero padding). UNFOLD_GRAD_KERNEL: input dy;
 //   attrs kernel, stride, padding, inputShape; output dx. Run by ops/unfold (the T2T soft split).
+// - RELU_GRAD_KERNEL: inputs dy and y (ReLU's output, float32, dy's shape); output dy·step(y) (NaN where y is NaN), what
+//   ops/relu's gradient computes as tf.mul(dy, tf.step(y)): one pass, no step tensor.
 // Without them the ops are composed from stock tfjs ops, so they work on every backend.
 export const LAYER_NORM_KERNEL = 'VitkitLayerNorm';
 export const LAYER_NORM_GRAD_KERNEL = 'VitkitLayerNormGrad';
@@ -38,6 +40,7 @@ export const DROPOUT_KERNEL = 'VitkitDropout';
 export const DROPOUT_GRAD_KERNEL = 'VitkitDropoutGrad';
 export const UNFOLD_KERNEL = 'VitkitUnfold';
 export const UNFOLD_GRAD_KERNEL = 'VitkitUnfoldGrad';
+export const RELU_GRAD_KERNEL = 'VitkitReluGrad';
 
 /** True when the active backend has a kernel `name` (the fused kernels are registered for wasm only). */
 export function hasKernel(name: string): boolean {

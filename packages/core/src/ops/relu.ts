@@ -3,7 +3,14 @@
 // run. Like vitkit's other ops it frees what it saved and the output gradient it consumed once its backward has run
 // (releaseSaved); tfjs's Relu gradient keeps its input and dy until the whole backward pass ends.
 import { tf } from '../tf';
+import { RELU_GRAD_KERNEL, hasKernel } from './fused';
 import { releaseSaved } from './release-saved';
+
+/** dy·step(y): one kernel where the engine has RELU_GRAD_KERNEL. */
+function reluGrad(dy: tf.Tensor, y: tf.Tensor): tf.Tensor {
+  if (hasKernel(RELU_GRAD_KERNEL)) return tf.engine().runKernel(RELU_GRAD_KERNEL, { dy, y }) as tf.Tensor;
+  return tf.tidy(() => tf.mul(dy, tf.step(y)));
+}
 
 const reluOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   const value = tf.relu(args[0] as tf.Tensor);
@@ -12,7 +19,7 @@ const reluOp = tf.customGrad((...args: Array<tf.Tensor | tf.GradSaveFunc>) => {
   return {
     value,
     // y > 0 exactly where x > 0, so the output decides which gradients pass
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => releaseSaved(saved, tf.tidy(() => tf.mul(dy as tf.Tensor, tf.step(saved[0]))), dy, outputId),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => releaseSaved(saved, reluGrad(dy as tf.Tensor, saved[0]), dy, outputId),
   };
 });
 
