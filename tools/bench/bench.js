@@ -207,10 +207,14 @@ function mergeRounds(results) {
  * One round of a cell (model × threads): every vitkit configuration, then PyTorch. Results go into `rounds`
  * (vitkit: one list per configuration; pytorch: one list); "not registered" and "skipped" rows straight into `vit`.
  */
+/** One result in a log line: its speeds and peak RSS, or its status. */
+function resultLine(r) {
+  return r.status === 'ok' ? `train ${f1(r.trainImgPerSec)} img/s, infer ${f1(r.inferImgPerSec)} img/s, peak RSS ${f1(r.peakRssMB)} MB` : statusCell(r);
+}
+
 async function runRound(o, cell, rounds, vit, torch, torchModels, log) {
   const { model, batch, threads, round } = cell;
   const note = o.rounds > 1 ? ` round ${round}/${o.rounds}` : '';
-  const line = (r) => (r.status === 'ok' ? `train ${f1(r.trainImgPerSec)} img/s, infer ${f1(r.inferImgPerSec)} img/s, peak RSS ${f1(r.peakRssMB)} MB` : statusCell(r));
   for (const [backend, kernels] of o.backends.flatMap((b) => (b === 'wasm' ? o.kernels.map((k) => [b, k]) : [[b, 'off']]))) {
     // native parallelises inside one process (OpenBLAS threads); data-parallel replicas are a wasm strategy
     for (const strategy of threads === 1 ? ['single'] : backend === 'wasm' ? o.strategies : ['threads']) {
@@ -221,7 +225,7 @@ async function runRound(o, cell, rounds, vit, torch, torchModels, log) {
       }
       log(`vitkit  ${model} ${backend} batch ${batch} threads ${threads} (${strategy}) kernels ${kernels}${note} (load ${loadAvg()})`);
       const r = await vitkitRun(o, model, batch, threads, kernels, strategy, backend);
-      log(`  → ${line(r)}`);
+      log(`  → ${resultLine(r)}`);
       if (r.status === 'not registered') {
         vit.push(r);
         return;
@@ -237,7 +241,7 @@ async function runRound(o, cell, rounds, vit, torch, torchModels, log) {
   }
   log(`pytorch ${model} batch ${batch} threads ${threads}${note} (load ${loadAvg()})`);
   const r = await pytorchRun(o, model, batch, threads);
-  log(`  → ${line(r)}`);
+  log(`  → ${resultLine(r)}`);
   rounds.pytorch.push(r);
 }
 
@@ -429,12 +433,11 @@ async function main() {
       // the rounds alternate vitkit and PyTorch; each side's fastest round becomes its row
       const rounds = { vitkit: new Map(), pytorch: [] };
       for (let round = 1; round <= o.rounds; round++) await runRound(o, { model, batch, threads, round }, rounds, vit, torch, torchModels, log);
-      for (const rs of rounds.vitkit.values()) vit.push(mergeRounds(rs));
-      if (rounds.pytorch.length) torch.push(mergeRounds(rounds.pytorch));
-      if (o.rounds > 1) {
-        const merged = (r) => (r.status === 'ok' ? `train ${f1(r.trainImgPerSec)} img/s, infer ${f1(r.inferImgPerSec)} img/s` : statusCell(r));
-        for (const rs of rounds.vitkit.values()) log(`  vitkit  ${model} threads ${threads}, ${rs.length} rounds merged: ${merged(mergeRounds(rs))}`);
-        if (rounds.pytorch.length) log(`  pytorch ${model} threads ${threads}, ${rounds.pytorch.length} rounds merged: ${merged(mergeRounds(rounds.pytorch))}`);
+      const merged = [...[...rounds.vitkit.values()].map((rs) => ['vitkit ', rs]), ...(rounds.pytorch.length ? [['pytorch', rounds.pytorch]] : [])];
+      for (const [engine, rs] of merged) {
+        const r = mergeRounds(rs);
+        (engine === 'pytorch' ? torch : vit).push(r);
+        if (o.rounds > 1) log(`  ${engine} ${model} threads ${threads}, fastest of ${rs.length} rounds: ${resultLine(r)}`);
       }
       const registered = !vit.some((r) => r.model === model && r.status === 'not registered');
       // onnxruntime's inference is for information (no target): one run per cell

@@ -41,9 +41,7 @@ static float exp_shifted_row(float *row, int64_t n) {
 static void softmax_square(float *p, int64_t n) {
   for (int64_t r = 0; r < n; r++) {
     float *row = p + r * n;
-    const float mx = row_max(row, n);
-    for (int64_t k = 0; k < n; k++) row[k] = vk_expf(row[k] - mx);
-    const float inv = 1.f / row_sum(row, n);
+    const float inv = 1.f / exp_shifted_row(row, n);
     for (int64_t k = 0; k < n; k++) row[k] *= inv;
   }
 }

@@ -70,7 +70,7 @@ function fusedBatchNorm(args: Args): tf.TensorInfo {
   const backend = asNative(args.backend);
   const { x, mean, variance, scale, offset } = args.inputs as Record<'x' | 'mean' | 'variance', tf.TensorInfo> & Partial<Record<'scale' | 'offset', tf.TensorInfo>>;
   const eps = (args.attrs as { varianceEpsilon?: number } | undefined)?.varianceEpsilon ?? 0.001;
-  const size = (t: tf.TensorInfo) => t.shape.reduce((a, b) => a * b, 1);
+  const size = (t: tf.TensorInfo) => tf.util.sizeFromShape(t.shape);
   const c = size(mean);
   const xSize = size(x);
   const fits = (t: tf.TensorInfo | undefined) => t === undefined || (t.dtype === 'float32' && (size(t) === c || size(t) === 1));
